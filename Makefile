@@ -1,0 +1,114 @@
+# procurd — read top to bottom: flags, sources, programs, tests, the two
+# commands (run, check), install.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc/procurd
+DATADIR   ?= $(PREFIX)/share/procurd
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS    ?= -O2 -g
+WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+DEFS      := -D_DEFAULT_SOURCE -D_GNU_SOURCE -DPROCURD_DATADIR='"$(DATADIR)"'
+PKGS      := libpq libzmq libevent libevent_pthreads log4c jansson inih libcurl libsystemd
+TEST_PKGS := cmocka
+
+# `make SANITIZE=address,undefined check` builds everything with sanitizers.
+SANITIZE  ?=
+ifneq ($(SANITIZE),)
+CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+
+B         := build
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon $(PKG_CFLAGS) -MMD -MP
+LIBS       = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC    := $(wildcard lib/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c daemon/procurctl.c,$(wildcard daemon/*.c))
+WORKER_SRC := $(wildcard workers/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+IT_SRC     := $(wildcard tests/integration/it_*.c)
+IT_HELPERS := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
+BENCH_SRC  := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+PROGRAMS   := $(B)/procurd $(B)/procurctl $(if $(WORKER_SRC),$(B)/procur-notify)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+IT_BINS    := $(patsubst tests/integration/%.c,$(B)/tests/%,$(IT_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+.PHONY: all deps run check unit bench install clean valgrind
+all: $(PROGRAMS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/procurd: $(call obj,daemon/main.c $(DAEMON_SRC) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/procurctl: $(call obj,daemon/procurctl.c $(DAEMON_SRC) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/procur-notify: $(call obj,$(WORKER_SRC) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(call obj,$(DAEMON_SRC) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+$(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+$(B)/bench/%: $(B)/bench/%.o $(call obj,$(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Debian packages: installed when root, else the exact apt-get line printed.
+deps:
+	@sh scripts/deps.sh
+
+# A working daemon in the foreground: private PostgreSQL under var/ unless
+# [database] conninfo is set, migrations, a first admin token, one worker.
+run: deps all
+	@sh scripts/run.sh
+
+unit: $(UNIT_BINS)
+	@sh scripts/check.sh unit $(UNIT_BINS)
+
+# Every test: unit, then integration against a throwaway PostgreSQL.
+check: deps all $(UNIT_BINS) $(IT_BINS)
+	@sh scripts/check.sh all
+
+valgrind: all $(UNIT_BINS)
+	@sh scripts/check.sh valgrind $(UNIT_BINS)
+
+bench: deps all $(BENCH_BINS)
+	@sh scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(UNITDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(DATADIR)/calendar $(DESTDIR)$(DATADIR)/templates
+	install -m 644 data/calendar/* $(DESTDIR)$(DATADIR)/calendar
+	install -m 644 config/templates/* $(DESTDIR)$(DATADIR)/templates
+	install -m 644 config/log4crc $(DESTDIR)$(SYSCONFDIR)
+	sed -e 's|^migrations = sql$$|migrations = $(DATADIR)/sql|' \
+	    -e 's|^config = config/log4crc$$|config = $(SYSCONFDIR)/log4crc|' \
+	    -e 's|^file = data/calendar/|file = $(DATADIR)/calendar/|' \
+	    config/procurd.conf > $(DESTDIR)$(SYSCONFDIR)/procurd.conf
+	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
+	install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)
+
+clean:
+	rm -rf $(B)
+
+# keep objects between runs: they are not intermediate files to throw away
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

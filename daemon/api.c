@@ -1,0 +1,582 @@
+/* The HTTP API: a table of routes and their handlers, run on pool threads. */
+#include "api.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <inttypes.h>
+#include <sys/queue.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clock.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "metrics.h"
+
+typedef json_t *(*handler_fn)(struct api_request *r, struct req_ctx *c, int *status);
+
+enum route_flags {
+	R_BODY = 1,		/* reads a JSON body */
+	R_INLINE = 2,		/* no token, no database (liveness, metrics) */
+	R_PUBLIC = 4,		/* no token, but the database (readiness) */
+};
+
+struct route {
+	int method;
+	const char *pattern;	/* segments; "{x}" is a parameter */
+	unsigned roles;		/* 0: any authenticated user */
+	unsigned flags;
+	handler_fn fn;
+	const char *name;
+};
+
+static json_t *h_health(struct api_request *, struct req_ctx *, int *);
+static json_t *h_metrics(struct api_request *, struct req_ctx *, int *);
+static json_t *h_agency_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_agency_get(struct api_request *, struct req_ctx *, int *);
+static json_t *h_budget_put(struct api_request *, struct req_ctx *, int *);
+static json_t *h_budget_get(struct api_request *, struct req_ctx *, int *);
+static json_t *h_catalog_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_catalog_list(struct api_request *, struct req_ctx *, int *);
+static json_t *h_contractor_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_contractor_get(struct api_request *, struct req_ctx *, int *);
+static json_t *h_project_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_project_list(struct api_request *, struct req_ctx *, int *);
+static json_t *h_project_get(struct api_request *, struct req_ctx *, int *);
+static json_t *h_event_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_event_list(struct api_request *, struct req_ctx *, int *);
+static json_t *h_bid_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_bid_list(struct api_request *, struct req_ctx *, int *);
+static json_t *h_score_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_ranking(struct api_request *, struct req_ctx *, int *);
+static json_t *h_evaluations(struct api_request *, struct req_ctx *, int *);
+static json_t *h_clock(struct api_request *, struct req_ctx *, int *);
+
+#define GET EVHTTP_REQ_GET
+#define POST EVHTTP_REQ_POST
+#define PUT EVHTTP_REQ_PUT
+
+/* Every route of the public contract (DESIGN.md), in one place. */
+static const struct route routes[] = {
+	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz" },
+	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics" },
+	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY, h_agency_add, "POST /v1/agencies" },
+	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}" },
+	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, h_budget_put,
+	    "PUT /v1/agencies/{code}/budgets/{year}" },
+	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, h_budget_get,
+	    "GET /v1/agencies/{code}/budgets/{year}" },
+	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY, h_catalog_add, "POST /v1/catalog" },
+	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog" },
+	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY, h_contractor_add, "POST /v1/contractors" },
+	{ GET, "/v1/contractors/{id}", 0, 0, h_contractor_get, "GET /v1/contractors/{id}" },
+	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY, h_project_add, "POST /v1/projects" },
+	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects" },
+	{ GET, "/v1/projects/{id}", 0, 0, h_project_get, "GET /v1/projects/{id}" },
+	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events" },
+	{ GET, "/v1/projects/{id}/events", 0, 0, h_event_list, "GET /v1/projects/{id}/events" },
+	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY, h_bid_add, "POST /v1/projects/{id}/bids" },
+	{ GET, "/v1/projects/{id}/bids", 0, 0, h_bid_list, "GET /v1/projects/{id}/bids" },
+	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY, h_score_add,
+	    "POST /v1/projects/{id}/bids/{bid}/scores" },
+	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_ranking, "GET /v1/projects/{id}/ranking" },
+	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations" },
+	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock" },
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+/* Match one pattern; path parameters are copied into r->params. */
+static bool
+match(const char *pattern, const char *path, struct api_request *r, bool store)
+{
+	int np = 0;
+	const char *p = pattern, *s = path;
+
+	while (*p && *s) {
+		if (*p != '/' || *s != '/')
+			return false;
+		p++;
+		s++;
+		size_t pl = strcspn(p, "/"), sl = strcspn(s, "/");
+		if (*p == '{') {
+			if (sl == 0 || np >= API_MAX_PARAMS)
+				return false;
+			if (store)
+				r->params[np] = xstrndup(s, sl);
+			np++;
+		} else if (pl != sl || strncmp(p, s, pl) != 0) {
+			return false;
+		}
+		p += pl;
+		s += sl;
+	}
+	if (*s == '/' && s[1] == '\0')
+		s++;	/* a trailing slash is forgiven */
+	return *p == '\0' && *s == '\0';
+}
+
+enum api_match
+api_route(struct api_request *r)
+{
+	bool path_known = false;
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].pattern, r->path, r, false))
+			continue;
+		path_known = true;
+		if (routes[i].method != r->method)
+			continue;
+		match(routes[i].pattern, r->path, r, true);
+		r->route = &routes[i];
+		return API_FOUND;
+	}
+	return path_known ? API_BAD_METHOD : API_NO_ROUTE;
+}
+
+bool
+api_route_has_body(const struct route *rt)
+{
+	return rt->flags & R_BODY;
+}
+
+bool
+api_route_inline(const struct route *rt)
+{
+	return rt->flags & R_INLINE;
+}
+
+const char *
+api_route_name(const struct route *rt)
+{
+	return rt ? rt->name : "unknown";
+}
+
+/* ------------------------------------------------------------------------ */
+
+static json_t *
+err(struct req_ctx *c, int status, const char *code, json_t *details, const char *msg)
+{
+	apierr_set(c->err, status, code, details, "%s", msg);
+	return NULL;
+}
+
+static int
+param_id(struct api_request *r, int i, int64_t *out)
+{
+	return parse_int64(r->params[i], out) == 0 && *out > 0 ? 0 : -1;
+}
+
+/* Query parameter NAME, or NULL. The value lives in Q until it is cleared. */
+static const char *
+query_get(struct evkeyvalq *q, const char *name)
+{
+	return evhttp_find_header(q, name);
+}
+
+void
+api_run(struct api_request *r, struct db *db)
+{
+	struct user u;
+	struct rules_config rules;
+	const struct calendar *cal;
+	struct req_ctx c = { .db = db, .u = &u, .err = &r->err };
+
+	memset(&u, 0, sizeof u);
+	procurd_snapshot(r->d, &rules, &cal);
+	c.rc = &rules;
+	c.cal = cal;
+	c.now = clock_now();
+	r->status = 200;
+
+	if (!(r->route->flags & (R_INLINE | R_PUBLIC))) {
+		int rc = auth_check(r->d->auth, db, r->authorization, clock_monotonic(), &u);
+		if (rc < 0) {
+			apierr_set(&r->err, 503, "database_unavailable", NULL,
+			    "the database is unavailable; retry later");
+			return;
+		}
+		if (rc > 0) {
+			apierr_set(&r->err, 401, "unauthorized", NULL,
+			    "a valid bearer token is required (Authorization: Bearer TOKEN)");
+			return;
+		}
+		if (r->route->roles && !(u.roles & r->route->roles)) {
+			apierr_set(&r->err, 403, "forbidden", NULL,
+			    "your role may not do this");
+			return;
+		}
+	}
+	r->reply = r->route->fn(r, &c, &r->status);
+	if (r->reply == NULL && r->err.status == 0)
+		apierr_set(&r->err, 500, "internal", NULL, "internal error");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handlers                                                                 */
+
+static json_t *
+h_health(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)c;
+	bool ready_asked = r->query && strstr(r->query, "ready=1");
+	if (!ready_asked)
+		return json_pack("{s:s}", "status", "ok");
+	bool ready = atomic_load(&r->d->ready);
+	if (!ready)
+		*status = 503;
+	return json_pack("{s:s,s:b}", "status", ready ? "ready" : "not_ready", "ready", ready);
+}
+
+static json_t *
+h_metrics(struct api_request *r, struct req_ctx *c, int *status)
+{
+	struct metrics_gauges g;
+	(void)status;
+	memset(&g, 0, sizeof g);
+	if (store_metrics_gauges(c, &g))
+		return NULL;
+	char *text = metrics_render(&g);
+	json_t *o = json_string(text);
+	free(text);
+	r->text_reply = true;
+	return o;
+}
+
+static json_t *
+h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	const json_t *b = r->json;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)b, k, v) {
+		if (strcmp(k, "code") && strcmp(k, "name") && strcmp(k, "level") && strcmp(k, "parent"))
+			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
+			    "unknown field");
+	}
+	json_t *code = json_object_get(b, "code"), *name = json_object_get(b, "name");
+	json_t *level = json_object_get(b, "level"), *parent = json_object_get(b, "parent");
+	if (!json_is_string(code) || !json_is_string(name) || !json_is_string(level))
+		return err(c, 422, "rule_violation", json_pack("{s:s}", "rule", "payload_required"),
+		    "code, name and level are required strings");
+	if (parent && !json_is_null(parent) && !json_is_string(parent))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "parent"),
+		    "parent must be an agency code");
+	const char *lv = json_string_value(level);
+	if (strcmp(lv, "province") && strcmp(lv, "city") && strcmp(lv, "county") &&
+	    strcmp(lv, "township"))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "level"),
+		    "level must be province, city, county or township");
+	if (json_string_length(name) == 0)
+		return err(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "payload_required",
+		    "field", "name"), "name is required");
+	json_t *o = store_agency_add(c, json_string_value(code), json_string_value(name), lv,
+	    json_is_string(parent) ? json_string_value(parent) : NULL);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+h_agency_get(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	return store_agency_get(c, r->params[0]);
+}
+
+static int
+param_year(struct api_request *r, struct req_ctx *c, int *year)
+{
+	int64_t y;
+	if (parse_int64(r->params[1], &y) || y < 2000 || y > 2100) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
+		    "the year must be between 2000 and 2100");
+		return -1;
+	}
+	*year = (int)y;
+	return 0;
+}
+
+static json_t *
+h_budget_put(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int year;
+	(void)status;
+	if (param_year(r, c, &year))
+		return NULL;
+	return store_budget_put(c, r->params[0], year, r->json);
+}
+
+static json_t *
+h_budget_get(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int year;
+	(void)status;
+	if (param_year(r, c, &year))
+		return NULL;
+	return store_budget_get(c, r->params[0], year);
+}
+
+static json_t *
+h_catalog_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	json_t *o = store_catalog_add(c, r->json);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+h_catalog_list(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)r;
+	(void)status;
+	return store_catalog_list(c);
+}
+
+static json_t *
+h_contractor_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	json_t *o = store_contractor_add(c, r->json);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+not_found(struct req_ctx *c)
+{
+	return err(c, 404, "not_found", NULL, "no such resource");
+}
+
+static json_t *
+h_contractor_get(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return store_contractor_get(c, id);
+}
+
+static json_t *
+h_project_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	json_t *o = store_project_create(c, r->json);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+h_project_list(struct api_request *r, struct req_ctx *c, int *status)
+{
+	struct evkeyvalq q;
+	int64_t limit = 50, after = 0;
+	int overdue = -1;
+	json_t *out = NULL;
+	const char *s;
+	(void)status;
+
+	TAILQ_INIT(&q);
+	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
+		return err(c, 400, "malformed", NULL, "the query string is malformed");
+	if ((s = query_get(&q, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 500)) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+		    "limit must be from 1 to 500");
+		goto done;
+	}
+	if ((s = query_get(&q, "after")) && (parse_int64(s, &after) || after < 0)) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
+		    "after must be a cursor from a previous page");
+		goto done;
+	}
+	if ((s = query_get(&q, "overdue"))) {
+		if (!strcmp(s, "true") || !strcmp(s, "1"))
+			overdue = 1;
+		else if (!strcmp(s, "false") || !strcmp(s, "0"))
+			overdue = 0;
+		else {
+			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "overdue"),
+			    "overdue must be true or false");
+			goto done;
+		}
+	}
+	const char *state = query_get(&q, "state");
+	if (state && lc_state_parse(state) < 0) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "state"), "unknown state");
+		goto done;
+	}
+	out = store_project_list(c, state, query_get(&q, "agency"), overdue, (int)limit, after);
+done:
+	evhttp_clear_headers(&q);
+	return out;
+}
+
+static json_t *
+h_project_get(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return store_project_get(c, id);
+}
+
+static json_t *
+h_event_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id, expected = -1;
+	const char *k;
+	json_t *v;
+
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	json_object_foreach(r->json, k, v) {
+		if (strcmp(k, "event") && strcmp(k, "expected_version") && strcmp(k, "payload"))
+			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
+			    "unknown field: a body has event, expected_version and payload");
+	}
+	json_t *ev = json_object_get(r->json, "event");
+	json_t *ver = json_object_get(r->json, "expected_version");
+	json_t *payload = json_object_get(r->json, "payload");
+	if (!json_is_string(ev))
+		return err(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "payload_required",
+		    "field", "event"), "event is required");
+	if (ver && !json_is_null(ver)) {
+		if (!json_is_integer(ver) || json_integer_value(ver) < 0)
+			return err(c, 400, "invalid_field", json_pack("{s:s}", "field",
+			    "expected_version"), "expected_version must be a whole number");
+		expected = json_integer_value(ver);
+	}
+	if (payload && !json_is_null(payload) && !json_is_object(payload))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "payload"),
+		    "payload must be an object");
+	json_t *empty = NULL;
+	if (!json_is_object(payload))
+		payload = empty = json_object();
+	if (r->idem_key && (strlen(r->idem_key) == 0 || strlen(r->idem_key) > 200)) {
+		json_decref(empty);
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "Idempotency-Key"),
+		    "Idempotency-Key must be 1 to 200 characters");
+	}
+	json_t *out = store_event_apply(c, id, json_string_value(ev), expected, payload,
+	    r->idem_key, r->body ? r->body : "", status);
+	if (out)
+		metrics_event_applied(json_string_value(ev));
+	else if (c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
+		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
+	json_decref(empty);
+	return out;
+}
+
+static json_t *
+h_event_list(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return store_event_list(c, id);
+}
+
+static json_t *
+h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	json_t *o = store_bid_add(c, id, r->json);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+h_bid_list(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return store_bid_list(c, id);
+}
+
+static json_t *
+h_score_add(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id, bid;
+	if (param_id(r, 0, &id) || param_id(r, 1, &bid))
+		return not_found(c);
+	json_t *o = store_score_add(c, id, bid, r->json);
+	if (o)
+		*status = 201;
+	return o;
+}
+
+static json_t *
+h_ranking(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return store_ranking(c, id);
+}
+
+static json_t *
+h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
+{
+	struct evkeyvalq q;
+	int64_t year;
+	json_t *out = NULL;
+	(void)status;
+
+	TAILQ_INIT(&q);
+	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
+		return err(c, 400, "malformed", NULL, "the query string is malformed");
+	const char *s = query_get(&q, "year");
+	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
+		    "year is required: /v1/evaluations?year=YYYY");
+	else
+		out = store_evaluation_list(c, (int)year);
+	evhttp_clear_headers(&q);
+	return out;
+}
+
+static json_t *
+h_clock(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	if (!r->d->cfg->clock_adjustable)
+		return not_found(c);
+	const char *k;
+	json_t *v;
+	json_object_foreach(r->json, k, v) {
+		if (strcmp(k, "advance_seconds") && strcmp(k, "set"))
+			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
+			    "the body has advance_seconds or set");
+	}
+	json_t *adv = json_object_get(r->json, "advance_seconds");
+	json_t *set = json_object_get(r->json, "set");
+	usec_t target;
+	if ((adv != NULL) == (set != NULL))
+		return err(c, 422, "rule_violation", json_pack("{s:s}", "rule", "payload_required"),
+		    "give exactly one of advance_seconds and set");
+	if (adv) {
+		if (!json_is_integer(adv) || json_integer_value(adv) < 0 ||
+		    json_integer_value(adv) > INT64_C(100) * 366 * 86400)
+			return err(c, 400, "invalid_field", json_pack("{s:s}", "field",
+			    "advance_seconds"), "advance_seconds must be a non-negative whole number");
+		target = c->now + json_integer_value(adv) * USEC_PER_SEC;
+	} else if (!json_is_string(set) || time_parse(json_string_value(set), &target)) {
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "set"),
+		    "set must be an RFC 3339 time");
+	}
+	usec_t offset = clock_offset() + (target - c->now);
+	if (store_clock_set(c->db, offset, target, c->err))
+		return NULL;
+	clock_set_offset(offset);
+	log_warn("clock: moved to offset %" PRId64 " s by %s", offset / USEC_PER_SEC, c->u->name);
+	char buf[64];
+	return json_pack("{s:s,s:I}", "now", time_format(clock_now(), c->cal->utc_offset_s, buf,
+	    sizeof buf), "offset_seconds", (json_int_t)(offset / USEC_PER_SEC));
+}

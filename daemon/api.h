@@ -1,0 +1,52 @@
+/* The HTTP API: a table of routes (method, path pattern, roles, handler) and
+ * the handlers, which run on pool threads with their own connection. */
+#ifndef PROCURD_API_H
+#define PROCURD_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "pool.h"
+#include "procurd.h"
+#include "store.h"
+
+#define API_MAX_PARAMS 3
+
+struct route;
+
+/* One request as the pool thread sees it: copies of what it needs from the
+ * evhttp request, never the evhttp request itself. */
+struct api_request {
+	struct pool_job job;		/* first: the pool hands this back */
+	struct procurd *d;
+	void *conn;			/* the evhttp request: loop thread only */
+	int method;			/* enum evhttp_cmd_type */
+	char *path;
+	char *query;			/* after '?', or NULL */
+	char *authorization;
+	char *idem_key;
+	char *body;			/* NUL-terminated copy, or NULL */
+	json_t *json;			/* parsed body, or NULL */
+	const struct route *route;
+	char *params[API_MAX_PARAMS];	/* path parameters in order */
+	usec_t started;			/* monotonic */
+	/* the answer */
+	int status;
+	json_t *reply;
+	bool text_reply;		/* reply is a JSON string sent as text/plain */
+	struct apierr err;
+};
+
+enum api_match { API_FOUND, API_NO_ROUTE, API_BAD_METHOD };
+/* Find the route for METHOD and PATH, filling r->route and r->params. */
+enum api_match api_route(struct api_request *r);
+/* True when the route reads a JSON body. */
+bool api_route_has_body(const struct route *rt);
+/* True when the route needs neither token nor database (liveness, metrics). */
+bool api_route_inline(const struct route *rt);
+/* The route's name for logs and metrics ("POST /v1/projects/{id}/events"). */
+const char *api_route_name(const struct route *rt);
+/* Run the request: authentication, then the handler. On a pool thread, with
+ * DB; inline routes get DB NULL. Sets r->status and r->reply or r->err. */
+void api_run(struct api_request *r, struct db *db);
+
+#endif

@@ -1,0 +1,60 @@
+/* Configuration: one table of keys with defaults, read from an ini file. */
+#ifndef PROCURD_CONFIG_H
+#define PROCURD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "rules.h"
+
+struct config {
+	char *path;
+	/* [database] */
+	char *db_conninfo;
+	int db_pool_size;
+	char *db_migrations;
+	/* [http] */
+	char *http_listen;
+	int64_t http_max_body_bytes;
+	int http_timeout_seconds;
+	int http_token_cache_seconds;
+	/* [log] */
+	char *log_config;
+	/* [clock] */
+	bool clock_adjustable;
+	/* [calendar] */
+	char *calendar_file;
+	int calendar_utc_offset;
+	/* [notify] and [events] */
+	char *notify_jobs_endpoint;
+	char *notify_acks_endpoint;
+	int notify_lease_seconds;
+	int notify_max_attempts;
+	int notify_hwm;
+	char *events_endpoint;
+	/* [deadlines] */
+	int deadline_batch;
+	/* [windows] and [rules]: every legal figure */
+	struct rules_config rules;
+};
+
+/* One key of the table: what config/procurd.conf must show. */
+struct config_key {
+	const char *section;
+	const char *key;
+	const char *def;	/* default, as written in the file */
+};
+const struct config_key *config_keys(size_t *n);
+
+/* Read PATH over the defaults. Returns a new config (config_free() it), or
+ * NULL with the reason written to ERR (one line per problem). */
+struct config *config_load(const char *path, char *err, size_t errlen);
+void config_free(struct config *c);
+/* Print every key with the value in force, the rules first (procurd -n). */
+void config_print(const struct config *c, FILE *out);
+/* Value of SECTION.KEY in force as text into BUF; -1 when unknown. */
+int config_get(const struct config *c, const char *section, const char *key, char *buf,
+    size_t len);
+
+#endif

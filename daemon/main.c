@@ -1,0 +1,238 @@
+/* procurd: the daemon. Reads its config, migrates, serves HTTP, and stops
+ * cleanly: SIGTERM finishes what is in flight, SIGHUP reloads. */
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include "clock.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "pool.h"
+#include "procurd.h"
+#include "store.h"
+
+static struct procurd D;
+static struct event *drain_timer, *watchdog_timer;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: procurd [-c FILE] [-n]\n"
+	    "  -c FILE  configuration (default config/procurd.conf)\n"
+	    "  -n       check the configuration, print the values in force, and exit\n");
+}
+
+/* Load the calendar file into the database (when it exists) and read the
+ * calendar back. Fatal only at startup, when nothing can be counted. */
+static struct calendar *
+load_calendar(struct db *db, const struct config *cfg, bool startup)
+{
+	struct apierr err = { .status = 0 };
+	if (cfg->calendar_file[0] && access(cfg->calendar_file, R_OK) == 0) {
+		int n = store_calendar_load(db, cfg->calendar_file, clock_now(), &err);
+		if (n < 0)
+			log_error("calendar: %s", err.message);
+		else
+			log_info("calendar: %d years loaded from %s", n, cfg->calendar_file);
+		apierr_clear(&err);
+	} else if (cfg->calendar_file[0]) {
+		log_warn("calendar: %s is not readable; using what the database has",
+		    cfg->calendar_file);
+	}
+	struct calendar *c = store_calendar_read(db, cfg->calendar_utc_offset);
+	if (c == NULL && startup)
+		fatal("calendar: cannot read the calendar tables: %s", db_error(db));
+	return c;
+}
+
+static void
+reload(void)
+{
+	char err[2048];
+	struct config *nc = config_load(D.cfg->path, err, sizeof err);
+	if (nc == NULL) {
+		log_error("reload: configuration refused, keeping the old one:\n%s", err);
+		return;
+	}
+	if (strcmp(nc->http_listen, D.cfg->http_listen) || nc->db_pool_size != D.cfg->db_pool_size ||
+	    strcmp(nc->db_conninfo, D.cfg->db_conninfo))
+		log_warn("reload: listen, conninfo and pool_size change only at restart");
+	log_open("procurd", nc->log_config);
+	struct db *db = db_open(D.cfg->db_conninfo);
+	struct calendar *cal = db_ok(db) ? load_calendar(db, nc, false) : NULL;
+	db_close(db);
+	pthread_mutex_lock(&D.lock);
+	D.rules = nc->rules;
+	if (cal) {
+		D.old_cals = xrealloc(D.old_cals, sizeof *D.old_cals * (D.n_old_cals + 1));
+		D.old_cals[D.n_old_cals++] = D.cal;
+		D.cal = cal;
+	}
+	D.cfg->clock_adjustable = nc->clock_adjustable;
+	D.cfg->http_max_body_bytes = nc->http_max_body_bytes;
+	pthread_mutex_unlock(&D.lock);
+	config_free(nc);
+	log_info("reload: configuration, rules, calendar and logging reloaded");
+}
+
+static void
+on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (http_inflight(D.http) == 0 && pool_busy(D.pool) == 0)
+		event_base_loopexit(D.base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (sig == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
+		reload();
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (atomic_exchange(&D.draining, true)) {
+		log_warn("second signal: stopping now");
+		event_base_loopbreak(D.base);
+		return;
+	}
+	log_info("signal %d: stopping; finishing %d requests in flight", (int)sig,
+	    http_inflight(D.http));
+	sd_notify(0, "STOPPING=1");
+	http_stop_accepting(D.http);
+	struct timeval tv = { 0, 20000 };
+	drain_timer = event_new(D.base, -1, EV_PERSIST, on_drain_tick, NULL);
+	event_add(drain_timer, &tv);
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* the loop turning is what the watchdog asks about */
+	sd_notify(0, "WATCHDOG=1");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = "config/procurd.conf";
+	bool check = false;
+	int ch;
+	char err[4096];
+
+	while ((ch = getopt(argc, argv, "c:nh")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'n': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	D.cfg = config_load(path, err, sizeof err);
+	if (D.cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		config_print(D.cfg, stdout);
+		config_free(D.cfg);
+		return 0;
+	}
+	if (log_open("procurd", D.cfg->log_config))
+		fprintf(stderr, "procurd: cannot read %s; logging with log4c's defaults\n",
+		    D.cfg->log_config);
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads())
+		fatal("libevent: no thread support");
+	pthread_mutex_init(&D.lock, NULL);
+	D.rules = D.cfg->rules;
+
+	/* the database: wait for it a little, then give up (systemd restarts) */
+	struct db *db = db_open(D.cfg->db_conninfo);
+	for (int i = 0; !db_ok(db) && i < 30; i++) {
+		sleep(1);
+		db_ensure(db);
+	}
+	if (!db_ok(db))
+		fatal("database: unreachable; check [database] conninfo");
+	if (store_migrate(db, D.cfg->db_migrations) < 0)
+		fatal("migrations failed (see above)");
+	D.cal = load_calendar(db, D.cfg, true);
+	if (D.cfg->clock_adjustable) {
+		usec_t off = 0;
+		if (store_clock_get(db, &off) == 0 && off != 0) {
+			clock_set_offset(off);
+			log_warn("clock: adjustable, running %" PRId64 " s ahead", off / USEC_PER_SEC);
+		}
+	}
+	db_close(db);
+
+	D.base = event_base_new();
+	if (D.base == NULL)
+		fatal("libevent: cannot create the event loop");
+	D.auth = auth_new(D.cfg->http_token_cache_seconds);
+	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
+	D.http = http_start(&D);
+	if (D.http == NULL)
+		fatal("http: cannot listen on %s", D.cfg->http_listen);
+
+	struct event *sigs[4];
+	int signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	for (int i = 0; signos[i]; i++) {
+		sigs[i] = evsignal_new(D.base, signos[i], on_signal, NULL);
+		event_add(sigs[i], NULL);
+	}
+	uint64_t wd_usec = 0;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+		struct timeval tv = { (time_t)(wd_usec / 2 / 1000000), (suseconds_t)(wd_usec / 2 % 1000000) };
+		watchdog_timer = event_new(D.base, -1, EV_PERSIST, on_watchdog, NULL);
+		event_add(watchdog_timer, &tv);
+	}
+	atomic_store(&D.ready, true);
+	sd_notify(0, "READY=1");
+	log_info("procurd ready: http %s, %d database connections", D.cfg->http_listen,
+	    D.cfg->db_pool_size);
+
+	event_base_dispatch(D.base);
+
+	log_info("procurd stopping");
+	http_free(D.http);
+	pool_free(D.pool);
+	for (int i = 0; signos[i]; i++)
+		event_free(sigs[i]);
+	if (drain_timer)
+		event_free(drain_timer);
+	if (watchdog_timer)
+		event_free(watchdog_timer);
+	event_base_free(D.base);
+	auth_free(D.auth);
+	calendar_data_free(D.cal);
+	for (size_t i = 0; i < D.n_old_cals; i++)
+		calendar_data_free(D.old_cals[i]);
+	free(D.old_cals);
+	config_free(D.cfg);
+	pthread_mutex_destroy(&D.lock);
+	log_info("procurd stopped");
+	log_close();
+	libevent_global_shutdown();
+	return 0;
+}

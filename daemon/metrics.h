@@ -1,0 +1,24 @@
+/* Counters for GET /metrics (Prometheus text format). Thread-safe. */
+#ifndef PROCURD_METRICS_H
+#define PROCURD_METRICS_H
+
+#include <stdint.h>
+#include "util.h"
+
+void metrics_event_applied(const char *event);
+void metrics_refusal(const char *rule);
+void metrics_deadline_fired(int level);
+void metrics_deadline_lag(usec_t lag);
+/* One HTTP answer: route name, status, latency. */
+void metrics_http(const char *route, int status, usec_t latency);
+/* Gauges read from the database by the caller, set before rendering. */
+struct metrics_gauges {
+	int64_t incidents_open;
+	int64_t notifications[3];	/* pending, delivered, dead */
+	int64_t outbox_backlog;
+	double outbox_oldest_age_s;
+};
+/* The whole text, newly allocated. */
+char *metrics_render(const struct metrics_gauges *g);
+
+#endif

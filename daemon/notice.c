@@ -1,0 +1,130 @@
+/* Who must hear of an event: the notifications a lifecycle event implies. */
+#include "notice.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Per event: the template and which role of the project's agency must act
+ * next or know. A second role may be told too. */
+struct notice_rule {
+	enum lc_event ev;
+	const char *template;
+	const char *role;
+	const char *also;
+};
+
+static const struct notice_rule rules[] = {
+	{ EV_SUBMIT, "needs_submitted", "reviewer", NULL },
+	{ EV_APPROVE_NEEDS, "needs_approved", "finance", "officer" },
+	{ EV_RETURN_NEEDS, "needs_returned", "officer", NULL },
+	{ EV_APPROVE_BUDGET, "budget_approved", "officer", NULL },
+	{ EV_RETURN_BUDGET, "budget_returned", "officer", NULL },
+	{ EV_REJECT_BUDGET, "budget_rejected", "officer", "reviewer" },
+	{ EV_PUBLISH, "tender_published", "officer", "evaluator" },
+	{ EV_CLOSE_BIDDING, "bidding_closed", "officer", "evaluator" },
+	{ EV_RETENDER, "tender_published", "officer", NULL },
+	{ EV_CHANGE_METHOD, "needs_approved", "finance", NULL },
+	{ EV_AWARD, "award_made", "officer", "reviewer" },
+	{ EV_DECLINE_AWARD, "award_declined", "officer", "reviewer" },
+	{ EV_CHALLENGE, "challenge_opened", "officer", "reviewer" },
+	{ EV_ANSWER_CHALLENGE, "challenge_answered", "officer", NULL },
+	{ EV_SIGN_CONTRACT, "contract_signed", "officer", "finance" },
+	{ EV_START_SERVICE, "service_started", "officer", NULL },
+	{ EV_RECORD_SUPERVISION, "supervision_recorded", "officer", NULL },
+	{ EV_COMPLETE_SERVICE, "service_completed", "reviewer", NULL },
+	{ EV_ACCEPT, "acceptance_passed", "finance", "officer" },
+	{ EV_REJECT_ACCEPTANCE, "acceptance_rejected", "officer", NULL },
+	{ EV_CONFIRM_PAYMENT, "payment_confirmed", "reviewer", "officer" },
+	{ EV_EVALUATE, "evaluation_published", "officer", "finance" },
+	{ EV_CONTRACTOR_EXIT, "contractor_exit", "reviewer", "officer" },
+	{ EV_REPORT_SUBCONTRACTING, "contractor_exit", "reviewer", "officer" },
+	{ EV_COMPLETE_TAKEOVER, "takeover_completed", "officer", "reviewer" },
+	{ EV_CANCEL, "project_cancelled", "officer", "finance" },
+};
+
+static void
+add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char *template)
+{
+	json_t *data = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "project_id",
+	    (json_int_t)n->project_id, "title", n->title ? n->title : "", "event", n->ev_name,
+	    "from", lc_state_name(n->from), "to", lc_state_name(n->to), "actor",
+	    n->actor ? n->actor : "");
+	const char *k;
+	json_t *v;
+	if (json_is_object(n->payload))
+		json_object_foreach((json_t *)n->payload, k, v)
+			if (json_object_get(data, k) == NULL)
+				json_object_set(data, k, v);
+	json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:o}", "channel", "spool",
+	    "recipient", recipient, "template", template, "lang", "zh", "data", data));
+}
+
+static void
+mailbox(char *buf, size_t len, const char *agency, const char *role)
+{
+	snprintf(buf, len, "agency:%s:%s", agency, role);
+}
+
+json_t *
+notice_rows(const struct notice_ctx *n)
+{
+	json_t *rows = json_array();
+	char rcpt[160];
+
+	if (n->ev == EV_ESCALATE) {
+		/* level 1: a reminder to the officer; 2: the agency's reviewers;
+		 * 3: the parent agency's reviewers (the deadline module decides) */
+		json_int_t level = json_integer_value(json_object_get(n->payload, "level"));
+		const char *tmpl = level <= 1 ? "deadline_reminder" : "deadline_escalation";
+		const char *agency = level >= 3 && n->parent_agency ? n->parent_agency : n->agency;
+		mailbox(rcpt, sizeof rcpt, agency, level <= 1 ? "officer" : "reviewer");
+		add(rows, n, rcpt, tmpl);
+		return rows;
+	}
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		if (rules[i].ev != n->ev)
+			continue;
+		/* close_bidding that failed says so */
+		const char *tmpl = rules[i].template;
+		if (n->ev == EV_CLOSE_BIDDING && n->to == ST_TENDER_FAILED)
+			tmpl = "tender_failed";
+		if (n->ev == EV_DECLINE_AWARD && n->to == ST_TENDER_FAILED)
+			tmpl = "tender_failed";
+		mailbox(rcpt, sizeof rcpt, n->agency, rules[i].role);
+		add(rows, n, rcpt, tmpl);
+		if (rules[i].also) {
+			mailbox(rcpt, sizeof rcpt, n->agency, rules[i].also);
+			add(rows, n, rcpt, tmpl);
+		}
+	}
+	if ((n->ev == EV_CONTRACTOR_EXIT || n->ev == EV_REPORT_SUBCONTRACTING) &&
+	    json_is_object(n->takeover_plan)) {
+		/* 001 §2.7: the takeover plan starts at once — the interim provider
+		 * and the recipients' coordinators hear of it in this transaction;
+		 * the parent agency's supervisors too */
+		json_t *ip = json_object_get(n->takeover_plan, "interim_provider");
+		if (json_is_integer(ip))
+			snprintf(rcpt, sizeof rcpt, "contractor:%" JSON_INTEGER_FORMAT, json_integer_value(ip));
+		else
+			mailbox(rcpt, sizeof rcpt, n->agency, "officer");
+		add(rows, n, rcpt, "takeover_activated");
+		size_t i;
+		json_t *ct;
+		json_array_foreach(json_object_get(n->takeover_plan, "contacts"), i, ct) {
+			const char *who = json_is_string(ct) ? json_string_value(ct) :
+			    json_string_value(json_object_get(ct, "email")) ?
+			    json_string_value(json_object_get(ct, "email")) :
+			    json_string_value(json_object_get(ct, "name"));
+			if (who && *who) {
+				snprintf(rcpt, sizeof rcpt, "contact:%s", who);
+				add(rows, n, rcpt, "takeover_activated");
+			}
+		}
+		if (n->parent_agency) {
+			mailbox(rcpt, sizeof rcpt, n->parent_agency, "reviewer");
+			add(rows, n, rcpt, "contractor_exit");
+		}
+	}
+	return rows;
+}

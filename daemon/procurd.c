@@ -1,0 +1,11 @@
+/* The daemon's shared state: consistent copies for pool threads. */
+#include "procurd.h"
+
+void
+procurd_snapshot(struct procurd *d, struct rules_config *rules, const struct calendar **cal)
+{
+	pthread_mutex_lock(&d->lock);
+	*rules = d->rules;
+	*cal = d->cal;
+	pthread_mutex_unlock(&d->lock);
+}

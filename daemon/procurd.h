@@ -1,0 +1,36 @@
+/* The daemon's shared state: what the event loop, the HTTP layer and the
+ * pool threads all reach. Written by the loop thread only, except where a
+ * field says otherwise. */
+#ifndef PROCURD_PROCURD_H
+#define PROCURD_PROCURD_H
+
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "auth.h"
+#include "calendar.h"
+#include "config.h"
+#include "pool.h"
+
+struct procurd {
+	struct config *cfg;
+	struct event_base *base;
+	struct pool *pool;
+	struct auth *auth;
+	struct http *http;
+	/* rules and calendar are swapped on SIGHUP; readers copy the rules and
+	 * take the calendar pointer under the lock (old calendars live until exit) */
+	pthread_mutex_t lock;
+	struct rules_config rules;
+	struct calendar *cal;
+	struct calendar **old_cals;
+	size_t n_old_cals;
+	_Atomic bool ready;		/* database, migrations and sockets up */
+	_Atomic bool draining;		/* SIGTERM: finish what is in flight, take nothing new */
+};
+
+/* Copy of the rules in force, and the calendar in force. Thread-safe. */
+void procurd_snapshot(struct procurd *d, struct rules_config *rules, const struct calendar **cal);
+
+#endif

@@ -1,0 +1,2542 @@
+/* The store: the only file with SQL. Every statement is named, prepared and
+ * parameterised; one lifecycle event is one transaction. */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "metrics.h"
+#include "notice.h"
+
+/* ------------------------------------------------------------------------ */
+/* Statements: one table, prepared on each connection on first use.        */
+
+enum stmt {
+	S_USER_BY_TOKEN,
+	S_USER_ADD,
+	S_USER_LIST,
+	S_AGENCY_BY_CODE,
+	S_AGENCY_ADD,
+	S_BUDGET_PUT,
+	S_BUDGET_GET,
+	S_BUDGET_FOR_UPDATE,
+	S_SPECIAL_COMMITTED,
+	S_CATALOG_ADD,
+	S_CATALOG_LIST,
+	S_CATALOG_STATUS,
+	S_CONTRACTOR_ADD,
+	S_CONTRACTOR_GET,
+	S_CONTRACTOR_BANS,
+	S_CONTRACTOR_EVALS,
+	S_CONTRACTOR_BANNED_ON,
+	S_PROJECT_CREATE,
+	S_PROJECT_GET,
+	S_PROJECT_LOCK,
+	S_PROJECT_LIST,
+	S_EVENT_WRITE,
+	S_EVENT_LIST,
+	S_IDEM_GET,
+	S_IDEM_PUT,
+	S_BID_ADD,
+	S_BID_LIST,
+	S_BIDS_FOR_RANKING,
+	S_BID_GET,
+	S_SCORE_ADD,
+	S_CHALLENGES,
+	S_CHALLENGE_OPEN,
+	S_CHALLENGE_ANSWER,
+	S_SET_SUBMITTED,
+	S_SET_BUDGET_APPROVED,
+	S_SET_PUBLISHED,
+	S_SET_ROUND,
+	S_SET_METHOD,
+	S_SET_AWARD,
+	S_BID_DECLINE,
+	S_SET_CONTRACT,
+	S_SET_COMPLETED,
+	S_SET_PAID,
+	S_SET_EVALUATION,
+	S_EVALUATION_ADD,
+	S_EVALUATION_LIST,
+	S_BAN_ADD,
+	S_SUCCESSOR_CREATE,
+	S_SET_SUCCESSOR,
+	S_CLOCK_GET,
+	S_CLOCK_SET,
+	S_LAST_EVENT_AT,
+	S_VERIFY,
+	S_CAL_YEAR,
+	S_CAL_DEL_YEAR,
+	S_CAL_DAY,
+	S_CAL_READ_YEARS,
+	S_CAL_READ_DAYS,
+	S_MIG_APPLIED,
+	S_MIG_RECORD,
+	S_GAUGES,
+	S__COUNT
+};
+
+/* Columns of a project as the API shows it and the guards read it. */
+#define PROJECT_COLS \
+	"p.id, p.agency, p.fiscal_year, p.title, array_to_json(p.catalog_items)::text, " \
+	"p.budget_fen, p.funding_source, p.method, p.quantity, p.quality_standard, " \
+	"p.service_start::text, p.service_end::text, p.state, p.version, ts2us(p.next_check), " \
+	"p.created_by, p.submitted_by, p.completed_by, ts2us(p.published_at), " \
+	"ts2us(p.bid_deadline), p.requirements, p.evaluators_required, p.criteria::text, " \
+	"p.award_bid_id, p.award_contractor_id, p.award_price_fen, ts2us(p.awarded_at), " \
+	"p.contract::text, p.paid_fen, p.evaluation::text, p.predecessor_id, p.successor_id, " \
+	"p.last_seq, encode(p.last_hash, 'hex'), ts2us(p.created_at), ts2us(p.updated_at), " \
+	"a.path, p.budget_approved, p.round, a.parent"
+enum {
+	PC_ID, PC_AGENCY, PC_YEAR, PC_TITLE, PC_ITEMS, PC_BUDGET, PC_FUNDING, PC_METHOD,
+	PC_QUANTITY, PC_QUALITY, PC_START, PC_END, PC_STATE, PC_VERSION, PC_NEXT_CHECK,
+	PC_CREATED_BY, PC_SUBMITTED_BY, PC_COMPLETED_BY, PC_PUBLISHED_AT, PC_BID_DEADLINE,
+	PC_REQUIREMENTS, PC_EVALUATORS, PC_CRITERIA, PC_AWARD_BID, PC_AWARD_CONTRACTOR,
+	PC_AWARD_PRICE, PC_AWARDED_AT, PC_CONTRACT, PC_PAID, PC_EVALUATION, PC_PREDECESSOR,
+	PC_SUCCESSOR, PC_LAST_SEQ, PC_LAST_HASH, PC_CREATED_AT, PC_UPDATED_AT, PC_PATH,
+	PC_BUDGET_APPROVED, PC_ROUND, PC_PARENT, PC__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_USER_BY_TOKEN] =
+	    "SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path "
+	    "FROM app_user u JOIN agency a ON a.code = u.agency "
+	    "WHERE u.token_hash = sha256(convert_to($1, 'UTF8'))",
+	[S_USER_ADD] =
+	    "INSERT INTO app_user (name, roles, agency, token_hash, created_at) "
+	    "VALUES ($1, string_to_array($2, ','), $3, sha256(convert_to($4, 'UTF8')), us2ts($5)) "
+	    "RETURNING id",
+	[S_USER_LIST] =
+	    "SELECT id, name, array_to_string(roles, ','), agency FROM app_user ORDER BY id",
+	[S_AGENCY_BY_CODE] =
+	    "SELECT code, name, level, parent, path, ts2us(created_at) FROM agency WHERE code = $1",
+	[S_AGENCY_ADD] =
+	    "INSERT INTO agency (code, name, level, parent, path, created_at) "
+	    "VALUES ($1, $2, $3, $4, coalesce((SELECT path FROM agency WHERE code = $4), '/') "
+	    "|| $1 || '/', us2ts($5)) RETURNING path",
+	[S_BUDGET_PUT] =
+	    "INSERT INTO budget (agency, fiscal_year, special_funds_fen, work_funds_fen, "
+	    "lottery_funds_fen, cap_bp, updated_at) VALUES ($1, $2, $3, $4, $5, $6, us2ts($7)) "
+	    "ON CONFLICT (agency, fiscal_year) DO UPDATE SET special_funds_fen = EXCLUDED.special_funds_fen, "
+	    "work_funds_fen = EXCLUDED.work_funds_fen, lottery_funds_fen = EXCLUDED.lottery_funds_fen, "
+	    "cap_bp = EXCLUDED.cap_bp, updated_at = EXCLUDED.updated_at",
+	[S_BUDGET_GET] =
+	    "SELECT special_funds_fen, work_funds_fen, lottery_funds_fen, cap_bp, "
+	    "(SELECT coalesce(sum(budget_fen), 0) FROM project WHERE agency = $1 AND fiscal_year = $2 "
+	    "AND budget_approved AND funding_source = 'special_funds' AND state <> 'cancelled'), "
+	    "ts2us(updated_at) FROM budget WHERE agency = $1 AND fiscal_year = $2",
+	/* Locking the budget row serialises every approval against the same
+	 * cap: two finance users approving at once cannot both slip under it. */
+	[S_BUDGET_FOR_UPDATE] =
+	    "SELECT special_funds_fen, work_funds_fen, lottery_funds_fen, cap_bp "
+	    "FROM budget WHERE agency = $1 AND fiscal_year = $2 FOR UPDATE",
+	[S_SPECIAL_COMMITTED] =
+	    "SELECT coalesce(sum(budget_fen), 0) FROM project WHERE agency = $1 AND fiscal_year = $2 "
+	    "AND budget_approved AND funding_source = 'special_funds' AND state <> 'cancelled' "
+	    "AND id <> $3",
+	[S_CATALOG_ADD] =
+	    "INSERT INTO catalog_item (code, name, category, level, approved, purchasable, restricted, "
+	    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, us2ts($8))",
+	[S_CATALOG_LIST] =
+	    "SELECT code, name, category, level, approved, purchasable, restricted FROM catalog_item "
+	    "ORDER BY code",
+	[S_CATALOG_STATUS] =
+	    "SELECT i.code, c.code IS NOT NULL, coalesce(c.approved, false), coalesce(c.purchasable, false) "
+	    "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i(code, n) "
+	    "LEFT JOIN catalog_item c ON c.code = i.code "
+	    "ORDER BY i.n",
+	[S_CONTRACTOR_ADD] =
+	    "INSERT INTO contractor (name, kind, credit_code, independent_liability, facilities, staff, "
+	    "professional_capability, governance, financial_management, created_by, created_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, us2ts($11)) RETURNING id",
+	[S_CONTRACTOR_GET] =
+	    "SELECT id, name, kind, credit_code, independent_liability, facilities, staff, "
+	    "professional_capability, governance, financial_management, ts2us(created_at) "
+	    "FROM contractor WHERE id = $1",
+	[S_CONTRACTOR_BANS] =
+	    "SELECT reason, starts::text, ends::text, project_id FROM contractor_ban "
+	    "WHERE contractor_id = $1 ORDER BY starts, id",
+	[S_CONTRACTOR_EVALS] =
+	    "SELECT project_id, fiscal_year, agency, purchaser_score, recipient_satisfaction, "
+	    "third_party_score, composite, ts2us(published_at) FROM evaluation "
+	    "WHERE contractor_id = $1 ORDER BY fiscal_year DESC, project_id DESC",
+	[S_CONTRACTOR_BANNED_ON] =
+	    "SELECT EXISTS (SELECT 1 FROM contractor_ban WHERE contractor_id = $1 "
+	    "AND starts <= $2::date AND ends > $2::date)",
+	[S_PROJECT_CREATE] =
+	    "INSERT INTO project (agency, fiscal_year, title, catalog_items, budget_fen, funding_source, "
+	    "method, quantity, quality_standard, service_start, service_end, created_by, created_at, "
+	    "updated_at, predecessor_id) VALUES ($1, $2, $3, "
+	    "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6, $7, $8, $9, $10::date, "
+	    "$11::date, $12, us2ts($13), us2ts($13), $14) RETURNING id",
+	[S_PROJECT_GET] =
+	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency WHERE p.id = $1",
+	[S_PROJECT_LOCK] =
+	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency "
+	    "WHERE p.id = $1 FOR UPDATE OF p",
+	/* Keyset pagination over id; the scope is the user's agency path. */
+	[S_PROJECT_LIST] =
+	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency "
+	    "WHERE a.path LIKE $1 || '%' AND ($2::text IS NULL OR p.state = $2) "
+	    "AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 "
+	    "AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
+	    "ORDER BY p.id LIMIT $7",
+	/* One statement writes the audit event (hash-chained to the previous
+	 * one), moves the project and queues its notifications. */
+	[S_EVENT_WRITE] =
+	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
+	    "actor, actor_id, at, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	    "us2ts($8), $9::jsonb, decode($10, 'hex'), event_hash(decode($10, 'hex'), $1, $2, $3, $4, "
+	    "$5, $6, us2ts($8), $9::jsonb)) RETURNING hash), "
+	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
+	    "last_hash = e.hash, updated_at = us2ts($8), next_check = us2ts($12) FROM e "
+	    "WHERE id = $1 RETURNING version), "
+	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
+	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
+	    "coalesce(x.lang, 'zh'), x.data, us2ts($8), us2ts($8) FROM jsonb_to_recordset($11::jsonb) "
+	    "AS x(channel text, recipient text, template text, lang text, data jsonb) RETURNING id) "
+	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
+	    "(SELECT count(*) FROM o)",
+	[S_EVENT_LIST] =
+	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
+	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
+	    "WHERE project_id = $1 ORDER BY seq",
+	[S_IDEM_GET] =
+	    "SELECT status, body, request_hash = sha256(convert_to($3, 'UTF8')), project_id "
+	    "FROM idempotency WHERE user_id = $1 AND key = $2",
+	[S_IDEM_PUT] =
+	    "INSERT INTO idempotency (user_id, key, project_id, request_hash, status, body, created_at) "
+	    "VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')), $5, $6, us2ts($7))",
+	[S_BID_ADD] =
+	    "INSERT INTO bid (project_id, contractor_id, price_fen, round, created_by, created_at) "
+	    "VALUES ($1, $2, $3, $4, $5, us2ts($6)) RETURNING id",
+	[S_BID_LIST] =
+	    "SELECT b.id, b.contractor_id, c.name, b.price_fen, b.round, b.declined, ts2us(b.created_at), "
+	    "(SELECT count(*) FROM score_sheet s WHERE s.bid_id = b.id) "
+	    "FROM bid b JOIN contractor c ON c.id = b.contractor_id WHERE b.project_id = $1 "
+	    "ORDER BY b.round, b.id",
+	/* Bids of the current round with what ranking needs: sheets, their
+	 * quality sums, qualification, ban on the bid date and past composites. */
+	[S_BIDS_FOR_RANKING] =
+	    "SELECT b.id, b.contractor_id, b.price_fen, b.declined, "
+	    "(SELECT count(*) FROM score_sheet s WHERE s.bid_id = b.id), "
+	    "(SELECT coalesce(sum(s.quality_sum), 0) FROM score_sheet s WHERE s.bid_id = b.id), "
+	    "(SELECT avg(e.composite) FROM evaluation e WHERE e.contractor_id = b.contractor_id "
+	    "AND e.fiscal_year >= $3 - $4 AND e.fiscal_year < $3), "
+	    "(c.independent_liability AND c.facilities AND c.staff AND c.professional_capability "
+	    "AND c.governance AND c.financial_management), "
+	    "EXISTS (SELECT 1 FROM contractor_ban x WHERE x.contractor_id = b.contractor_id "
+	    "AND x.starts <= b.created_at::date AND x.ends > b.created_at::date) "
+	    "FROM bid b JOIN contractor c ON c.id = b.contractor_id "
+	    "WHERE b.project_id = $1 AND b.round = $2 ORDER BY b.id",
+	[S_BID_GET] =
+	    "SELECT id, contractor_id, price_fen, round FROM bid WHERE id = $1 AND project_id = $2",
+	[S_SCORE_ADD] =
+	    "INSERT INTO score_sheet (bid_id, evaluator_id, scores, quality_sum, created_at) "
+	    "VALUES ($1, $2, $3::jsonb, $4, us2ts($5))",
+	[S_CHALLENGES] =
+	    "SELECT id, answered_at IS NULL, ts2us(answer_due), supplier, text, ts2us(opened_at), answer, "
+	    "ts2us(answered_at) FROM challenge WHERE project_id = $1 ORDER BY id",
+	[S_CHALLENGE_OPEN] =
+	    "INSERT INTO challenge (project_id, supplier, text, opened_at, answer_due) "
+	    "VALUES ($1, $2, $3, us2ts($4), us2ts($5)) RETURNING id",
+	[S_CHALLENGE_ANSWER] =
+	    "UPDATE challenge SET answer = $3, answered_at = us2ts($4) "
+	    "WHERE id = $1 AND project_id = $2 AND answered_at IS NULL",
+	[S_SET_SUBMITTED] =
+	    "UPDATE project SET submitted_by = $2 WHERE id = $1",
+	[S_SET_BUDGET_APPROVED] =
+	    "UPDATE project SET budget_approved = $2 WHERE id = $1",
+	[S_SET_PUBLISHED] =
+	    "UPDATE project SET published_at = us2ts($2), bid_deadline = us2ts($3), requirements = $4, "
+	    "evaluators_required = $5, criteria = $6::jsonb WHERE id = $1",
+	[S_SET_ROUND] =
+	    "UPDATE project SET round = round + 1, published_at = us2ts($2), bid_deadline = us2ts($3), "
+	    "award_bid_id = NULL, award_contractor_id = NULL, award_price_fen = NULL, awarded_at = NULL "
+	    "WHERE id = $1",
+	[S_SET_METHOD] =
+	    "UPDATE project SET method = $2, budget_approved = false, round = round + 1, "
+	    "bid_deadline = NULL, published_at = NULL, award_bid_id = NULL, award_contractor_id = NULL, "
+	    "award_price_fen = NULL, awarded_at = NULL WHERE id = $1",
+	[S_SET_AWARD] =
+	    "UPDATE project SET award_bid_id = $2, award_contractor_id = $3, award_price_fen = $4, "
+	    "awarded_at = us2ts($5) WHERE id = $1",
+	[S_BID_DECLINE] =
+	    "UPDATE bid SET declined = true WHERE id = $1",
+	[S_SET_CONTRACT] =
+	    "UPDATE project SET contract = $2::jsonb WHERE id = $1",
+	[S_SET_COMPLETED] =
+	    "UPDATE project SET completed_by = $2 WHERE id = $1",
+	[S_SET_PAID] =
+	    "UPDATE project SET paid_fen = $2 WHERE id = $1",
+	[S_SET_EVALUATION] =
+	    "UPDATE project SET evaluation = $2::jsonb WHERE id = $1",
+	[S_EVALUATION_ADD] =
+	    "INSERT INTO evaluation (project_id, contractor_id, agency, fiscal_year, purchaser_score, "
+	    "recipient_satisfaction, third_party_score, composite, published_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, us2ts($9))",
+	[S_EVALUATION_LIST] =
+	    "SELECT e.project_id, e.contractor_id, c.name, e.agency, e.fiscal_year, e.purchaser_score, "
+	    "e.recipient_satisfaction, e.third_party_score, e.composite, ts2us(e.published_at), p.title "
+	    "FROM evaluation e JOIN contractor c ON c.id = e.contractor_id "
+	    "JOIN project p ON p.id = e.project_id WHERE e.fiscal_year = $1 ORDER BY e.project_id",
+	[S_BAN_ADD] =
+	    "INSERT INTO contractor_ban (contractor_id, reason, starts, ends, project_id, created_at) "
+	    "VALUES ($1, $2, $3::date, $4::date, $5, us2ts($6))",
+	/* The successor keeps agency, items, quantities and quality standard,
+	 * with the budget that was not paid out. */
+	[S_SUCCESSOR_CREATE] =
+	    "INSERT INTO project (agency, fiscal_year, title, catalog_items, budget_fen, funding_source, "
+	    "method, quantity, quality_standard, service_start, service_end, created_by, created_at, "
+	    "updated_at, predecessor_id) SELECT agency, fiscal_year, title || $2, catalog_items, "
+	    "greatest(coalesce((contract->>'amount_fen')::bigint, budget_fen) - coalesce(paid_fen, 0), 0), "
+	    "funding_source, method, quantity, quality_standard, greatest(service_start, $3::date), "
+	    "service_end, $4, us2ts($5), us2ts($5), id FROM project WHERE id = $1 RETURNING id",
+	[S_SET_SUCCESSOR] =
+	    "UPDATE project SET successor_id = $2 WHERE id = $1",
+	[S_CLOCK_GET] = "SELECT offset_us FROM clock_state WHERE id = 1",
+	[S_CLOCK_SET] = "UPDATE clock_state SET offset_us = $1 WHERE id = 1",
+	[S_LAST_EVENT_AT] = "SELECT ts2us(max(at)) FROM project_event",
+	/* Recompute every hash with the same function that wrote it. */
+	[S_VERIFY] =
+	    "SELECT project_id, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
+	    "encode(event_hash(prev_hash, project_id, seq, event, from_state, to_state, actor, at, "
+	    "payload), 'hex') FROM project_event ORDER BY project_id, seq",
+	[S_CAL_YEAR] =
+	    "INSERT INTO calendar_year (year, source, loaded_at) VALUES ($1, $2, us2ts($3)) "
+	    "ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = EXCLUDED.loaded_at",
+	[S_CAL_DEL_YEAR] =
+	    "DELETE FROM calendar_day WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)",
+	[S_CAL_DAY] =
+	    "INSERT INTO calendar_day (day, kind, note) VALUES ($1::date, $2, $3) "
+	    "ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, note = EXCLUDED.note",
+	[S_CAL_READ_YEARS] = "SELECT year FROM calendar_year ORDER BY year",
+	[S_CAL_READ_DAYS] =
+	    "SELECT (day - DATE '1970-01-01'), kind FROM calendar_day ORDER BY day",
+	[S_MIG_APPLIED] = "SELECT version FROM schema_migrations ORDER BY version",
+	[S_GAUGES] =
+	    "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'delivered'), "
+	    "count(*) FILTER (WHERE status = 'dead'), "
+	    "coalesce(ts2us(min(created_at) FILTER (WHERE status = 'pending')), 0) FROM outbox",
+	[S_MIG_RECORD] =
+	    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())",
+};
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	bool prepared[S__COUNT];
+	char errbuf[512];
+	bool in_tx;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Connections                                                              */
+
+static void
+on_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+static void
+db_connect(struct db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = PQconnectdb(db->conninfo);
+	memset(db->prepared, 0, sizeof db->prepared);
+	db->in_tx = false;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warn("database: cannot connect: %s", PQerrorMessage(db->conn));
+		return;
+	}
+	PQsetNoticeProcessor(db->conn, on_notice, NULL);
+	/* the daemon's own clock writes every time; the session zone only
+	 * matters for ::date casts, which follow China Standard Time */
+	PGresult *r = PQexecParams(db->conn,
+	    "SELECT set_config('TimeZone', 'Asia/Shanghai', false)", 0, NULL, NULL, NULL, NULL, 0);
+	PQclear(r);
+}
+
+struct db *
+db_open(const char *conninfo)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	db->conninfo = xstrdup(conninfo ? conninfo : "");
+	db_connect(db);
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+bool
+db_ok(struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+bool
+db_ensure(struct db *db)
+{
+	if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return true;
+	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN) {
+		/* a job left a transaction open: never let it leak into the next */
+		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		PQclear(r);
+		db->in_tx = false;
+		return true;
+	}
+	db_connect(db);
+	return db_ok(db);
+}
+
+const char *
+db_error(struct db *db)
+{
+	return db->errbuf;
+}
+
+static void
+set_dberr(struct db *db, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	snprintf(db->errbuf, sizeof db->errbuf, "%s", m && *m ? m : "no answer");
+	size_t n = strlen(db->errbuf);
+	while (n > 0 && (db->errbuf[n - 1] == '\n' || db->errbuf[n - 1] == ' '))
+		db->errbuf[--n] = '\0';
+}
+
+static const char *
+sqlstate(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return s ? s : "";
+}
+
+/* Run statement S with N text parameters (NULL = SQL NULL). Returns the
+ * result (caller PQclear()s) or NULL on failure (db_error() says why; the
+ * SQLSTATE is copied to STATE when not NULL). */
+static PGresult *
+run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
+{
+	char name[16];
+	PGresult *r;
+
+	if (state)
+		state[0] = '\0';
+	if (!db_ok(db)) {
+		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
+		return NULL;
+	}
+	snprintf(name, sizeof name, "s%d", (int)s);
+	if (!db->prepared[s]) {
+		r = PQprepare(db->conn, name, stmt_sql[s], 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			set_dberr(db, r);
+			if (state)
+				snprintf(state, 6, "%s", sqlstate(r));
+			log_error("database: prepare s%d: %s", (int)s, db->errbuf);
+			PQclear(r);
+			return NULL;
+		}
+		PQclear(r);
+		db->prepared[s] = true;
+	}
+	r = PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		set_dberr(db, r);
+		if (state)
+			snprintf(state, 6, "%s", sqlstate(r));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Run and discard the result: 0 or -1. */
+static int
+run0(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
+{
+	PGresult *r = run(db, s, n, v, state);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static int
+tx(struct db *db, const char *what)
+{
+	/* BEGIN, COMMIT and ROLLBACK carry no data: plain PQexec */
+	PGresult *r;
+	if (!db_ok(db)) {
+		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
+		return -1;
+	}
+	if (!strcmp(what, "BEGIN"))
+		r = PQexec(db->conn, "BEGIN");
+	else if (!strcmp(what, "COMMIT"))
+		r = PQexec(db->conn, "COMMIT");
+	else
+		r = PQexec(db->conn, "ROLLBACK");
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_dberr(db, r);
+	PQclear(r);
+	db->in_tx = !strcmp(what, "BEGIN") && ok;
+	return ok ? 0 : -1;
+}
+
+static int
+commit(struct db *db)
+{
+	if (tx(db, "COMMIT"))
+		return -1;
+	return 0;
+}
+
+static void
+rollback(struct db *db)
+{
+	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		tx(db, "ROLLBACK");
+	db->in_tx = false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+void
+apierr_set(struct apierr *e, int status, const char *code, json_t *details, const char *fmt, ...)
+{
+	va_list ap;
+	if (e == NULL) {
+		json_decref(details);
+		return;
+	}
+	json_decref(e->details);
+	e->status = status;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+	e->details = details;
+}
+
+void
+apierr_clear(struct apierr *e)
+{
+	json_decref(e->details);
+	memset(e, 0, sizeof *e);
+}
+
+/* A database failure seen by a request: 503 when the connection is gone,
+ * 500 otherwise (logged: it is our bug or an operator's problem). */
+static json_t *
+dbfail(struct req_ctx *c, const char *what)
+{
+	if (!db_ok(c->db)) {
+		apierr_set(c->err, 503, "database_unavailable", NULL,
+		    "the database is unavailable; retry later");
+	} else {
+		log_error("database: %s: %s", what, db_error(c->db));
+		apierr_set(c->err, 500, "internal", NULL, "internal error while %s", what);
+	}
+	rollback(c->db);
+	return NULL;
+}
+
+static json_t *
+fail(struct req_ctx *c, int status, const char *code, json_t *details, const char *msg)
+{
+	apierr_set(c->err, status, code, details, "%s", msg);
+	rollback(c->db);
+	return NULL;
+}
+
+/* Text parameters: a small ring of buffers per call site. */
+struct pbuf {
+	char b[16][64];
+	int n;
+};
+
+static const char *
+pi64(struct pbuf *p, int64_t v)
+{
+	char *s = p->b[p->n++ & 15];
+	snprintf(s, 64, "%" PRId64, v);
+	return s;
+}
+
+static const char *
+pdate(struct pbuf *p, int32_t days)
+{
+	char *s = p->b[p->n++ & 15];
+	return date_format(days, s, 64);
+}
+
+static int64_t
+gi64(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static bool
+gnull(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col);
+}
+
+static const char *
+gs(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col);
+}
+
+static bool
+gbool(const PGresult *r, int row, int col)
+{
+	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}
+
+static json_t *
+jtime(struct req_ctx *c, usec_t t)
+{
+	char buf[64];
+	int off = c->cal ? c->cal->utc_offset_s : 28800;
+	return json_string(time_format(t, off, buf, sizeof buf));
+}
+
+static json_t *
+jtime_col(struct req_ctx *c, const PGresult *r, int row, int col)
+{
+	if (gnull(r, row, col))
+		return json_null();
+	return jtime(c, gi64(r, row, col));
+}
+
+static json_t *
+jstr_col(const PGresult *r, int row, int col)
+{
+	if (gnull(r, row, col))
+		return json_null();
+	return json_string(gs(r, row, col));
+}
+
+static json_t *
+ji64_col(const PGresult *r, int row, int col)
+{
+	if (gnull(r, row, col))
+		return json_null();
+	return json_integer(gi64(r, row, col));
+}
+
+static json_t *
+jjson_col(const PGresult *r, int row, int col)
+{
+	if (gnull(r, row, col))
+		return json_null();
+	json_t *j = json_loads(gs(r, row, col), JSON_DECODE_ANY, NULL);
+	return j ? j : json_null();
+}
+
+static char *
+dump(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (s == NULL)
+		abort();	/* only out of memory */
+	return s;
+}
+
+bool
+user_sees(const struct user *u, const char *agency_path)
+{
+	return strncmp(agency_path, u->path, strlen(u->path)) == 0;
+}
+
+static const char *
+user_role_list(unsigned roles, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (unsigned bit = 1; bit < (1u << ROLE__COUNT); bit <<= 1)
+		if (roles & bit) {
+			size_t n = strlen(buf);
+			snprintf(buf + n, len - n, "%s%s", n ? "," : "", role_name(bit));
+		}
+	return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Users                                                                    */
+
+int
+store_user_by_token(struct db *db, const char *token, struct user *u)
+{
+	const char *v[1] = { token };
+	PGresult *r = run(db, S_USER_BY_TOKEN, 1, v, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 1;
+	}
+	u->id = gi64(r, 0, 0);
+	snprintf(u->name, sizeof u->name, "%s", gs(r, 0, 1));
+	if (roles_parse_list(gs(r, 0, 2), &u->roles))
+		u->roles = 0;
+	snprintf(u->agency, sizeof u->agency, "%s", gs(r, 0, 3));
+	snprintf(u->path, sizeof u->path, "%s", gs(r, 0, 4));
+	PQclear(r);
+	return 0;
+}
+
+int
+store_user_add(struct db *db, const char *name, unsigned roles, const char *agency, usec_t now,
+    char token[65], struct apierr *err)
+{
+	unsigned char raw[32];
+	char rl[128], st[6];
+	struct pbuf pb = { .n = 0 };
+
+	if (random_bytes(raw, sizeof raw)) {
+		apierr_set(err, 500, "internal", NULL, "no randomness for a token");
+		return -1;
+	}
+	hex_encode(raw, sizeof raw, token);
+	if (roles & ROLE_DAEMON) {
+		apierr_set(err, 400, "invalid_field", json_pack("{s:s}", "field", "roles"),
+		    "the daemon role belongs to procurd itself");
+		return -1;
+	}
+	const char *v[5] = { name, user_role_list(roles, rl, sizeof rl), agency, token, pi64(&pb, now) };
+	PGresult *r = run(db, S_USER_ADD, 5, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23505"))
+			apierr_set(err, 409, "conflict", NULL, "a user named %s exists", name);
+		else if (!strcmp(st, "23503"))
+			apierr_set(err, 404, "not_found", NULL, "no agency %s", agency);
+		else
+			apierr_set(err, 500, "internal", NULL, "%s", db_error(db));
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+store_user_list(struct db *db, json_t **out)
+{
+	PGresult *r = run(db, S_USER_LIST, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	json_t *a = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)gi64(r, i, 0),
+		    "name", gs(r, i, 1), "roles", gs(r, i, 2), "agency", gs(r, i, 3)));
+	PQclear(r);
+	*out = a;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Migrations                                                               */
+
+struct mig {
+	int version;
+	char name[256];
+};
+
+static int
+mig_cmp(const void *a, const void *b)
+{
+	return ((const struct mig *)a)->version - ((const struct mig *)b)->version;
+}
+
+/* The numbered files NNN_name.sql in DIR, sorted. */
+static int
+mig_scan(const char *dir, struct mig **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct mig *m = NULL;
+	int n = 0;
+
+	if (d == NULL) {
+		log_error("migrations: cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		int v;
+		if (len < 5 || strcmp(e->d_name + len - 4, ".sql") || sscanf(e->d_name, "%d_", &v) != 1)
+			continue;
+		m = xrealloc(m, sizeof *m * (size_t)(n + 1));
+		m[n].version = v;
+		snprintf(m[n].name, sizeof m[n].name, "%s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(m, (size_t)n, sizeof *m, mig_cmp);
+	*out = m;
+	return n;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 8192, len = 0;
+	char *buf = xmalloc(cap);
+	size_t k;
+	while ((k = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += k;
+		if (cap - len < 2)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Migration scripts are our own files, run whole: PQexec takes several
+ * statements, and no user data ever reaches them. */
+static int
+exec_script(struct db *db, const char *sql)
+{
+	PGresult *r = PQexec(db->conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		set_dberr(db, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static bool
+mig_is_applied(PGresult *applied, int version)
+{
+	for (int i = 0; applied && i < PQntuples(applied); i++)
+		if (gi64(applied, i, 0) == version)
+			return true;
+	return false;
+}
+
+int
+store_migrate(struct db *db, const char *dir)
+{
+	struct mig *m = NULL;
+	int n, done = 0, rc = -1;
+	PGresult *applied = NULL;
+
+	if (!db_ensure(db)) {
+		log_error("migrations: database unavailable");
+		return -1;
+	}
+	if ((n = mig_scan(dir, &m)) < 0)
+		return -1;
+	/* Several daemons may start at once: one migrates, the others wait. */
+	if (exec_script(db, "SELECT pg_advisory_lock(727001);"
+	    "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
+	    "name text NOT NULL, applied_at timestamptz NOT NULL)")) {
+		log_error("migrations: %s", db_error(db));
+		goto done;
+	}
+	if ((applied = run(db, S_MIG_APPLIED, 0, NULL, NULL)) == NULL)
+		goto unlock;
+	for (int i = 0; i < n; i++) {
+		if (mig_is_applied(applied, m[i].version))
+			continue;
+		char *path = xasprintf("%s/%s", dir, m[i].name);
+		char *sql = slurp(path);
+		free(path);
+		if (sql == NULL) {
+			log_error("migrations: cannot read %s/%s", dir, m[i].name);
+			goto unlock;
+		}
+		struct pbuf pb = { .n = 0 };
+		const char *v[2] = { pi64(&pb, m[i].version), m[i].name };
+		int bad = tx(db, "BEGIN") || exec_script(db, sql) ||
+		    run0(db, S_MIG_RECORD, 2, v, NULL) || commit(db);
+		free(sql);
+		if (bad) {
+			log_error("migrations: %s failed: %s", m[i].name, db_error(db));
+			rollback(db);
+			goto unlock;
+		}
+		log_info("migrations: applied %s", m[i].name);
+		done++;
+	}
+	rc = done;
+unlock:
+	exec_script(db, "SELECT pg_advisory_unlock(727001)");
+done:
+	PQclear(applied);
+	free(m);
+	return rc;
+}
+
+bool
+store_migrations_current(struct db *db, const char *dir)
+{
+	struct mig *m = NULL;
+	int n = mig_scan(dir, &m);
+	bool ok = n >= 0;
+	PGresult *applied = ok ? run(db, S_MIG_APPLIED, 0, NULL, NULL) : NULL;
+	if (applied == NULL)
+		ok = false;
+	for (int i = 0; ok && i < n; i++)
+		if (!mig_is_applied(applied, m[i].version))
+			ok = false;
+	PQclear(applied);
+	free(m);
+	return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Calendar                                                                 */
+
+int
+store_calendar_load(struct db *db, const char *path, usec_t now, struct apierr *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int lineno = 0, years = 0, cur_year = 0;
+	struct pbuf pb = { .n = 0 };
+
+	if (f == NULL) {
+		apierr_set(err, 400, "invalid_field", NULL, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (tx(db, "BEGIN"))
+		goto dberr;
+	while (fgets(line, sizeof line, f)) {
+		char kind[16], day[32], *note, empty[1] = "";
+		int year;
+		int32_t d;
+		lineno++;
+		if ((note = strchr(line, '#')) != NULL)
+			*note++ = '\0';
+		else
+			note = empty;
+		note += strspn(note, " \t");
+		note[strcspn(note, "\r\n")] = '\0';
+		if (sscanf(line, "%15s", kind) != 1)
+			continue;
+		if (!strcmp(kind, "year") && sscanf(line, "%*s %d", &year) == 1 && year >= 1900 &&
+		    year <= 9999) {
+			pb.n = 0;
+			const char *v[3] = { pi64(&pb, year), path, pi64(&pb, now) };
+			if (run0(db, S_CAL_YEAR, 3, v, NULL) || run0(db, S_CAL_DEL_YEAR, 1, v, NULL))
+				goto dberr;
+			cur_year = year;
+			years++;
+			continue;
+		}
+		if ((!strcmp(kind, "rest") || !strcmp(kind, "work")) &&
+		    sscanf(line, "%*s %31s", day) == 1 && date_parse(day, &d) == 0) {
+			int y, m, dd;
+			civil_from_days(d, &y, &m, &dd);
+			if (y != cur_year) {
+				apierr_set(err, 400, "invalid_field", NULL,
+				    "%s:%d: %s is not in the year declared above it", path, lineno, day);
+				goto bad;
+			}
+			const char *v[3] = { day, kind, note };
+			if (run0(db, S_CAL_DAY, 3, v, NULL))
+				goto dberr;
+			continue;
+		}
+		apierr_set(err, 400, "invalid_field", NULL,
+		    "%s:%d: expected \"year YYYY\", \"rest YYYY-MM-DD\" or \"work YYYY-MM-DD\"", path,
+		    lineno);
+		goto bad;
+	}
+	fclose(f);
+	if (commit(db))
+		goto dberr_closed;
+	return years;
+dberr:
+	fclose(f);
+dberr_closed:
+	apierr_set(err, 503, "database_unavailable", NULL, "%s", db_error(db));
+	rollback(db);
+	return -1;
+bad:
+	fclose(f);
+	rollback(db);
+	return -1;
+}
+
+struct calendar *
+store_calendar_read(struct db *db, int utc_offset_s)
+{
+	PGresult *ry = run(db, S_CAL_READ_YEARS, 0, NULL, NULL);
+	PGresult *rd = ry ? run(db, S_CAL_READ_DAYS, 0, NULL, NULL) : NULL;
+	if (rd == NULL) {
+		PQclear(ry);
+		return NULL;
+	}
+	struct calendar *c = xcalloc(1, sizeof *c);
+	int ny = PQntuples(ry), nd = PQntuples(rd);
+	int *years = xcalloc((size_t)ny + 1, sizeof *years);
+	int32_t *rest = xcalloc((size_t)nd + 1, sizeof *rest);
+	int32_t *work = xcalloc((size_t)nd + 1, sizeof *work);
+	for (int i = 0; i < ny; i++)
+		years[c->n_years++] = (int)gi64(ry, i, 0);
+	for (int i = 0; i < nd; i++) {
+		if (gs(rd, i, 1)[0] == 'r')
+			rest[c->n_rest++] = (int32_t)gi64(rd, i, 0);
+		else
+			work[c->n_work++] = (int32_t)gi64(rd, i, 0);
+	}
+	c->years = years;
+	c->rest = rest;
+	c->work = work;
+	c->utc_offset_s = utc_offset_s;
+	PQclear(ry);
+	PQclear(rd);
+	return c;
+}
+
+void
+calendar_data_free(struct calendar *c)
+{
+	if (c == NULL)
+		return;
+	free((void *)c->years);
+	free((void *)c->rest);
+	free((void *)c->work);
+	free(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Clock and verification                                                   */
+
+int
+store_clock_get(struct db *db, usec_t *offset)
+{
+	PGresult *r = run(db, S_CLOCK_GET, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	*offset = PQntuples(r) ? gi64(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+int
+store_clock_set(struct db *db, usec_t offset, usec_t new_now, struct apierr *err)
+{
+	struct pbuf pb = { .n = 0 };
+	PGresult *r = run(db, S_LAST_EVENT_AT, 0, NULL, NULL);
+	if (r == NULL)
+		goto dberr;
+	usec_t last = gnull(r, 0, 0) ? 0 : gi64(r, 0, 0);
+	PQclear(r);
+	if (last && new_now < last) {
+		char b[64];
+		apierr_set(err, 422, "rule_violation",
+		    json_pack("{s:s,s:s}", "rule", "clock_backwards", "last_event_at",
+			time_format(last, 28800, b, sizeof b)),
+		    "the clock cannot go back before an event already recorded");
+		return -1;
+	}
+	const char *v[1] = { pi64(&pb, offset) };
+	if (run0(db, S_CLOCK_SET, 1, v, NULL))
+		goto dberr;
+	return 0;
+dberr:
+	apierr_set(err, 503, "database_unavailable", NULL, "%s", db_error(db));
+	return -1;
+}
+
+int
+store_verify(struct db *db, char *report, size_t len)
+{
+	PGresult *r = run(db, S_VERIFY, 0, NULL, NULL);
+	if (r == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	int64_t prev_project = -1;
+	const char *prev_hash = "";
+	int64_t expect_seq = 1, projects = 0;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		int64_t pid = gi64(r, i, 0), seq = gi64(r, i, 1);
+		if (pid != prev_project) {
+			prev_project = pid;
+			prev_hash = "";
+			expect_seq = 1;
+			projects++;
+		}
+		const char *why = NULL;
+		if (seq != expect_seq)
+			why = "a sequence number is missing";
+		else if (strcmp(gs(r, i, 2), prev_hash))
+			why = "prev_hash does not match the previous event's hash";
+		else if (strcmp(gs(r, i, 3), gs(r, i, 4)))
+			why = "the hash does not match the event's content";
+		if (why) {
+			snprintf(report, len, "project %" PRId64 " event %" PRId64 ": %s", pid, seq, why);
+			PQclear(r);
+			return 1;
+		}
+		prev_hash = gs(r, i, 3);
+		expect_seq++;
+	}
+	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
+	PQclear(r);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Projects                                                                 */
+
+static json_t *
+project_json(struct req_ctx *c, const PGresult *r, int i)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", ji64_col(r, i, PC_ID));
+	json_object_set_new(o, "agency", jstr_col(r, i, PC_AGENCY));
+	json_object_set_new(o, "fiscal_year", ji64_col(r, i, PC_YEAR));
+	json_object_set_new(o, "title", jstr_col(r, i, PC_TITLE));
+	json_object_set_new(o, "catalog_items", jjson_col(r, i, PC_ITEMS));
+	json_object_set_new(o, "budget_fen", ji64_col(r, i, PC_BUDGET));
+	json_object_set_new(o, "funding_source", jstr_col(r, i, PC_FUNDING));
+	json_object_set_new(o, "method", jstr_col(r, i, PC_METHOD));
+	json_object_set_new(o, "quantity", jstr_col(r, i, PC_QUANTITY));
+	json_object_set_new(o, "quality_standard", jstr_col(r, i, PC_QUALITY));
+	json_object_set_new(o, "service_start", jstr_col(r, i, PC_START));
+	json_object_set_new(o, "service_end", jstr_col(r, i, PC_END));
+	json_object_set_new(o, "state", jstr_col(r, i, PC_STATE));
+	json_object_set_new(o, "version", ji64_col(r, i, PC_VERSION));
+	json_object_set_new(o, "next_check", jtime_col(c, r, i, PC_NEXT_CHECK));
+	json_object_set_new(o, "budget_approved", json_boolean(gbool(r, i, PC_BUDGET_APPROVED)));
+	json_object_set_new(o, "round", ji64_col(r, i, PC_ROUND));
+	if (!gnull(r, i, PC_PUBLISHED_AT)) {
+		json_object_set_new(o, "published_at", jtime_col(c, r, i, PC_PUBLISHED_AT));
+		json_object_set_new(o, "bid_deadline", jtime_col(c, r, i, PC_BID_DEADLINE));
+		json_object_set_new(o, "requirements", jstr_col(r, i, PC_REQUIREMENTS));
+		json_object_set_new(o, "evaluators_required", ji64_col(r, i, PC_EVALUATORS));
+		json_object_set_new(o, "criteria", jjson_col(r, i, PC_CRITERIA));
+	}
+	if (!gnull(r, i, PC_AWARD_BID))
+		json_object_set_new(o, "award", json_pack("{s:o,s:o,s:o,s:o}",
+		    "bid_id", ji64_col(r, i, PC_AWARD_BID),
+		    "contractor_id", ji64_col(r, i, PC_AWARD_CONTRACTOR),
+		    "price_fen", ji64_col(r, i, PC_AWARD_PRICE),
+		    "awarded_at", jtime_col(c, r, i, PC_AWARDED_AT)));
+	if (!gnull(r, i, PC_CONTRACT))
+		json_object_set_new(o, "contract", jjson_col(r, i, PC_CONTRACT));
+	if (!gnull(r, i, PC_PAID))
+		json_object_set_new(o, "paid_fen", ji64_col(r, i, PC_PAID));
+	if (!gnull(r, i, PC_EVALUATION))
+		json_object_set_new(o, "evaluation", jjson_col(r, i, PC_EVALUATION));
+	if (!gnull(r, i, PC_PREDECESSOR))
+		json_object_set_new(o, "predecessor_id", ji64_col(r, i, PC_PREDECESSOR));
+	if (!gnull(r, i, PC_SUCCESSOR))
+		json_object_set_new(o, "successor_id", ji64_col(r, i, PC_SUCCESSOR));
+	json_object_set_new(o, "created_at", jtime_col(c, r, i, PC_CREATED_AT));
+	json_object_set_new(o, "updated_at", jtime_col(c, r, i, PC_UPDATED_AT));
+	return o;
+}
+
+/* The row as the guards see it. */
+static void
+project_decode(const PGresult *r, int i, struct lc_project *p, const struct rules_config *rc)
+{
+	memset(p, 0, sizeof *p);
+	p->id = gi64(r, i, PC_ID);
+	p->state = (enum lc_state)lc_state_parse(gs(r, i, PC_STATE));
+	p->version = (int)gi64(r, i, PC_VERSION);
+	p->fiscal_year = (int)gi64(r, i, PC_YEAR);
+	p->method = gnull(r, i, PC_METHOD) ? -1 : method_parse(gs(r, i, PC_METHOD));
+	p->funding = gnull(r, i, PC_FUNDING) ? -1 : funding_parse(gs(r, i, PC_FUNDING));
+	p->budget_fen = gnull(r, i, PC_BUDGET) ? -1 : gi64(r, i, PC_BUDGET);
+	p->has_title = gs(r, i, PC_TITLE)[0] != '\0';
+	p->has_quantity = gs(r, i, PC_QUANTITY)[0] != '\0';
+	p->has_quality_standard = gs(r, i, PC_QUALITY)[0] != '\0';
+	p->service_start = p->service_end = -1;
+	if (!gnull(r, i, PC_START))
+		date_parse(gs(r, i, PC_START), &p->service_start);
+	if (!gnull(r, i, PC_END))
+		date_parse(gs(r, i, PC_END), &p->service_end);
+	json_t *items = json_loads(gs(r, i, PC_ITEMS), 0, NULL);
+	p->n_items = items ? (int)json_array_size(items) : 0;
+	json_decref(items);
+	p->submitted_by = gi64(r, i, PC_SUBMITTED_BY);
+	p->completed_by = gi64(r, i, PC_COMPLETED_BY);
+	p->bid_deadline = gi64(r, i, PC_BID_DEADLINE);
+	p->evaluators_required = (int)gi64(r, i, PC_EVALUATORS);
+	if (!gnull(r, i, PC_CRITERIA)) {
+		json_t *cr = json_loads(gs(r, i, PC_CRITERIA), 0, NULL);
+		struct rule_error e = { .details = NULL };
+		if (cr == NULL || rules_parse_criteria(rc, cr, p->criteria, &p->n_criteria, &e))
+			p->n_criteria = 0;
+		rule_error_clear(&e);
+		json_decref(cr);
+	}
+	p->award_bid_id = gi64(r, i, PC_AWARD_BID);
+	p->award_contractor_id = gi64(r, i, PC_AWARD_CONTRACTOR);
+	p->award_price_fen = gi64(r, i, PC_AWARD_PRICE);
+	p->awarded_at = gi64(r, i, PC_AWARDED_AT);
+	p->contract_amount_fen = -1;
+	if (!gnull(r, i, PC_CONTRACT)) {
+		json_t *ct = json_loads(gs(r, i, PC_CONTRACT), 0, NULL);
+		json_t *amt = json_object_get(ct, "amount_fen");
+		if (json_is_integer(amt))
+			p->contract_amount_fen = json_integer_value(amt);
+		p->has_takeover_plan = json_is_object(json_object_get(ct, "takeover_plan"));
+		json_decref(ct);
+	}
+	p->successor_id = gi64(r, i, PC_SUCCESSOR);
+}
+
+static PGresult *
+project_fetch(struct req_ctx *c, int64_t id, bool lock)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	PGresult *r = run(c->db, lock ? S_PROJECT_LOCK : S_PROJECT_GET, 1, v, NULL);
+	if (r == NULL) {
+		dbfail(c, "reading a project");
+		return NULL;
+	}
+	if (PQntuples(r) != 1 || !user_sees(c->u, gs(r, 0, PC_PATH))) {
+		/* 404, not 403, outside the scope: ids cannot be probed */
+		PQclear(r);
+		fail(c, 404, "not_found", NULL, "no such project");
+		return NULL;
+	}
+	return r;
+}
+
+json_t *
+store_project_get(struct req_ctx *c, int64_t id)
+{
+	PGresult *r = project_fetch(c, id, false);
+	if (r == NULL)
+		return NULL;
+	json_t *o = project_json(c, r, 0);
+	PQclear(r);
+	return o;
+}
+
+json_t *
+store_project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
+    int limit, int64_t after)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[7] = { c->u->path, state, agency, pi64(&pb, after),
+		overdue < 0 ? NULL : overdue ? "true" : "false", pi64(&pb, c->now),
+		pi64(&pb, limit + 1) };
+	PGresult *r = run(c->db, S_PROJECT_LIST, 7, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing projects");
+	json_t *items = json_array();
+	int n = PQntuples(r);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, project_json(c, r, i));
+	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, PC_ID)) : json_null();
+	PQclear(r);
+	return json_pack("{s:o,s:o}", "items", items, "next", next);
+}
+
+/* The daemon's system user acts with no row in app_user. */
+static const char *
+actor_id_param(struct pbuf *pb, const struct user *u)
+{
+	return u->id > 0 ? pi64(pb, u->id) : NULL;
+}
+
+/* Write event EV of project ID (locked, at LAST_SEQ/LAST_HASH) moving FROM →
+ * TO, with its notifications. Fills *version and HASH (65 bytes). */
+static int
+event_write(struct req_ctx *c, int64_t id, int seq, const char *last_hash, const char *ev,
+    const char *from, const char *to, const json_t *payload, const json_t *notices,
+    usec_t next_check, int *version, char hash[65])
+{
+	struct pbuf pb = { .n = 0 };
+	char *pl = dump(payload), *nt = dump(notices);
+	const char *v[12] = { pi64(&pb, id), pi64(&pb, seq), ev, from, to, c->u->name,
+		actor_id_param(&pb, c->u), pi64(&pb, c->now), pl, last_hash, nt,
+		next_check ? pi64(&pb, next_check) : NULL };
+	PGresult *r = run(c->db, S_EVENT_WRITE, 12, v, NULL);
+	free(pl);
+	free(nt);
+	if (r == NULL)
+		return -1;
+	*version = (int)gi64(r, 0, 0);
+	snprintf(hash, 65, "%s", gs(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+static json_t *
+event_json(struct req_ctx *c, int seq, const char *ev, const char *from, const char *to,
+    const char *actor, usec_t at, json_t *payload, const char *prev, const char *hash)
+{
+	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "seq", seq, "event", ev, "from",
+	    from, "to", to, "actor", actor, "at", jtime(c, at), "payload", payload, "prev_hash",
+	    prev, "hash", hash);
+}
+
+static int
+get_str(const json_t *o, const char *k, const char **out)
+{
+	json_t *v = json_object_get(o, k);
+	*out = json_is_string(v) ? json_string_value(v) : NULL;
+	return *out ? 0 : -1;
+}
+
+static int
+get_i64(const json_t *o, const char *k, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_integer(v))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* Check BODY's members against FIELDS: unknown → 400 unknown_field; wrong
+ * type → 400 invalid_field; missing required → 422 payload_required. */
+struct fspec {
+	const char *name;
+	json_type type;		/* JSON_STRING, JSON_INTEGER, JSON_REAL (any number), JSON_TRUE (bool), JSON_ARRAY, JSON_OBJECT */
+	bool required;
+};
+
+static bool
+type_ok(const json_t *v, json_type t)
+{
+	switch (t) {
+	case JSON_REAL:
+		return json_is_number(v);
+	case JSON_TRUE:
+		return json_is_boolean(v);
+	default:
+		return json_typeof(v) == t;
+	}
+}
+
+static int
+check_fields(struct req_ctx *c, const json_t *body, const struct fspec *f, size_t n)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(body)) {
+		fail(c, 400, "malformed", NULL, "the body must be a JSON object");
+		return -1;
+	}
+	json_object_foreach((json_t *)body, k, v) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (!strcmp(f[i].name, k))
+				break;
+		if (i == n) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "unknown field \"%.100s\"", k);
+			fail(c, 400, "unknown_field", json_pack("{s:s}", "field", k), msg);
+			return -1;
+		}
+		if (!json_is_null(v) && !type_ok(v, f[i].type)) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "field \"%s\" has the wrong type", k);
+			fail(c, 400, "invalid_field", json_pack("{s:s}", "field", k), msg);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *val = json_object_get(body, f[i].name);
+		if (f[i].required && (val == NULL || json_is_null(val) ||
+		    (json_is_string(val) && json_string_length(val) == 0))) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "field \"%s\" is required", f[i].name);
+			fail(c, 422, "rule_violation",
+			    json_pack("{s:s,s:s}", "rule", "payload_required", "field", f[i].name), msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static json_t *
+invalid(struct req_ctx *c, const char *field, const char *msg)
+{
+	return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", field), msg);
+}
+
+json_t *
+store_project_create(struct req_ctx *c, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "agency", JSON_STRING, true }, { "fiscal_year", JSON_INTEGER, true },
+		{ "title", JSON_STRING, true }, { "catalog_items", JSON_ARRAY, false },
+		{ "budget_fen", JSON_INTEGER, false }, { "funding_source", JSON_STRING, false },
+		{ "method", JSON_STRING, false }, { "quantity", JSON_STRING, false },
+		{ "quality_standard", JSON_STRING, false }, { "service_start", JSON_STRING, false },
+		{ "service_end", JSON_STRING, false },
+	};
+	struct pbuf pb = { .n = 0 };
+	const char *agency, *s;
+	int64_t year = 0, budget = -1;
+	int32_t d;
+	char st[6];
+
+	if (!(c->u->roles & ROLE_OFFICER))
+		return fail(c, 403, "forbidden", NULL, "only an officer creates projects");
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	get_str(b, "agency", &agency);
+	get_i64(b, "fiscal_year", &year);
+	if (year < 2000 || year > 2100)
+		return invalid(c, "fiscal_year", "fiscal_year must be between 2000 and 2100");
+	if (!get_i64(b, "budget_fen", &budget) && budget < 0)
+		return invalid(c, "budget_fen", "budget_fen must not be negative");
+	if (!get_str(b, "funding_source", &s) && funding_parse(s) < 0)
+		return invalid(c, "funding_source",
+		    "funding_source must be special_funds, work_funds or lottery_funds");
+	if (!get_str(b, "method", &s) && method_parse(s) < 0)
+		return invalid(c, "method", "method must be public_tender, invited_tender, "
+		    "competitive_negotiation, competitive_consultation or single_source");
+	if (!get_str(b, "service_start", &s) && date_parse(s, &d))
+		return invalid(c, "service_start", "service_start must be a date YYYY-MM-DD");
+	if (!get_str(b, "service_end", &s) && date_parse(s, &d))
+		return invalid(c, "service_end", "service_end must be a date YYYY-MM-DD");
+	json_t *items = json_object_get(b, "catalog_items");
+	size_t ix;
+	json_t *it;
+	json_array_foreach(items, ix, it) {
+		if (!json_is_string(it))
+			return invalid(c, "catalog_items", "catalog_items must be a list of codes");
+	}
+
+	/* the agency must exist and be in the officer's scope */
+	const char *va[1] = { agency };
+	PGresult *r = run(c->db, S_AGENCY_BY_CODE, 1, va, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading an agency");
+	bool seen = PQntuples(r) == 1 && user_sees(c->u, gs(r, 0, 4));
+	PQclear(r);
+	if (!seen)
+		return fail(c, 404, "not_found", json_pack("{s:s}", "field", "agency"),
+		    "no such agency in your scope");
+
+	char *items_s = dump(items ? items : json_array());
+	if (items == NULL) {
+		free(items_s);
+		items_s = xstrdup("[]");
+	}
+	const char *txt[6];
+	const char *keys[6] = { "title", "funding_source", "method", "quantity", "quality_standard",
+		"service_start" };
+	for (int k = 0; k < 6; k++)
+		txt[k] = get_str(b, keys[k], &s) ? NULL : s;
+	const char *send = NULL;
+	get_str(b, "service_end", &send);
+	const char *v[14] = { agency, pi64(&pb, year), txt[0], items_s,
+		budget >= 0 ? pi64(&pb, budget) : NULL, txt[1], txt[2], txt[3] ? txt[3] : "",
+		txt[4] ? txt[4] : "", txt[5], send, pi64(&pb, c->u->id), pi64(&pb, c->now), NULL };
+	json_t *out = NULL;
+	if (tx(c->db, "BEGIN"))
+		goto dberr;
+	r = run(c->db, S_PROJECT_CREATE, 14, v, st);
+	if (r == NULL)
+		goto dberr;
+	int64_t id = gi64(r, 0, 0);
+	PQclear(r);
+	int version;
+	char hash[65];
+	json_t *none = json_array();
+	int rc = event_write(c, id, 1, "", "create", "", "draft", b, none, 0, &version, hash);
+	json_decref(none);
+	if (rc || commit(c->db))
+		goto dberr;
+	log_info("project %" PRId64 ": created in draft by %s (agency %s)", id, c->u->name, agency);
+	free(items_s);
+	return store_project_get(c, id);
+dberr:
+	free(items_s);
+	return out ? out : dbfail(c, "creating a project");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lifecycle events: one transaction each                                   */
+
+static int
+load_needs(struct req_ctx *c, unsigned needs, const PGresult *pr, const struct lc_project *p,
+    struct lc_loaded *l)
+{
+	struct pbuf pb = { .n = 0 };
+	PGresult *r;
+
+	if (needs & NEED_CATALOG) {
+		const char *v[1] = { gs(pr, 0, PC_ITEMS) };
+		if ((r = run(c->db, S_CATALOG_STATUS, 1, v, NULL)) == NULL)
+			return -1;
+		for (int i = 0; i < PQntuples(r) && l->n_items < LC_MAX_ITEMS; i++) {
+			struct lc_catalog_item *it = &l->items[l->n_items++];
+			snprintf(it->code, sizeof it->code, "%s", gs(r, i, 0));
+			it->exists = gbool(r, i, 1);
+			it->approved = gbool(r, i, 2);
+			it->purchasable = gbool(r, i, 3);
+		}
+		PQclear(r);
+	}
+	if (needs & NEED_BUDGET) {
+		const char *v[3] = { gs(pr, 0, PC_AGENCY), gs(pr, 0, PC_YEAR), gs(pr, 0, PC_ID) };
+		if ((r = run(c->db, S_BUDGET_FOR_UPDATE, 2, v, NULL)) == NULL)
+			return -1;
+		l->has_budget = PQntuples(r) == 1;
+		if (l->has_budget) {
+			l->special_funds_fen = gi64(r, 0, 0);
+			int64_t by_source[FUNDING__COUNT] = { gi64(r, 0, 0), gi64(r, 0, 1), gi64(r, 0, 2) };
+			l->source_funds_fen = p->funding >= 0 ? by_source[p->funding] : 0;
+			l->cap_bp = (int)gi64(r, 0, 3);
+		}
+		PQclear(r);
+		if ((r = run(c->db, S_SPECIAL_COMMITTED, 3, v, NULL)) == NULL)
+			return -1;
+		l->special_committed_fen = gi64(r, 0, 0);
+		PQclear(r);
+	}
+	if (needs & NEED_BIDS) {
+		const char *v[4] = { gs(pr, 0, PC_ID), gs(pr, 0, PC_ROUND), gs(pr, 0, PC_YEAR),
+			pi64(&pb, c->rc->past_performance_years) };
+		if ((r = run(c->db, S_BIDS_FOR_RANKING, 4, v, NULL)) == NULL)
+			return -1;
+		for (int i = 0; i < PQntuples(r) && l->n_bids < LC_MAX_BIDS; i++) {
+			struct rank_bid *b = &l->bids[l->n_bids++];
+			memset(b, 0, sizeof *b);
+			b->bid_id = gi64(r, i, 0);
+			b->contractor_id = gi64(r, i, 1);
+			b->price_fen = gi64(r, i, 2);
+			b->n_sheets = (int)gi64(r, i, 4);
+			b->sheet_quality_sum = strtod(gs(r, i, 5), NULL);
+			b->past_composite = gnull(r, i, 6) ? -1 : strtod(gs(r, i, 6), NULL);
+			b->eligible = !gbool(r, i, 3) && gbool(r, i, 7) && !gbool(r, i, 8);
+		}
+		PQclear(r);
+	}
+	if (needs & NEED_CHALLENGES) {
+		const char *v[1] = { gs(pr, 0, PC_ID) };
+		if ((r = run(c->db, S_CHALLENGES, 1, v, NULL)) == NULL)
+			return -1;
+		for (int i = 0; i < PQntuples(r) && l->n_challenges < LC_MAX_CHALLENGES; i++) {
+			struct lc_challenge *ch = &l->challenges[l->n_challenges++];
+			ch->id = gi64(r, i, 0);
+			ch->open = gbool(r, i, 1);
+			ch->answer_due = gi64(r, i, 2);
+		}
+		PQclear(r);
+	}
+	if (needs & NEED_CONTRACTOR) {
+		int32_t today = calendar_local_day(c->cal, c->now);
+		const char *v[2] = { pi64(&pb, p->award_contractor_id), pdate(&pb, today) };
+		if ((r = run(c->db, S_CONTRACTOR_BANNED_ON, 2, v, NULL)) == NULL)
+			return -1;
+		l->contractor_banned = gbool(r, 0, 0);
+		l->contractor_qualified = true;
+		PQclear(r);
+	}
+	return 0;
+}
+
+/* The successor project of a contractor's exit, its creation event, the
+ * link both ways and, for breach or fraud, the ban. */
+static int
+takeover_effects(struct req_ctx *c, const PGresult *pr, const struct lc_project *p,
+    const char *reason, json_t *result)
+{
+	struct pbuf pb = { .n = 0 };
+	int32_t today = calendar_local_day(c->cal, c->now);
+	const char *v[5] = { pi64(&pb, p->id), "（接续）", pdate(&pb, today),
+		actor_id_param(&pb, c->u) ? actor_id_param(&pb, c->u) : gs(pr, 0, PC_CREATED_BY),
+		pi64(&pb, c->now) };
+	PGresult *r = run(c->db, S_SUCCESSOR_CREATE, 5, v, NULL);
+	if (r == NULL)
+		return -1;
+	int64_t sid = gi64(r, 0, 0);
+	PQclear(r);
+	const char *v2[2] = { pi64(&pb, p->id), pi64(&pb, sid) };
+	if (run0(c->db, S_SET_SUCCESSOR, 2, v2, NULL))
+		return -1;
+	json_t *spl = json_pack("{s:I,s:s}", "predecessor_id", (json_int_t)p->id, "reason", reason);
+	json_t *none = json_array();
+	int version;
+	char hash[65];
+	int rc = event_write(c, sid, 1, "", "create", "", "draft", spl, none, 0, &version, hash);
+	json_decref(spl);
+	json_decref(none);
+	if (rc)
+		return -1;
+	json_object_set_new(result, "successor_id", json_integer(sid));
+	if (!strcmp(reason, "breach") || !strcmp(reason, "fraud")) {
+		int32_t end = rules_ban_end(today, c->rc->ban_years);
+		const char *v3[6] = { pi64(&pb, p->award_contractor_id), reason, pdate(&pb, today),
+			pdate(&pb, end), pi64(&pb, p->id), pi64(&pb, c->now) };
+		if (run0(c->db, S_BAN_ADD, 6, v3, NULL))
+			return -1;
+		char b1[16], b2[16];
+		json_object_set_new(result, "ban", json_pack("{s:I,s:s,s:s,s:s}", "contractor_id",
+		    (json_int_t)p->award_contractor_id, "reason", reason, "starts",
+		    date_format(today, b1, sizeof b1), "ends", date_format(end, b2, sizeof b2)));
+	}
+	return 0;
+}
+
+/* What the event changes beyond state and history. RESULT collects the
+ * figures the guard or the effect computed, for the history and the answer.
+ * Returns 0, -1 on a database error. */
+static int
+apply_effects(struct req_ctx *c, enum lc_event ev, const PGresult *pr, const struct lc_project *p,
+    const struct lc_result *res, const json_t *pl, json_t *result)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *id = gs(pr, 0, PC_ID), *s = NULL;
+	int64_t n = 0;
+	usec_t t = 0;
+
+	switch (ev) {
+	case EV_SUBMIT: {
+		const char *v[2] = { id, pi64(&pb, c->u->id) };
+		return run0(c->db, S_SET_SUBMITTED, 2, v, NULL);
+	}
+	case EV_APPROVE_BUDGET: {
+		const char *v[2] = { id, "true" };
+		return run0(c->db, S_SET_BUDGET_APPROVED, 2, v, NULL);
+	}
+	case EV_PUBLISH: {
+		get_str(pl, "bid_deadline", &s);
+		time_parse(s, &t);
+		get_str(pl, "requirements", &s);
+		get_i64(pl, "evaluators_required", &n);
+		char *crit = dump(json_object_get(pl, "criteria"));
+		const char *v[6] = { id, pi64(&pb, c->now), pi64(&pb, t), s, pi64(&pb, n), crit };
+		int rc = run0(c->db, S_SET_PUBLISHED, 6, v, NULL);
+		free(crit);
+		return rc;
+	}
+	case EV_RETENDER: {
+		get_str(pl, "bid_deadline", &s);
+		time_parse(s, &t);
+		const char *v[3] = { id, pi64(&pb, c->now), pi64(&pb, t) };
+		return run0(c->db, S_SET_ROUND, 3, v, NULL);
+	}
+	case EV_CHANGE_METHOD: {
+		get_str(pl, "method", &s);
+		const char *v[2] = { id, s };
+		return run0(c->db, S_SET_METHOD, 2, v, NULL);
+	}
+	case EV_CLOSE_BIDDING:
+		json_object_set_new(result, "eligible_bids", json_integer(res->n_eligible_bids));
+		return 0;
+	case EV_DECLINE_AWARD: {
+		const char *v[1] = { pi64(&pb, p->award_bid_id) };
+		if (run0(c->db, S_BID_DECLINE, 1, v, NULL))
+			return -1;
+		json_object_set_new(result, "declined_bid_id", json_integer(p->award_bid_id));
+	}
+		/* the award passes to the next bid, or to none */
+		__attribute__((fallthrough));
+	case EV_AWARD: {
+		bool any = res->award_bid_id > 0;
+		const char *v[5] = { id, any ? pi64(&pb, res->award_bid_id) : NULL,
+			any ? pi64(&pb, res->award_contractor_id) : NULL,
+			any ? pi64(&pb, res->award_price_fen) : NULL, any ? pi64(&pb, c->now) : NULL };
+		if (any)
+			json_object_set_new(result, "award", json_pack("{s:I,s:I,s:I}", "bid_id",
+			    (json_int_t)res->award_bid_id, "contractor_id",
+			    (json_int_t)res->award_contractor_id, "price_fen",
+			    (json_int_t)res->award_price_fen));
+		return run0(c->db, S_SET_AWARD, 5, v, NULL);
+	}
+	case EV_CHALLENGE: {
+		const char *sup, *txt;
+		get_str(pl, "supplier", &sup);
+		get_str(pl, "text", &txt);
+		const char *v[5] = { id, sup, txt, pi64(&pb, c->now), pi64(&pb, res->due) };
+		PGresult *r = run(c->db, S_CHALLENGE_OPEN, 5, v, NULL);
+		if (r == NULL)
+			return -1;
+		json_object_set_new(result, "challenge_id", json_integer(gi64(r, 0, 0)));
+		json_object_set_new(result, "answer_due", jtime(c, res->due));
+		PQclear(r);
+		return 0;
+	}
+	case EV_ANSWER_CHALLENGE: {
+		get_str(pl, "answer", &s);
+		const char *v[4] = { pi64(&pb, res->challenge_id), id, s, pi64(&pb, c->now) };
+		return run0(c->db, S_CHALLENGE_ANSWER, 4, v, NULL);
+	}
+	case EV_SIGN_CONTRACT: {
+		json_t *ct = json_pack("{s:O,s:O,s:O,s:o}", "contract_no",
+		    json_object_get(pl, "contract_no"), "amount_fen", json_object_get(pl, "amount_fen"),
+		    "takeover_plan", json_object_get(pl, "takeover_plan"), "signed_at", jtime(c, c->now));
+		char *cs = dump(ct);
+		json_decref(ct);
+		const char *v[2] = { id, cs };
+		int rc = run0(c->db, S_SET_CONTRACT, 2, v, NULL);
+		free(cs);
+		return rc;
+	}
+	case EV_COMPLETE_SERVICE: {
+		const char *v[2] = { id, pi64(&pb, c->u->id) };
+		return run0(c->db, S_SET_COMPLETED, 2, v, NULL);
+	}
+	case EV_CONFIRM_PAYMENT: {
+		get_i64(pl, "amount_fen", &n);
+		const char *v[2] = { id, pi64(&pb, n) };
+		return run0(c->db, S_SET_PAID, 2, v, NULL);
+	}
+	case EV_EVALUATE: {
+		json_t *sc[3] = { json_object_get(pl, "purchaser_score"),
+			json_object_get(pl, "recipient_satisfaction"),
+			json_object_get(pl, "third_party_score") };
+		json_t *e = json_pack("{s:O,s:O,s:O,s:f,s:I,s:o}", "purchaser_score", sc[0],
+		    "recipient_satisfaction", sc[1], "third_party_score", sc[2], "composite",
+		    res->composite, "contractor_id", (json_int_t)p->award_contractor_id,
+		    "published_at", jtime(c, c->now));
+		char *es = dump(e);
+		json_decref(e);
+		char n1[32], n2[32], n3[32], n4[32];
+		snprintf(n1, sizeof n1, "%.17g", json_number_value(sc[0]));
+		snprintf(n2, sizeof n2, "%.17g", json_number_value(sc[1]));
+		snprintf(n3, sizeof n3, "%.17g", json_number_value(sc[2]));
+		snprintf(n4, sizeof n4, "%.17g", res->composite);
+		const char *v[2] = { id, es };
+		const char *v2[9] = { id, pi64(&pb, p->award_contractor_id), gs(pr, 0, PC_AGENCY),
+			gs(pr, 0, PC_YEAR), n1, n2, n3, n4, pi64(&pb, c->now) };
+		int rc = run0(c->db, S_SET_EVALUATION, 2, v, NULL) ||
+		    run0(c->db, S_EVALUATION_ADD, 9, v2, NULL);
+		free(es);
+		json_object_set_new(result, "composite", json_real(res->composite));
+		return rc ? -1 : 0;
+	}
+	case EV_CONTRACTOR_EXIT:
+		get_str(pl, "reason", &s);
+		return takeover_effects(c, pr, p, s, result);
+	case EV_REPORT_SUBCONTRACTING:
+		/* subcontracting is forbidden (001 §2.7): an exit for breach */
+		return takeover_effects(c, pr, p, "breach", result);
+	default:
+		return 0;
+	}
+}
+
+/* Events whose effects change the project beyond state, version and time:
+ * the answer then reads the row again. */
+static bool
+changes_row(enum lc_event ev)
+{
+	switch (ev) {
+	case EV_SUBMIT: case EV_APPROVE_BUDGET: case EV_PUBLISH: case EV_RETENDER:
+	case EV_CHANGE_METHOD: case EV_AWARD: case EV_DECLINE_AWARD: case EV_SIGN_CONTRACT:
+	case EV_COMPLETE_SERVICE: case EV_CONFIRM_PAYMENT: case EV_EVALUATE:
+	case EV_CONTRACTOR_EXIT: case EV_REPORT_SUBCONTRACTING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static json_t *
+refuse(struct req_ctx *c, int64_t id, const char *ev, struct lc_result *res)
+{
+	json_t *details = res->err.details;
+	res->err.details = NULL;
+	if (res->err.rule[0]) {
+		if (details == NULL)
+			details = json_object();
+		if (json_is_object(details) && json_object_get(details, "rule") == NULL)
+			json_object_set_new(details, "rule", json_string(res->err.rule));
+	}
+	log_info("project %" PRId64 ": %s by %s refused: %s%s%s", id, ev, c->u->name, res->code,
+	    res->err.rule[0] ? " " : "", res->err.rule);
+	apierr_set(c->err, res->status, res->code, details, "%s",
+	    res->err.message[0] ? res->err.message : res->code);
+	rollback(c->db);
+	return NULL;
+}
+
+json_t *
+store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t expected_version,
+    const json_t *payload, const char *idem_key, const char *raw_body, int *status)
+{
+	struct pbuf pb = { .n = 0 };
+	struct lc_result res;
+	struct lc_project p;
+	struct lc_loaded *l = NULL;
+	PGresult *pr = NULL, *r;
+	json_t *out = NULL, *result = NULL, *stored_payload = NULL, *notices = NULL;
+	char hash[65];
+	int version;
+
+	memset(&res, 0, sizeof res);
+	*status = 200;
+	int evi = lc_event_parse(ev_name);
+	if (evi < 0 || !strcmp(ev_name, "create"))
+		return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
+		    "unknown event");
+	enum lc_event ev = (enum lc_event)evi;
+
+	if (tx(c->db, "BEGIN"))
+		return dbfail(c, "starting a transaction");
+	if ((pr = project_fetch(c, id, true)) == NULL)
+		return NULL;
+	if (idem_key) {
+		/* checked under the project's lock: a concurrent retry waits for
+		 * the first answer's commit and then finds it */
+		const char *v[3] = { pi64(&pb, c->u->id), idem_key, raw_body };
+		if ((r = run(c->db, S_IDEM_GET, 3, v, NULL)) == NULL)
+			goto dberr;
+		if (PQntuples(r) == 1) {
+			if (!gbool(r, 0, 2) || gi64(r, 0, 3) != id) {
+				PQclear(r);
+				PQclear(pr);
+				return fail(c, 422, "rule_violation",
+				    json_pack("{s:s}", "rule", "idempotency_key_reused"),
+				    "this Idempotency-Key was used for a different request");
+			}
+			*status = (int)gi64(r, 0, 0);
+			out = json_loads(gs(r, 0, 1), 0, NULL);
+			PQclear(r);
+			PQclear(pr);
+			rollback(c->db);
+			return out;
+		}
+		PQclear(r);
+	}
+	project_decode(pr, 0, &p, c->rc);
+	if (expected_version >= 0 && expected_version != p.version) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "the project is at version %d, not %" PRId64, p.version,
+		    expected_version);
+		PQclear(pr);
+		return fail(c, 409, "version_conflict", json_pack("{s:I,s:i}", "expected",
+		    (json_int_t)expected_version, "actual", p.version), msg);
+	}
+
+	l = xcalloc(1, sizeof *l);
+	if (load_needs(c, lifecycle_needs(p.state, ev), pr, &p, l))
+		goto dberr;
+	struct lc_ctx ctx = { .rc = c->rc, .cal = c->cal, .now = c->now,
+		.actor = { c->u->id, c->u->roles }, .p = &p, .l = l, .payload = payload };
+	lifecycle_decide(&ctx, ev, &res);
+	if (res.status != 0) {
+		out = refuse(c, id, ev_name, &res);
+		goto done;
+	}
+
+	result = json_object();
+	if (apply_effects(c, ev, pr, &p, &res, payload, result))
+		goto dberr;
+	stored_payload = json_deep_copy(payload);
+	if (json_object_size(result))
+		json_object_set(stored_payload, "result", result);
+
+	const char *from = lc_state_name(p.state), *to = lc_state_name(res.to);
+	json_t *plan = NULL;
+	if (!gnull(pr, 0, PC_CONTRACT)) {
+		json_t *ct = json_loads(gs(pr, 0, PC_CONTRACT), 0, NULL);
+		plan = json_incref(json_object_get(ct, "takeover_plan"));
+		json_decref(ct);
+	}
+	struct notice_ctx nc = { ev, ev_name, p.state, res.to, gs(pr, 0, PC_AGENCY),
+		gnull(pr, 0, PC_PARENT) ? NULL : gs(pr, 0, PC_PARENT), id, gs(pr, 0, PC_TITLE),
+		c->u->name, stored_payload, plan };
+	notices = notice_rows(&nc);
+	json_decref(plan);
+	int seq = (int)gi64(pr, 0, PC_LAST_SEQ) + 1;
+	if (event_write(c, id, seq, gs(pr, 0, PC_LAST_HASH), ev_name, from, to, stored_payload,
+	    notices, 0, &version, hash))
+		goto dberr;
+
+	if (changes_row(ev)) {
+		PGresult *again = project_fetch(c, id, false);
+		if (again == NULL)
+			goto done;
+		out = project_json(c, again, 0);
+		PQclear(again);
+	} else {
+		out = project_json(c, pr, 0);
+		json_object_set_new(out, "state", json_string(to));
+		json_object_set_new(out, "version", json_integer(version));
+		json_object_set_new(out, "updated_at", jtime(c, c->now));
+	}
+	json_object_set_new(out, "event", event_json(c, seq, ev_name, from, to, c->u->name, c->now,
+	    json_incref(stored_payload), gs(pr, 0, PC_LAST_HASH), hash));
+	if (idem_key) {
+		char *body = dump(out);
+		const char *v[7] = { pi64(&pb, c->u->id), idem_key, pi64(&pb, id), raw_body, "200",
+			body, pi64(&pb, c->now) };
+		int rc = run0(c->db, S_IDEM_PUT, 7, v, NULL);
+		free(body);
+		if (rc)
+			goto dberr;
+	}
+	if (commit(c->db))
+		goto dberr;
+	{
+		char roles[128];
+		log_info("project %" PRId64 ": %s -> %s (%s by %s/%s)", id, from, to, ev_name,
+		    user_role_list(c->u->roles, roles, sizeof roles), c->u->name);
+	}
+	goto done;
+dberr:
+	json_decref(out);
+	out = dbfail(c, "applying an event");
+done:
+	lc_result_clear(&res);
+	json_decref(result);
+	json_decref(stored_payload);
+	json_decref(notices);
+	PQclear(pr);
+	free(l);
+	return out;
+}
+
+json_t *
+store_event_list(struct req_ctx *c, int64_t id)
+{
+	PGresult *pr = project_fetch(c, id, false);
+	if (pr == NULL)
+		return NULL;
+	PQclear(pr);
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	PGresult *r = run(c->db, S_EVENT_LIST, 1, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading the history");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, event_json(c, (int)gi64(r, i, 0), gs(r, i, 1),
+		    gs(r, i, 2), gs(r, i, 3), gs(r, i, 4), gi64(r, i, 5), jjson_col(r, i, 6),
+		    gs(r, i, 7), gs(r, i, 8)));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Agencies, budgets, catalogue                                             */
+
+static json_t *
+agency_json(const PGresult *r, int i, struct req_ctx *c)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:o}", "code", gs(r, i, 0), "name", gs(r, i, 1), "level",
+	    gs(r, i, 2), "parent", jstr_col(r, i, 3), "created_at", jtime_col(c, r, i, 5));
+}
+
+/* The agency CODE if the user sees it: a result row, or NULL with 404. */
+static PGresult *
+agency_fetch(struct req_ctx *c, const char *code)
+{
+	const char *v[1] = { code };
+	PGresult *r = run(c->db, S_AGENCY_BY_CODE, 1, v, NULL);
+	if (r == NULL) {
+		dbfail(c, "reading an agency");
+		return NULL;
+	}
+	if (PQntuples(r) != 1 || !user_sees(c->u, gs(r, 0, 4))) {
+		PQclear(r);
+		fail(c, 404, "not_found", NULL, "no such agency");
+		return NULL;
+	}
+	return r;
+}
+
+json_t *
+store_agency_add(struct req_ctx *c, const char *code, const char *name, const char *level,
+    const char *parent)
+{
+	struct pbuf pb = { .n = 0 };
+	char st[6];
+
+	if (parent) {
+		const char *vp[1] = { parent };
+		PGresult *pr = run(c->db, S_AGENCY_BY_CODE, 1, vp, NULL);
+		if (pr == NULL)
+			return dbfail(c, "reading an agency");
+		bool seen = PQntuples(pr) == 1 && user_sees(c->u, gs(pr, 0, 4));
+		PQclear(pr);
+		if (!seen)
+			return fail(c, 404, "not_found", json_pack("{s:s}", "field", "parent"),
+			    "no such parent agency in your scope");
+	} else if (strcmp(c->u->path, "/") != 0) {
+		/* a top-level agency would be outside the admin's own scope:
+		 * those are made with procurctl */
+		return fail(c, 422, "rule_violation",
+		    json_pack("{s:s,s:s}", "rule", "parent_required", "field", "parent"),
+		    "a new agency needs a parent agency in your scope");
+	}
+	const char *v[5] = { code, name, level, parent, pi64(&pb, c->now) };
+	PGresult *r = run(c->db, S_AGENCY_ADD, 5, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23505"))
+			return fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
+			    "an agency with this code exists");
+		if (!strcmp(st, "23514"))
+			return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "code"),
+			    "code must be 1-32 letters, digits, '-' or '_'");
+		return dbfail(c, "adding an agency");
+	}
+	PQclear(r);
+	const char *v2[1] = { code };
+	r = run(c->db, S_AGENCY_BY_CODE, 1, v2, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading an agency");
+	json_t *o = agency_json(r, 0, c);
+	PQclear(r);
+	return o;
+}
+
+json_t *
+store_agency_get(struct req_ctx *c, const char *code)
+{
+	PGresult *r = agency_fetch(c, code);
+	if (r == NULL)
+		return NULL;
+	json_t *o = agency_json(r, 0, c);
+	PQclear(r);
+	return o;
+}
+
+json_t *
+store_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "special_funds_fen", JSON_INTEGER, true }, { "work_funds_fen", JSON_INTEGER, true },
+		{ "lottery_funds_fen", JSON_INTEGER, true }, { "cap_percent", JSON_REAL, false },
+	};
+	struct pbuf pb = { .n = 0 };
+	const char *names[3] = { "special_funds_fen", "work_funds_fen", "lottery_funds_fen" };
+	int64_t amt[3];
+
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		get_i64(b, names[i], &amt[i]);
+		if (amt[i] < 0)
+			return invalid(c, names[i], "amounts must not be negative");
+	}
+	int cap_bp = c->rc->cap_bp_default;
+	json_t *cp = json_object_get(b, "cap_percent");
+	if (json_is_number(cp)) {
+		double d = json_number_value(cp);
+		if (d < 0 || d > 100)
+			return invalid(c, "cap_percent", "cap_percent must be between 0 and 100");
+		cap_bp = (int)(d * 100 + 0.5);
+	}
+	PGresult *ar = agency_fetch(c, agency);
+	if (ar == NULL)
+		return NULL;
+	PQclear(ar);
+	const char *v[7] = { agency, pi64(&pb, year), pi64(&pb, amt[0]), pi64(&pb, amt[1]),
+		pi64(&pb, amt[2]), pi64(&pb, cap_bp), pi64(&pb, c->now) };
+	if (run0(c->db, S_BUDGET_PUT, 7, v, NULL))
+		return dbfail(c, "writing a budget");
+	log_info("budget %s/%d: special %" PRId64 " work %" PRId64 " lottery %" PRId64
+	    " fen, cap %d bp, by %s", agency, year, amt[0], amt[1], amt[2], cap_bp, c->u->name);
+	return store_budget_get(c, agency, year);
+}
+
+json_t *
+store_budget_get(struct req_ctx *c, const char *agency, int year)
+{
+	struct pbuf pb = { .n = 0 };
+	PGresult *ar = agency_fetch(c, agency);
+	if (ar == NULL)
+		return NULL;
+	PQclear(ar);
+	const char *v[2] = { agency, pi64(&pb, year) };
+	PGresult *r = run(c->db, S_BUDGET_GET, 2, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading a budget");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return fail(c, 404, "not_found", NULL, "no budget recorded for that year");
+	}
+	int64_t special = gi64(r, 0, 0), committed = gi64(r, 0, 4);
+	int cap_bp = (int)gi64(r, 0, 3);
+	int64_t cap = rules_cap_fen(special, cap_bp);
+	json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:o}", "agency", agency,
+	    "fiscal_year", year, "special_funds_fen", (json_int_t)special, "work_funds_fen",
+	    (json_int_t)gi64(r, 0, 1), "lottery_funds_fen", (json_int_t)gi64(r, 0, 2), "cap_percent",
+	    cap_bp / 100.0, "special_cap_fen", (json_int_t)cap, "special_committed_fen",
+	    (json_int_t)committed, "special_remaining_fen", (json_int_t)(cap - committed),
+	    "updated_at", jtime_col(c, r, 0, 5));
+	PQclear(r);
+	return o;
+}
+
+static json_t *
+catalog_json(const PGresult *r, int i)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", gs(r, i, 0), "name", gs(r, i, 1),
+	    "category", gs(r, i, 2), "level", gs(r, i, 3), "approved", gbool(r, i, 4),
+	    "purchasable", gbool(r, i, 5), "restricted", gbool(r, i, 6));
+}
+
+json_t *
+store_catalog_add(struct req_ctx *c, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "code", JSON_STRING, true }, { "name", JSON_STRING, true },
+		{ "category", JSON_STRING, true }, { "level", JSON_STRING, false },
+		{ "approved", JSON_TRUE, false }, { "purchasable", JSON_TRUE, false },
+		{ "restricted", JSON_TRUE, false },
+	};
+	struct pbuf pb = { .n = 0 };
+	const char *code, *name, *cat, *level = "county";
+	char st[6];
+
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	get_str(b, "code", &code);
+	get_str(b, "name", &name);
+	get_str(b, "category", &cat);
+	get_str(b, "level", &level);
+	if (level == NULL)
+		level = "county";
+	bool approved = json_is_true(json_object_get(b, "approved"));
+	bool purchasable = json_is_true(json_object_get(b, "purchasable"));
+	bool restricted = json_is_true(json_object_get(b, "restricted"));
+	if (restricted && purchasable)
+		return fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule",
+		    "restricted_not_purchasable", "code", code),
+		    "administrative functions and confidential matters can never be purchasable "
+		    "(001 §2.2, 000 §4.1)");
+	const char *v[8] = { code, name, cat, level, approved ? "true" : "false",
+		purchasable ? "true" : "false", restricted ? "true" : "false", pi64(&pb, c->now) };
+	if (run0(c->db, S_CATALOG_ADD, 8, v, st)) {
+		if (!strcmp(st, "23505"))
+			return fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
+			    "a catalogue item with this code exists");
+		if (!strcmp(st, "23514"))
+			return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "code"),
+			    "code or level is not valid (levels: province, city, county, township, village)");
+		return dbfail(c, "adding a catalogue item");
+	}
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", code, "name", name, "category", cat,
+	    "level", level, "approved", approved, "purchasable", purchasable, "restricted", restricted);
+}
+
+json_t *
+store_catalog_list(struct req_ctx *c)
+{
+	PGresult *r = run(c->db, S_CATALOG_LIST, 0, NULL, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing the catalogue");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, catalog_json(r, i));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Contractors                                                              */
+
+static const char *const qual_cols[QUAL__COUNT] = {
+	"independent_liability", "facilities", "staff", "professional_capability", "governance",
+	"financial_management",
+};
+
+json_t *
+store_contractor_add(struct req_ctx *c, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "name", JSON_STRING, true }, { "kind", JSON_STRING, true },
+		{ "credit_code", JSON_STRING, true },
+		{ "independent_liability", JSON_TRUE, false }, { "facilities", JSON_TRUE, false },
+		{ "staff", JSON_TRUE, false }, { "professional_capability", JSON_TRUE, false },
+		{ "governance", JSON_TRUE, false }, { "financial_management", JSON_TRUE, false },
+	};
+	struct pbuf pb = { .n = 0 };
+	const char *name, *kind, *code;
+	char why[200], st[6];
+
+	if (!(c->u->roles & ROLE_OFFICER))
+		return fail(c, 403, "forbidden", NULL, "only an officer registers contractors");
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	get_str(b, "name", &name);
+	get_str(b, "kind", &kind);
+	get_str(b, "credit_code", &code);
+	if (contractor_kind_parse(kind) < 0)
+		return invalid(c, "kind",
+		    "kind must be social_organization, public_institution or enterprise (001 §2.3)");
+	if (rules_credit_code_check(code, why, sizeof why)) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "credit_code: %s", why);
+		return invalid(c, "credit_code", msg);
+	}
+	const char *v[11] = { name, kind, code };
+	for (int i = 0; i < QUAL__COUNT; i++)
+		v[3 + i] = json_is_true(json_object_get(b, qual_cols[i])) ? "true" : "false";
+	v[9] = c->u->agency;
+	v[10] = pi64(&pb, c->now);
+	PGresult *r = run(c->db, S_CONTRACTOR_ADD, 11, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23505"))
+			return fail(c, 409, "conflict", json_pack("{s:s}", "field", "credit_code"),
+			    "a contractor with this credit code exists");
+		return dbfail(c, "adding a contractor");
+	}
+	int64_t id = gi64(r, 0, 0);
+	PQclear(r);
+	return store_contractor_get(c, id);
+}
+
+json_t *
+store_contractor_get(struct req_ctx *c, int64_t id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	PGresult *r = run(c->db, S_CONTRACTOR_GET, 1, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading a contractor");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return fail(c, 404, "not_found", NULL, "no such contractor");
+	}
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)id, "name", gs(r, 0, 1),
+	    "kind", gs(r, 0, 2), "credit_code", gs(r, 0, 3), "created_at", jtime_col(c, r, 0, 10));
+	bool qualified = true;
+	for (int i = 0; i < QUAL__COUNT; i++) {
+		json_object_set_new(o, qual_cols[i], json_boolean(gbool(r, 0, 4 + i)));
+		qualified = qualified && gbool(r, 0, 4 + i);
+	}
+	json_object_set_new(o, "qualified", json_boolean(qualified));
+	PQclear(r);
+
+	if ((r = run(c->db, S_CONTRACTOR_BANS, 1, v, NULL)) == NULL) {
+		json_decref(o);
+		return dbfail(c, "reading bans");
+	}
+	int32_t today = calendar_local_day(c->cal, c->now);
+	json_t *bans = json_array();
+	bool banned = false;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int32_t s = 0, e = 0;
+		date_parse(gs(r, i, 1), &s);
+		date_parse(gs(r, i, 2), &e);
+		bool active = rules_banned_on(s, e, today);
+		banned = banned || active;
+		json_array_append_new(bans, json_pack("{s:s,s:s,s:s,s:I,s:b}", "reason", gs(r, i, 0),
+		    "starts", gs(r, i, 1), "ends", gs(r, i, 2), "project_id",
+		    (json_int_t)gi64(r, i, 3), "active", active));
+	}
+	PQclear(r);
+	json_object_set_new(o, "bans", bans);
+	json_object_set_new(o, "banned", json_boolean(banned));
+
+	if ((r = run(c->db, S_CONTRACTOR_EVALS, 1, v, NULL)) == NULL) {
+		json_decref(o);
+		return dbfail(c, "reading evaluations");
+	}
+	json_t *evals = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(evals, json_pack("{s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:o}", "project_id",
+		    (json_int_t)gi64(r, i, 0), "fiscal_year", (json_int_t)gi64(r, i, 1), "agency",
+		    gs(r, i, 2), "purchaser_score", strtod(gs(r, i, 3), NULL), "recipient_satisfaction",
+		    strtod(gs(r, i, 4), NULL), "third_party_score", strtod(gs(r, i, 5), NULL),
+		    "composite", strtod(gs(r, i, 6), NULL), "published_at", jtime_col(c, r, i, 7)));
+	PQclear(r);
+	json_object_set_new(o, "evaluations", evals);
+	return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bids, scores and ranking                                                 */
+
+static json_t *
+bid_json(struct req_ctx *c, const PGresult *r, int i)
+{
+	return json_pack("{s:I,s:I,s:s,s:I,s:I,s:b,s:o,s:I}", "id", (json_int_t)gi64(r, i, 0),
+	    "contractor_id", (json_int_t)gi64(r, i, 1), "contractor_name", gs(r, i, 2), "price_fen",
+	    (json_int_t)gi64(r, i, 3), "round", (json_int_t)gi64(r, i, 4), "declined",
+	    gbool(r, i, 5), "created_at", jtime_col(c, r, i, 6), "sheets",
+	    (json_int_t)gi64(r, i, 7));
+}
+
+json_t *
+store_bid_add(struct req_ctx *c, int64_t pid, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "contractor_id", JSON_INTEGER, true }, { "price_fen", JSON_INTEGER, true },
+	};
+	struct pbuf pb = { .n = 0 };
+	int64_t cid = 0, price = 0;
+	char st[6];
+
+	if (!(c->u->roles & ROLE_OFFICER))
+		return fail(c, 403, "forbidden", NULL, "only an officer records bids");
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	get_i64(b, "contractor_id", &cid);
+	get_i64(b, "price_fen", &price);
+	if (price <= 0)
+		return invalid(c, "price_fen", "price_fen must be positive");
+	if (tx(c->db, "BEGIN"))
+		return dbfail(c, "starting a transaction");
+	/* the project's lock orders bids against close_bidding */
+	PGresult *pr = project_fetch(c, pid, true);
+	if (pr == NULL)
+		return NULL;
+	enum lc_state state = (enum lc_state)lc_state_parse(gs(pr, 0, PC_STATE));
+	usec_t deadline = gi64(pr, 0, PC_BID_DEADLINE);
+	const char *round = gs(pr, 0, PC_ROUND);
+	char rbuf[16];
+	snprintf(rbuf, sizeof rbuf, "%s", round);
+	PQclear(pr);
+	if (state != ST_ANNOUNCED)
+		return fail(c, 409, "invalid_transition", json_pack("{s:s}", "state", lc_state_name(state)),
+		    "bids are taken only while the project is announced");
+	if (c->now >= deadline) {
+		char d[64];
+		return fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "bid_deadline_passed",
+		    "bid_deadline", time_format(deadline, c->cal->utc_offset_s, d, sizeof d)),
+		    "the bid deadline has passed");
+	}
+	/* the contractor: exists, qualified (000 §3.2), not banned today */
+	const char *vc[1] = { pi64(&pb, cid) };
+	PGresult *r = run(c->db, S_CONTRACTOR_GET, 1, vc, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading a contractor");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return fail(c, 404, "not_found", json_pack("{s:s}", "field", "contractor_id"),
+		    "no such contractor");
+	}
+	json_t *missing = json_array();
+	for (int i = 0; i < QUAL__COUNT; i++)
+		if (!gbool(r, 0, 4 + i))
+			json_array_append_new(missing, json_string(qual_cols[i]));
+	PQclear(r);
+	if (json_array_size(missing))
+		return fail(c, 422, "rule_violation", json_pack("{s:s,s:I,s:o}", "rule",
+		    "contractor_unqualified", "contractor_id", (json_int_t)cid, "missing", missing),
+		    "the contractor lacks a required qualification (000 §3.2)");
+	json_decref(missing);
+	int32_t today = calendar_local_day(c->cal, c->now);
+	const char *vb[2] = { pi64(&pb, cid), pdate(&pb, today) };
+	if ((r = run(c->db, S_CONTRACTOR_BANNED_ON, 2, vb, NULL)) == NULL)
+		return dbfail(c, "reading bans");
+	bool banned = gbool(r, 0, 0);
+	PQclear(r);
+	if (banned)
+		return fail(c, 422, "rule_violation", json_pack("{s:s,s:I,s:s}", "rule",
+		    "contractor_banned", "contractor_id", (json_int_t)cid, "on", vb[1]),
+		    "the contractor is banned from government purchase of services (001 §2.7)");
+	const char *v[6] = { pi64(&pb, pid), pi64(&pb, cid), pi64(&pb, price), rbuf,
+		pi64(&pb, c->u->id), pi64(&pb, c->now) };
+	if ((r = run(c->db, S_BID_ADD, 6, v, st)) == NULL) {
+		if (!strcmp(st, "23505"))
+			return fail(c, 409, "conflict", json_pack("{s:s}", "field", "contractor_id"),
+			    "this contractor has already bid in this round");
+		return dbfail(c, "recording a bid");
+	}
+	int64_t bid = gi64(r, 0, 0);
+	PQclear(r);
+	if (commit(c->db))
+		return dbfail(c, "recording a bid");
+	log_info("project %" PRId64 ": bid %" PRId64 " from contractor %" PRId64 " at %" PRId64
+	    " fen, by %s", pid, bid, cid, price, c->u->name);
+	return json_pack("{s:I,s:I,s:I,s:I,s:i,s:b,s:o}", "id", (json_int_t)bid, "project_id",
+	    (json_int_t)pid, "contractor_id", (json_int_t)cid, "price_fen", (json_int_t)price,
+	    "round", atoi(rbuf), "declined", 0, "created_at", jtime(c, c->now));
+}
+
+json_t *
+store_bid_list(struct req_ctx *c, int64_t pid)
+{
+	PGresult *pr = project_fetch(c, pid, false);
+	if (pr == NULL)
+		return NULL;
+	PQclear(pr);
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, pid) };
+	PGresult *r = run(c->db, S_BID_LIST, 1, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing bids");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, bid_json(c, r, i));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+json_t *
+store_score_add(struct req_ctx *c, int64_t pid, int64_t bid, const json_t *body)
+{
+	static const struct fspec f[] = { { "scores", JSON_OBJECT, true } };
+	struct pbuf pb = { .n = 0 };
+	struct lc_project p;
+	char st[6];
+
+	if (!(c->u->roles & ROLE_EVALUATOR))
+		return fail(c, 403, "forbidden", NULL, "only an evaluator scores bids");
+	if (check_fields(c, body, f, 1))
+		return NULL;
+	PGresult *pr = project_fetch(c, pid, false);
+	if (pr == NULL)
+		return NULL;
+	project_decode(pr, 0, &p, c->rc);
+	char round[16];
+	snprintf(round, sizeof round, "%s", gs(pr, 0, PC_ROUND));
+	PQclear(pr);
+	if (p.state != ST_SCORING)
+		return fail(c, 409, "invalid_transition", json_pack("{s:s}", "state",
+		    lc_state_name(p.state)), "bids are scored only while the project is in scoring");
+	const char *vb[2] = { pi64(&pb, bid), pi64(&pb, pid) };
+	PGresult *r = run(c->db, S_BID_GET, 2, vb, NULL);
+	if (r == NULL)
+		return dbfail(c, "reading a bid");
+	bool found = PQntuples(r) == 1 && !strcmp(gs(r, 0, 3), round);
+	PQclear(r);
+	if (!found)
+		return fail(c, 404, "not_found", NULL, "no such bid in this project's current round");
+	struct rule_error e = { .details = NULL };
+	double qsum = 0;
+	const json_t *scores = json_object_get(body, "scores");
+	if (rules_check_sheet(p.criteria, p.n_criteria, scores, &qsum, &e)) {
+		json_t *d = e.details ? e.details : json_object();
+		e.details = NULL;
+		json_object_set_new(d, "rule", json_string(e.rule));
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s", e.message);
+		rule_error_clear(&e);
+		return fail(c, 422, "rule_violation", d, msg);
+	}
+	char *ss = dump(scores), qs[32];
+	snprintf(qs, sizeof qs, "%.17g", qsum);
+	const char *v[5] = { pi64(&pb, bid), pi64(&pb, c->u->id), ss, qs, pi64(&pb, c->now) };
+	int rc = run0(c->db, S_SCORE_ADD, 5, v, st);
+	free(ss);
+	if (rc) {
+		if (!strcmp(st, "23505"))
+			return fail(c, 409, "conflict", NULL,
+			    "you have already scored this bid: one sheet per evaluator and bid");
+		return dbfail(c, "recording a score sheet");
+	}
+	return json_pack("{s:I,s:I,s:s,s:O,s:f,s:o}", "bid_id", (json_int_t)bid, "project_id",
+	    (json_int_t)pid, "evaluator", c->u->name, "scores", scores, "quality_sum", qsum,
+	    "created_at", jtime(c, c->now));
+}
+
+json_t *
+store_ranking(struct req_ctx *c, int64_t pid)
+{
+	struct lc_project p;
+	struct pbuf pb = { .n = 0 };
+	PGresult *pr = project_fetch(c, pid, false);
+	if (pr == NULL)
+		return NULL;
+	project_decode(pr, 0, &p, c->rc);
+	if (p.n_criteria == 0) {
+		PQclear(pr);
+		return fail(c, 409, "invalid_transition", NULL,
+		    "the project has not been published with evaluation criteria");
+	}
+	struct lc_loaded *l = xcalloc(1, sizeof *l);
+	if (load_needs(c, NEED_BIDS, pr, &p, l)) {
+		PQclear(pr);
+		free(l);
+		return dbfail(c, "reading bids");
+	}
+	PQclear(pr);
+	(void)pb;
+	rules_rank(c->rc, p.criteria, p.n_criteria, l->bids, l->n_bids);
+	bool has_past = false;
+	for (size_t i = 0; i < p.n_criteria; i++)
+		if (p.criteria[i].kind == CRIT_QUALITY && !strcmp(p.criteria[i].name, PAST_PERFORMANCE))
+			has_past = true;
+	json_t *items = json_array();
+	for (size_t i = 0; i < l->n_bids; i++) {
+		const struct rank_bid *b = &l->bids[i];
+		json_t *o = json_pack("{s:i,s:I,s:I,s:I,s:f,s:f,s:f,s:i,s:b}", "rank", b->rank,
+		    "bid_id", (json_int_t)b->bid_id, "contractor_id", (json_int_t)b->contractor_id,
+		    "price_fen", (json_int_t)b->price_fen, "quality_score", b->quality_score,
+		    "price_score", b->price_score, "total", b->total, "sheets", b->n_sheets,
+		    "eligible", b->eligible);
+		json_t *src = json_pack("{s:s,s:s}", "quality_score",
+		    "mean of the evaluators' sheets", "price_score",
+		    "lowest valid price / this price x price weight");
+		if (has_past) {
+			json_object_set_new(o, "past_performance", json_pack("{s:f,s:s,s:o}", "points",
+			    b->past_points, "source", b->past_neutral ? "neutral" : "evaluations",
+			    "composite", b->past_neutral ? json_null() : json_real(b->past_composite)));
+			json_object_set_new(src, "past_performance", json_string(b->past_neutral ?
+			    "no published evaluation in the period: the configured neutral value" :
+			    "mean composite of the contractor's published evaluations"));
+		}
+		json_object_set_new(o, "sources", src);
+		json_array_append_new(items, o);
+	}
+	free(l);
+	return json_pack("{s:o}", "items", items);
+}
+
+json_t *
+store_evaluation_list(struct req_ctx *c, int year)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, year) };
+	PGresult *r = run(c->db, S_EVALUATION_LIST, 1, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing evaluations");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, json_pack("{s:I,s:I,s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:o,s:s}",
+		    "project_id", (json_int_t)gi64(r, i, 0), "contractor_id", (json_int_t)gi64(r, i, 1),
+		    "contractor_name", gs(r, i, 2), "agency", gs(r, i, 3), "fiscal_year",
+		    (json_int_t)gi64(r, i, 4), "purchaser_score", strtod(gs(r, i, 5), NULL),
+		    "recipient_satisfaction", strtod(gs(r, i, 6), NULL), "third_party_score",
+		    strtod(gs(r, i, 7), NULL), "composite", strtod(gs(r, i, 8), NULL), "published_at",
+		    jtime_col(c, r, i, 9), "title", gs(r, i, 10)));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+int
+store_metrics_gauges(struct req_ctx *c, struct metrics_gauges *g)
+{
+	PGresult *r = run(c->db, S_GAUGES, 0, NULL, NULL);
+	if (r == NULL) {
+		dbfail(c, "reading gauges");
+		return -1;
+	}
+	for (int i = 0; i < 3; i++)
+		g->notifications[i] = gi64(r, 0, i);
+	g->outbox_backlog = g->notifications[0];
+	usec_t oldest = gi64(r, 0, 3);
+	g->outbox_oldest_age_s = oldest ? (double)(c->now - oldest) / 1e6 : 0;
+	PQclear(r);
+	return 0;
+}

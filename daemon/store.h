@@ -1,0 +1,121 @@
+/* The store: the only file with SQL. Every statement is named, prepared and
+ * parameterised; one lifecycle event is one transaction. */
+#ifndef PROCURD_STORE_H
+#define PROCURD_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "calendar.h"
+#include "lifecycle.h"
+#include "rules.h"
+#include "util.h"
+
+struct db;
+
+/* --- connections ---------------------------------------------------------- */
+
+/* Connect (never fails: a bad connection is retried by db_ensure()). The
+ * caller frees with db_close(). */
+struct db *db_open(const char *conninfo);
+void db_close(struct db *db);
+/* Reconnect when the connection broke. True when usable. */
+bool db_ensure(struct db *db);
+bool db_ok(struct db *db);
+/* Text of the last error on DB (valid until the next call on it). */
+const char *db_error(struct db *db);
+
+/* --- errors for the API ---------------------------------------------------- */
+
+/* What went wrong, in the API's error shape: status, snake_case code, a
+ * human message and optional details (owned: apierr_clear() frees them). */
+struct apierr {
+	int status;
+	char code[40];
+	char message[400];
+	json_t *details;
+};
+void apierr_set(struct apierr *e, int status, const char *code, json_t *details,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void apierr_clear(struct apierr *e);
+
+/* --- users and scope ------------------------------------------------------- */
+
+struct user {
+	int64_t id;
+	char name[64];
+	unsigned roles;
+	char agency[40];
+	char path[512];		/* the agency's path: sees paths starting with it */
+};
+/* A user may see an agency whose path starts with its own. */
+bool user_sees(const struct user *u, const char *agency_path);
+
+/* 0 found, 1 no such token, -1 database error. */
+int store_user_by_token(struct db *db, const char *token, struct user *u);
+/* Create a user with a fresh token (written to TOKEN, 65 bytes). 0 or -1 with *err. */
+int store_user_add(struct db *db, const char *name, unsigned roles, const char *agency,
+    usec_t now, char token[65], struct apierr *err);
+/* Names of the users, one per line to OUT; -1 on a database error. */
+int store_user_list(struct db *db, json_t **out);
+
+/* --- setup ----------------------------------------------------------------- */
+
+/* Apply pending migrations from DIR under an advisory lock. Returns the
+ * number applied, or -1 (logged). */
+int store_migrate(struct db *db, const char *dir);
+/* True when every migration in DIR is applied. */
+bool store_migrations_current(struct db *db, const char *dir);
+/* Load a calendar data file into the tables (replacing the years it names).
+ * Returns the number of years loaded, or -1 with *err. */
+int store_calendar_load(struct db *db, const char *path, usec_t now, struct apierr *err);
+/* Read the calendar tables into a new struct calendar (calendar_data_free()). */
+struct calendar *store_calendar_read(struct db *db, int utc_offset_s);
+void calendar_data_free(struct calendar *c);
+/* The adjustable clock's offset, and the latest recorded event time. */
+int store_clock_get(struct db *db, usec_t *offset);
+int store_clock_set(struct db *db, usec_t offset, usec_t new_now, struct apierr *err);
+/* Walk every project's hash chain; prints the first broken link. 0 intact,
+ * 1 broken, -1 database error. */
+int store_verify(struct db *db, char *report, size_t len);
+
+/* --- the API's reads and writes ---------------------------------------------
+ * Each returns the JSON to answer (a new reference) or NULL with *err set.
+ * NOW is the daemon's clock; U the authenticated user. */
+struct req_ctx {
+	struct db *db;
+	const struct user *u;
+	usec_t now;
+	const struct rules_config *rc;
+	const struct calendar *cal;
+	struct apierr *err;
+};
+
+json_t *store_agency_add(struct req_ctx *c, const char *code, const char *name,
+    const char *level, const char *parent);
+json_t *store_agency_get(struct req_ctx *c, const char *code);
+json_t *store_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *body);
+json_t *store_budget_get(struct req_ctx *c, const char *agency, int year);
+json_t *store_catalog_add(struct req_ctx *c, const json_t *body);
+json_t *store_catalog_list(struct req_ctx *c);
+json_t *store_contractor_add(struct req_ctx *c, const json_t *body);
+json_t *store_contractor_get(struct req_ctx *c, int64_t id);
+json_t *store_project_create(struct req_ctx *c, const json_t *body);
+json_t *store_project_get(struct req_ctx *c, int64_t id);
+json_t *store_project_list(struct req_ctx *c, const char *state, const char *agency,
+    int overdue, int limit, int64_t after);
+json_t *store_event_apply(struct req_ctx *c, int64_t id, const char *event,
+    int64_t expected_version, const json_t *payload, const char *idem_key,
+    const char *raw_body, int *status);
+json_t *store_event_list(struct req_ctx *c, int64_t id);
+json_t *store_bid_add(struct req_ctx *c, int64_t project_id, const json_t *body);
+json_t *store_bid_list(struct req_ctx *c, int64_t project_id);
+json_t *store_score_add(struct req_ctx *c, int64_t project_id, int64_t bid_id,
+    const json_t *scores);
+json_t *store_ranking(struct req_ctx *c, int64_t project_id);
+json_t *store_evaluation_list(struct req_ctx *c, int year);
+struct metrics_gauges;
+/* The gauges GET /metrics reads from the database. 0 or -1 (503). */
+int store_metrics_gauges(struct req_ctx *c, struct metrics_gauges *g);
+
+#endif

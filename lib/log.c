@@ -1,0 +1,84 @@
+/* Logging: the one door to log4c, so no other file includes log4c.h. */
+#include "log.h"
+
+#include <log4c.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static log4c_category_t *cat;
+static char cat_name[64] = "procurd";
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int inited;
+
+int
+log_open(const char *name, const char *path)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&log_lock);
+	if (name)
+		snprintf(cat_name, sizeof cat_name, "%s", name);
+	if (!inited) {
+		log4c_init();
+		inited = 1;
+	}
+	if (path && log4c_load(path) != 0)
+		rc = -1;
+	cat = log4c_category_get(cat_name);
+	pthread_mutex_unlock(&log_lock);
+	return rc;
+}
+
+void
+log_close(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (inited)
+		log4c_fini();
+	inited = 0;
+	cat = NULL;
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void
+vlog(int prio, const char *fmt, va_list ap)
+{
+	/* log4c appenders are not thread-safe: pool threads log too. */
+	pthread_mutex_lock(&log_lock);
+	if (cat != NULL) {
+		/* log4c_category_vlog() does not check the priority itself */
+		if (log4c_category_is_priority_enabled(cat, prio))
+			log4c_category_vlog(cat, prio, fmt, ap);
+	} else {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+#define LOG_FN(fn, prio)                        \
+	void fn(const char *fmt, ...)           \
+	{                                       \
+		va_list ap;                     \
+		va_start(ap, fmt);              \
+		vlog(prio, fmt, ap);            \
+		va_end(ap);                     \
+	}
+
+LOG_FN(log_debug, LOG4C_PRIORITY_DEBUG)
+LOG_FN(log_info, LOG4C_PRIORITY_INFO)
+LOG_FN(log_warn, LOG4C_PRIORITY_WARN)
+LOG_FN(log_error, LOG4C_PRIORITY_ERROR)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG4C_PRIORITY_FATAL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
