@@ -36,6 +36,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 IT_SRC     := $(wildcard tests/integration/it_*.c)
 IT_HELPERS := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
 BENCH_SRC  := $(wildcard bench/*.c)
+WORKER_TEST_SRC := $(wildcard tests/worker/test_*.c)
+WORKER_LIB_SRC  := $(filter-out workers/main.c,$(WORKER_SRC))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
@@ -43,6 +45,8 @@ PROGRAMS   := $(B)/procurd $(B)/procurctl $(if $(WORKER_SRC),$(B)/procur-notify)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 IT_BINS    := $(patsubst tests/integration/%.c,$(B)/tests/%,$(IT_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC)) \
+	$(if $(wildcard tests/worker/e2e_fake_daemon.c),$(B)/tests/worker/e2e_fake_daemon)
 
 .PHONY: all deps run check unit bench install clean valgrind
 all: $(PROGRAMS)
@@ -66,6 +70,12 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(call obj,$(DAEMON_SRC) $(LIB_SRC))
 $(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
+$(B)/tests/worker/test_%: $(B)/tests/worker/test_%.o $(call obj,$(WORKER_LIB_SRC) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+$(B)/tests/worker/e2e_fake_daemon: $(B)/tests/worker/e2e_fake_daemon.o $(call obj,$(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/bench/%: $(B)/bench/%.o $(call obj,$(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -78,15 +88,15 @@ deps:
 run: deps all
 	@sh scripts/run.sh
 
-unit: $(UNIT_BINS)
-	@sh scripts/check.sh unit $(UNIT_BINS)
+unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
+	@sh scripts/check.sh unit $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
 
 # Every test: unit, then integration against a throwaway PostgreSQL.
-check: deps all $(UNIT_BINS) $(IT_BINS)
+check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
 	@sh scripts/check.sh all
 
-valgrind: all $(UNIT_BINS)
-	@sh scripts/check.sh valgrind $(UNIT_BINS)
+valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
+	@sh scripts/check.sh valgrind $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
 
 bench: deps all $(BENCH_BINS)
 	@sh scripts/bench.sh

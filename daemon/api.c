@@ -176,11 +176,13 @@ api_run(struct api_request *r, struct db *db)
 {
 	struct user u;
 	struct rules_config rules;
+	struct deadline_config dc;
 	const struct calendar *cal;
-	struct req_ctx c = { .db = db, .u = &u, .err = &r->err };
+	struct req_ctx c = { .db = db, .u = &u, .err = &r->err, .dc = &dc,
+		.outbox_written = &r->outbox_written };
 
 	memset(&u, 0, sizeof u);
-	procurd_snapshot(r->d, &rules, &cal);
+	procurd_snapshot(r->d, &rules, &dc, &cal);
 	c.rc = &rules;
 	c.cal = cal;
 	c.now = clock_now();

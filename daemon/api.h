@@ -32,7 +32,8 @@ struct api_request {
 	/* the answer */
 	int status;
 	json_t *reply;
-	bool text_reply;		/* reply is a JSON string sent as text/plain */
+	bool text_reply;
+	bool outbox_written;		/* the relay should look at the outbox */		/* reply is a JSON string sent as text/plain */
 	struct apierr err;
 };
 

@@ -23,6 +23,9 @@ struct kdef {
 #define R(f) (offsetof(struct config, rules) + offsetof(struct rules_config, f))
 #define W(m) (offsetof(struct config, rules) + offsetof(struct rules_config, bid_window) + \
 	(m) * sizeof(struct period))
+#define DP(st) (offsetof(struct config, deadlines) + offsetof(struct deadline_config, period) + \
+	(st) * sizeof(struct period))
+#define D(f) (offsetof(struct config, deadlines) + offsetof(struct deadline_config, f))
 #define MB(m) (offsetof(struct config, rules) + offsetof(struct rules_config, min_bids) + \
 	(m) * sizeof(int))
 
@@ -46,6 +49,18 @@ static const struct kdef keys[] = {
 	{ { "notify", "high_water_mark", "1000" }, K_INT, O(notify_hwm), 1, 1000000 },
 	{ { "events", "endpoint", "tcp://127.0.0.1:5562" }, K_STR, O(events_endpoint), 0, 0 },
 	{ { "deadlines", "batch", "200" }, K_INT, O(deadline_batch), 1, 100000 },
+	{ { "deadlines", "reminder_percent", "80" }, K_INT, D(reminder_percent), 0, 99 },
+	{ { "deadlines", "second_escalation", "3 working_days" }, K_PERIOD, D(second_escalation), 0, 0 },
+	{ { "deadlines", "needs_review", "5 working_days" }, K_PERIOD, DP(ST_NEEDS_REVIEW), 0, 0 },
+	{ { "deadlines", "budget_review", "10 working_days" }, K_PERIOD, DP(ST_BUDGET_REVIEW), 0, 0 },
+	{ { "deadlines", "approved", "20 working_days" }, K_PERIOD, DP(ST_APPROVED), 0, 0 },
+	{ { "deadlines", "tender_failed", "10 working_days" }, K_PERIOD, DP(ST_TENDER_FAILED), 0, 0 },
+	{ { "deadlines", "scoring", "2 working_days" }, K_PERIOD, DP(ST_SCORING), 0, 0 },
+	{ { "deadlines", "awarded", "30 calendar_days" }, K_PERIOD, DP(ST_AWARDED), 0, 0 },
+	{ { "deadlines", "acceptance", "10 working_days" }, K_PERIOD, DP(ST_ACCEPTANCE), 0, 0 },
+	{ { "deadlines", "payment", "30 calendar_days" }, K_PERIOD, DP(ST_PAYMENT), 0, 0 },
+	{ { "deadlines", "year_end_review", "60 calendar_days" }, K_PERIOD, DP(ST_YEAR_END_REVIEW), 0, 0 },
+	{ { "deadlines", "takeover", "10 working_days" }, K_PERIOD, DP(ST_TAKEOVER), 0, 0 },
 	{ { "windows", "public_tender", "20 calendar_days" }, K_PERIOD, W(METHOD_PUBLIC_TENDER), 0, 0 },
 	{ { "windows", "invited_tender", "20 calendar_days" }, K_PERIOD, W(METHOD_INVITED_TENDER), 0, 0 },
 	{ { "windows", "competitive_negotiation", "3 working_days" }, K_PERIOD, W(METHOD_COMPETITIVE_NEGOTIATION), 0, 0 },
@@ -221,6 +236,7 @@ config_load(const char *path, char *err, size_t errlen)
 	err[0] = '\0';
 	c->path = xstrdup(path ? path : "(defaults)");
 	rules_config_defaults(&c->rules);
+	deadline_config_defaults(&c->deadlines);
 	for (size_t i = 0; i < NKEYS; i++)
 		if (set_value(c, &keys[i], keys[i].k.def, why, sizeof why))
 			fatal("config: bad built-in default for [%s] %s: %s", keys[i].k.section,
@@ -298,13 +314,13 @@ void
 config_print(const struct config *c, FILE *out)
 {
 	char buf[512];
-	const char *order[] = { "windows", "rules", NULL };
+	const char *order[] = { "windows", "rules", "deadlines" };
 
 	fprintf(out, "# %s: configuration OK; the rules in force:\n", c->path);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < NKEYS; i++) {
 			bool rule = !strcmp(keys[i].k.section, order[0]) ||
-			    !strcmp(keys[i].k.section, order[1]);
+			    !strcmp(keys[i].k.section, order[1]) || !strcmp(keys[i].k.section, order[2]);
 			if (rule != (pass == 0))
 				continue;
 			value_text(c, &keys[i], buf, sizeof buf);

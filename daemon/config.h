@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "deadline.h"
 #include "rules.h"
 
 struct config {
@@ -35,6 +36,7 @@ struct config {
 	char *events_endpoint;
 	/* [deadlines] */
 	int deadline_batch;
+	struct deadline_config deadlines;
 	/* [windows] and [rules]: every legal figure */
 	struct rules_config rules;
 };

@@ -70,6 +70,7 @@ reload(void)
 	db_close(db);
 	pthread_mutex_lock(&D.lock);
 	D.rules = nc->rules;
+	D.deadlines = nc->deadlines;
 	if (cal) {
 		D.old_cals = xrealloc(D.old_cals, sizeof *D.old_cals * (D.n_old_cals + 1));
 		D.old_cals[D.n_old_cals++] = D.cal;
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 		fatal("libevent: no thread support");
 	pthread_mutex_init(&D.lock, NULL);
 	D.rules = D.cfg->rules;
+	D.deadlines = D.cfg->deadlines;
 
 	/* the database: wait for it a little, then give up (systemd restarts) */
 	struct db *db = db_open(D.cfg->db_conninfo);

@@ -126,7 +126,8 @@ main(int argc, char **argv)
 			db = connect_or_die(cfg);
 			struct calendar *cal = calendar_or_default(db, cfg);
 			struct rules_config rules = cfg->rules;
-			struct req_ctx c = { db, &system_user, clock_now(), &rules, cal, &e };
+			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
+			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
 			json_t *o = store_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"));
 			if (o) {
 				printf("agency %s added\n", argv[2]);

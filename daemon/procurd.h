@@ -23,6 +23,7 @@ struct procurd {
 	 * take the calendar pointer under the lock (old calendars live until exit) */
 	pthread_mutex_t lock;
 	struct rules_config rules;
+	struct deadline_config deadlines;
 	struct calendar *cal;
 	struct calendar **old_cals;
 	size_t n_old_cals;
@@ -30,7 +31,9 @@ struct procurd {
 	_Atomic bool draining;		/* SIGTERM: finish what is in flight, take nothing new */
 };
 
-/* Copy of the rules in force, and the calendar in force. Thread-safe. */
-void procurd_snapshot(struct procurd *d, struct rules_config *rules, const struct calendar **cal);
+/* Copies of the rules and deadlines in force, and the calendar in force.
+ * Thread-safe. */
+void procurd_snapshot(struct procurd *d, struct rules_config *rules, struct deadline_config *dc,
+    const struct calendar **cal);
 
 #endif

@@ -194,15 +194,37 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "actor, actor_id, at, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, "
 	    "us2ts($8), $9::jsonb, decode($10, 'hex'), event_hash(decode($10, 'hex'), $1, $2, $3, $4, "
 	    "$5, $6, us2ts($8), $9::jsonb)) RETURNING hash), "
+	    /* leaving a state cancels its deadlines; a firing marks its own */
+	    "dc AS (UPDATE deadline SET status = CASE WHEN id = $13::bigint THEN 'fired' ELSE 'cancelled' END, "
+	    "fired_at = CASE WHEN id = $13 THEN us2ts($8) END WHERE project_id = $1 "
+	    "AND status = 'pending' AND ($12::boolean OR id = $13::bigint OR kind = $15::text) RETURNING id), "
+	    "dn AS (INSERT INTO deadline (project_id, state, kind, level, event, due_at, fire_at, "
+	    "created_at) SELECT $1, x.state, x.kind, x.level, x.event, us2ts(x.due), us2ts(x.fire), "
+	    "us2ts($8) FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, "
+	    "event text, due bigint, fire bigint) RETURNING fire_at), "
+	    /* the statement sees the deadlines as they were before it: the
+	     * next check is what stays pending plus what is new */
+	    "nc AS (SELECT min(t) AS t FROM (SELECT fire_at AS t FROM deadline WHERE project_id = $1 "
+	    "AND status = 'pending' AND NOT $12::boolean AND id IS DISTINCT FROM $13::bigint "
+	    "AND kind IS DISTINCT FROM $15::text UNION ALL SELECT fire_at FROM dn) s), "
+	    "old AS (SELECT next_check AS t FROM project WHERE id = $1), "
 	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
-	    "last_hash = e.hash, updated_at = us2ts($8), next_check = us2ts($12) FROM e "
-	    "WHERE id = $1 RETURNING version), "
+	    "last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t FROM e, nc "
+	    "WHERE id = $1 RETURNING version, next_check), "
+	    /* wake the timers of every daemon only when the next check moved earlier */
+	    "n AS (SELECT pg_notify('procurd_deadline', '') FROM p, old WHERE p.next_check IS NOT NULL "
+	    "AND (old.t IS NULL OR p.next_check < old.t)), "
+	    "i AS (INSERT INTO incident (kind, project_id, year, detail, created_at) "
+	    "SELECT 'calendar_missing', $1, $16::int, 'no working-day calendar for ' || $16::int || "
+	    "': its deadlines are counted with weekends only until one is loaded', us2ts($8) "
+	    "WHERE $16::int IS NOT NULL ON CONFLICT DO NOTHING RETURNING id), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
 	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
 	    "coalesce(x.lang, 'zh'), x.data, us2ts($8), us2ts($8) FROM jsonb_to_recordset($11::jsonb) "
 	    "AS x(channel text, recipient text, template text, lang text, data jsonb) RETURNING id) "
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
-	    "(SELECT count(*) FROM o)",
+	    "(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
+	    "ts2us((SELECT next_check FROM p)), (SELECT count(*) FROM dc)",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
@@ -1273,25 +1295,52 @@ actor_id_param(struct pbuf *pb, const struct user *u)
 	return u->id > 0 ? pi64(pb, u->id) : NULL;
 }
 
-/* Write event EV of project ID (locked, at LAST_SEQ/LAST_HASH) moving FROM →
- * TO, with its notifications. Fills *version and HASH (65 bytes). */
+/* One event as the S_EVENT_WRITE statement takes it. */
+struct ev_write {
+	int64_t id;
+	int seq;
+	const char *last_hash;
+	const char *ev, *from, *to;
+	const json_t *payload;
+	const json_t *notices;
+	bool leave_state;		/* cancel the old state's deadlines */
+	int64_t fired_deadline;		/* 0 none */
+	const json_t *deadlines;	/* new ones: [{state, kind, level, event, due, fire}] */
+	const char *cancel_kind;	/* NULL none */
+	int uncovered_year;		/* 0 none: else an incident */
+	/* out */
+	int version;
+	char hash[65];
+	int64_t outbox_rows;
+};
+
+/* Write the event (hash-chained to the previous one), move the project,
+ * plan its deadlines and queue its notifications: one statement. */
 static int
-event_write(struct req_ctx *c, int64_t id, int seq, const char *last_hash, const char *ev,
-    const char *from, const char *to, const json_t *payload, const json_t *notices,
-    usec_t next_check, int *version, char hash[65])
+event_write(struct req_ctx *c, struct ev_write *w)
 {
 	struct pbuf pb = { .n = 0 };
-	char *pl = dump(payload), *nt = dump(notices);
-	const char *v[12] = { pi64(&pb, id), pi64(&pb, seq), ev, from, to, c->u->name,
-		actor_id_param(&pb, c->u), pi64(&pb, c->now), pl, last_hash, nt,
-		next_check ? pi64(&pb, next_check) : NULL };
-	PGresult *r = run(c->db, S_EVENT_WRITE, 12, v, NULL);
+	json_t *none = json_array();
+	char *pl = dump(w->payload), *nt = dump(w->notices ? w->notices : none);
+	char *dl = dump(w->deadlines ? w->deadlines : none);
+	const char *v[16] = { pi64(&pb, w->id), pi64(&pb, w->seq), w->ev, w->from, w->to,
+		c->u->name, actor_id_param(&pb, c->u), pi64(&pb, c->now), pl, w->last_hash, nt,
+		w->leave_state ? "true" : "false",
+		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
+		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
+	PGresult *r = run(c->db, S_EVENT_WRITE, 16, v, NULL);
 	free(pl);
 	free(nt);
+	free(dl);
+	json_decref(none);
 	if (r == NULL)
 		return -1;
-	*version = (int)gi64(r, 0, 0);
-	snprintf(hash, 65, "%s", gs(r, 0, 1));
+	w->version = (int)gi64(r, 0, 0);
+	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
+	w->outbox_rows = gi64(r, 0, 2);
+	if (gi64(r, 0, 4) > 0)
+		log_warn("project %" PRId64 ": no working-day calendar for %d; incident raised",
+		    w->id, w->uncovered_year);
 	PQclear(r);
 	return 0;
 }
@@ -1470,12 +1519,9 @@ store_project_create(struct req_ctx *c, const json_t *b)
 		goto dberr;
 	int64_t id = gi64(r, 0, 0);
 	PQclear(r);
-	int version;
-	char hash[65];
-	json_t *none = json_array();
-	int rc = event_write(c, id, 1, "", "create", "", "draft", b, none, 0, &version, hash);
-	json_decref(none);
-	if (rc || commit(c->db))
+	struct ev_write w = { .id = id, .seq = 1, .last_hash = "", .ev = "create", .from = "",
+		.to = "draft", .payload = b };
+	if (event_write(c, &w) || commit(c->db))
 		goto dberr;
 	log_info("project %" PRId64 ": created in draft by %s (agency %s)", id, c->u->name, agency);
 	free(items_s);
@@ -1587,12 +1633,10 @@ takeover_effects(struct req_ctx *c, const PGresult *pr, const struct lc_project 
 	if (run0(c->db, S_SET_SUCCESSOR, 2, v2, NULL))
 		return -1;
 	json_t *spl = json_pack("{s:I,s:s}", "predecessor_id", (json_int_t)p->id, "reason", reason);
-	json_t *none = json_array();
-	int version;
-	char hash[65];
-	int rc = event_write(c, sid, 1, "", "create", "", "draft", spl, none, 0, &version, hash);
+	struct ev_write w = { .id = sid, .seq = 1, .last_hash = "", .ev = "create", .from = "",
+		.to = "draft", .payload = spl };
+	int rc = event_write(c, &w);
 	json_decref(spl);
-	json_decref(none);
 	if (rc)
 		return -1;
 	json_object_set_new(result, "successor_id", json_integer(sid));
@@ -1780,8 +1824,133 @@ refuse(struct req_ctx *c, int64_t id, const char *ev, struct lc_result *res)
 	    res->err.rule[0] ? " " : "", res->err.rule);
 	apierr_set(c->err, res->status, res->code, details, "%s",
 	    res->err.message[0] ? res->err.message : res->code);
-	rollback(c->db);
 	return NULL;
+}
+
+static void
+add_deadlines(json_t *arr, enum lc_state st, const struct deadline_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:I,s:I}", "state",
+		    lc_state_name(st), "kind", rows[i].kind, "level", rows[i].level, "event",
+		    lc_event_name(rows[i].event), "due", (json_int_t)rows[i].due, "fire",
+		    (json_int_t)rows[i].fire));
+}
+
+/* Decide and apply EV on the project in PR, which this transaction holds
+ * locked. FIRED is the deadline this event fires (0 when a person acts).
+ * Returns the answer (the project as GET shows it plus "event") when
+ * WANT_ANSWER, else a JSON true; NULL with c->err set when refused or on a
+ * database error. Never commits nor rolls back: the caller does. */
+static json_t *
+event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char *ev_name,
+    const json_t *payload, int64_t fired, bool want_answer)
+{
+	struct lc_result res;
+	struct lc_project p;
+	struct lc_loaded *l = xcalloc(1, sizeof *l);
+	json_t *out = NULL, *result = NULL, *stored = NULL, *notices = NULL, *dl = NULL;
+	int64_t id = gi64(pr, 0, PC_ID);
+
+	memset(&res, 0, sizeof res);
+	project_decode(pr, 0, &p, c->rc);
+	if (load_needs(c, lifecycle_needs(p.state, ev), pr, &p, l)) {
+		dbfail(c, "loading what the guard needs");
+		goto done;
+	}
+	struct lc_ctx ctx = { .rc = c->rc, .cal = c->cal, .now = c->now,
+		.actor = { c->u->id, c->u->roles }, .p = &p, .l = l, .payload = payload };
+	lifecycle_decide(&ctx, ev, &res);
+	if (res.status != 0) {
+		refuse(c, id, ev_name, &res);
+		goto done;
+	}
+	result = json_object();
+	if (apply_effects(c, ev, pr, &p, &res, payload, result)) {
+		dbfail(c, "applying an event");
+		goto done;
+	}
+	stored = json_deep_copy(payload);
+	if (json_object_size(result))
+		json_object_set(stored, "result", result);
+
+	/* deadlines: the new state's, a challenge's answer, or none */
+	struct deadline_row rows[DEADLINE_MAX];
+	struct ev_write w = { .id = id, .seq = (int)gi64(pr, 0, PC_LAST_SEQ) + 1,
+		.last_hash = gs(pr, 0, PC_LAST_HASH), .ev = ev_name, .from = lc_state_name(p.state),
+		.to = lc_state_name(res.to), .payload = stored, .leave_state = res.to != p.state,
+		.fired_deadline = fired, .uncovered_year = res.uncovered_year };
+	char kind[40];
+	dl = json_array();
+	if (w.leave_state) {
+		struct lc_project np = p;
+		const char *t;
+		if ((ev == EV_PUBLISH || ev == EV_RETENDER) && !get_str(payload, "bid_deadline", &t))
+			time_parse(t, &np.bid_deadline);
+		size_t n = deadline_plan(c->dc, c->cal, res.to, &np, c->now,
+		    ev == EV_REJECT_ACCEPTANCE ? res.due : 0, rows, &w.uncovered_year);
+		add_deadlines(dl, res.to, rows, n);
+	}
+	if (ev == EV_CHALLENGE) {
+		snprintf(kind, sizeof kind, "challenge:%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(result, "challenge_id")));
+		size_t n = deadline_plan_period(c->dc, c->cal, kind, c->now, c->rc->challenge_answer,
+		    rows, &w.uncovered_year);
+		add_deadlines(dl, p.state, rows, n);
+	} else if (ev == EV_ANSWER_CHALLENGE) {
+		snprintf(kind, sizeof kind, "challenge:%" PRId64, res.challenge_id);
+		w.cancel_kind = kind;
+	}
+	w.deadlines = dl;
+
+	json_t *plan = NULL;
+	if (!gnull(pr, 0, PC_CONTRACT)) {
+		json_t *ct = json_loads(gs(pr, 0, PC_CONTRACT), 0, NULL);
+		plan = json_incref(json_object_get(ct, "takeover_plan"));
+		json_decref(ct);
+	}
+	struct notice_ctx nc = { ev, ev_name, p.state, res.to, gs(pr, 0, PC_AGENCY),
+		gnull(pr, 0, PC_PARENT) ? NULL : gs(pr, 0, PC_PARENT), id, gs(pr, 0, PC_TITLE),
+		c->u->name, stored, plan };
+	notices = notice_rows(&nc);
+	json_decref(plan);
+	w.notices = notices;
+	if (event_write(c, &w)) {
+		dbfail(c, "writing an event");
+		goto done;
+	}
+	if (w.outbox_rows > 0 && c->outbox_written)
+		*c->outbox_written = true;
+	{
+		char roles[128];
+		log_info("project %" PRId64 ": %s -> %s (%s by %s/%s)", id, w.from, w.to, ev_name,
+		    user_role_list(c->u->roles, roles, sizeof roles), c->u->name);
+	}
+	if (!want_answer) {
+		out = json_true();
+		goto done;
+	}
+	if (changes_row(ev) || w.leave_state) {
+		PGresult *again = project_fetch(c, id, false);
+		if (again == NULL)
+			goto done;
+		out = project_json(c, again, 0);
+		PQclear(again);
+	} else {
+		out = project_json(c, pr, 0);
+		json_object_set_new(out, "version", json_integer(w.version));
+		json_object_set_new(out, "updated_at", jtime(c, c->now));
+	}
+	json_object_set_new(out, "event", event_json(c, w.seq, ev_name, w.from, w.to, c->u->name,
+	    c->now, json_incref(stored), w.last_hash, w.hash));
+done:
+	lc_result_clear(&res);
+	json_decref(result);
+	json_decref(stored);
+	json_decref(notices);
+	json_decref(dl);
+	free(l);
+	return out;
 }
 
 json_t *
@@ -1789,22 +1958,14 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
     const json_t *payload, const char *idem_key, const char *raw_body, int *status)
 {
 	struct pbuf pb = { .n = 0 };
-	struct lc_result res;
-	struct lc_project p;
-	struct lc_loaded *l = NULL;
 	PGresult *pr = NULL, *r;
-	json_t *out = NULL, *result = NULL, *stored_payload = NULL, *notices = NULL;
-	char hash[65];
-	int version;
+	json_t *out = NULL;
 
-	memset(&res, 0, sizeof res);
 	*status = 200;
 	int evi = lc_event_parse(ev_name);
-	if (evi < 0 || !strcmp(ev_name, "create"))
+	if (evi < 0)
 		return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
 		    "unknown event");
-	enum lc_event ev = (enum lc_event)evi;
-
 	if (tx(c->db, "BEGIN"))
 		return dbfail(c, "starting a transaction");
 	if ((pr = project_fetch(c, id, true)) == NULL)
@@ -1816,81 +1977,37 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 		if ((r = run(c->db, S_IDEM_GET, 3, v, NULL)) == NULL)
 			goto dberr;
 		if (PQntuples(r) == 1) {
-			if (!gbool(r, 0, 2) || gi64(r, 0, 3) != id) {
-				PQclear(r);
-				PQclear(pr);
+			bool same = gbool(r, 0, 2) && gi64(r, 0, 3) == id;
+			if (same) {
+				*status = (int)gi64(r, 0, 0);
+				out = json_loads(gs(r, 0, 1), 0, NULL);
+			}
+			PQclear(r);
+			PQclear(pr);
+			if (!same)
 				return fail(c, 422, "rule_violation",
 				    json_pack("{s:s}", "rule", "idempotency_key_reused"),
 				    "this Idempotency-Key was used for a different request");
-			}
-			*status = (int)gi64(r, 0, 0);
-			out = json_loads(gs(r, 0, 1), 0, NULL);
-			PQclear(r);
-			PQclear(pr);
 			rollback(c->db);
 			return out;
 		}
 		PQclear(r);
 	}
-	project_decode(pr, 0, &p, c->rc);
-	if (expected_version >= 0 && expected_version != p.version) {
+	int version = (int)gi64(pr, 0, PC_VERSION);
+	if (expected_version >= 0 && expected_version != version) {
 		char msg[128];
-		snprintf(msg, sizeof msg, "the project is at version %d, not %" PRId64, p.version,
+		snprintf(msg, sizeof msg, "the project is at version %d, not %" PRId64, version,
 		    expected_version);
 		PQclear(pr);
 		return fail(c, 409, "version_conflict", json_pack("{s:I,s:i}", "expected",
-		    (json_int_t)expected_version, "actual", p.version), msg);
+		    (json_int_t)expected_version, "actual", version), msg);
 	}
-
-	l = xcalloc(1, sizeof *l);
-	if (load_needs(c, lifecycle_needs(p.state, ev), pr, &p, l))
-		goto dberr;
-	struct lc_ctx ctx = { .rc = c->rc, .cal = c->cal, .now = c->now,
-		.actor = { c->u->id, c->u->roles }, .p = &p, .l = l, .payload = payload };
-	lifecycle_decide(&ctx, ev, &res);
-	if (res.status != 0) {
-		out = refuse(c, id, ev_name, &res);
-		goto done;
+	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
+	PQclear(pr);
+	if (out == NULL) {
+		rollback(c->db);
+		return NULL;
 	}
-
-	result = json_object();
-	if (apply_effects(c, ev, pr, &p, &res, payload, result))
-		goto dberr;
-	stored_payload = json_deep_copy(payload);
-	if (json_object_size(result))
-		json_object_set(stored_payload, "result", result);
-
-	const char *from = lc_state_name(p.state), *to = lc_state_name(res.to);
-	json_t *plan = NULL;
-	if (!gnull(pr, 0, PC_CONTRACT)) {
-		json_t *ct = json_loads(gs(pr, 0, PC_CONTRACT), 0, NULL);
-		plan = json_incref(json_object_get(ct, "takeover_plan"));
-		json_decref(ct);
-	}
-	struct notice_ctx nc = { ev, ev_name, p.state, res.to, gs(pr, 0, PC_AGENCY),
-		gnull(pr, 0, PC_PARENT) ? NULL : gs(pr, 0, PC_PARENT), id, gs(pr, 0, PC_TITLE),
-		c->u->name, stored_payload, plan };
-	notices = notice_rows(&nc);
-	json_decref(plan);
-	int seq = (int)gi64(pr, 0, PC_LAST_SEQ) + 1;
-	if (event_write(c, id, seq, gs(pr, 0, PC_LAST_HASH), ev_name, from, to, stored_payload,
-	    notices, 0, &version, hash))
-		goto dberr;
-
-	if (changes_row(ev)) {
-		PGresult *again = project_fetch(c, id, false);
-		if (again == NULL)
-			goto done;
-		out = project_json(c, again, 0);
-		PQclear(again);
-	} else {
-		out = project_json(c, pr, 0);
-		json_object_set_new(out, "state", json_string(to));
-		json_object_set_new(out, "version", json_integer(version));
-		json_object_set_new(out, "updated_at", jtime(c, c->now));
-	}
-	json_object_set_new(out, "event", event_json(c, seq, ev_name, from, to, c->u->name, c->now,
-	    json_incref(stored_payload), gs(pr, 0, PC_LAST_HASH), hash));
 	if (idem_key) {
 		char *body = dump(out);
 		const char *v[7] = { pi64(&pb, c->u->id), idem_key, pi64(&pb, id), raw_body, "200",
@@ -1902,23 +2019,11 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	}
 	if (commit(c->db))
 		goto dberr;
-	{
-		char roles[128];
-		log_info("project %" PRId64 ": %s -> %s (%s by %s/%s)", id, from, to, ev_name,
-		    user_role_list(c->u->roles, roles, sizeof roles), c->u->name);
-	}
-	goto done;
-dberr:
-	json_decref(out);
-	out = dbfail(c, "applying an event");
-done:
-	lc_result_clear(&res);
-	json_decref(result);
-	json_decref(stored_payload);
-	json_decref(notices);
-	PQclear(pr);
-	free(l);
 	return out;
+dberr:
+	PQclear(pr);
+	json_decref(out);
+	return dbfail(c, "applying an event");
 }
 
 json_t *

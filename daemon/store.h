@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "calendar.h"
+#include "deadline.h"
 #include "lifecycle.h"
 #include "rules.h"
 #include "util.h"
@@ -89,6 +90,8 @@ struct req_ctx {
 	const struct rules_config *rc;
 	const struct calendar *cal;
 	struct apierr *err;
+	const struct deadline_config *dc;
+	bool *outbox_written;		/* set when an event queued notifications */
 };
 
 json_t *store_agency_add(struct req_ctx *c, const char *code, const char *name,

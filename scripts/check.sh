@@ -175,7 +175,7 @@ valgrind)
 	;;
 
 all)
-	run_list "$(list_bins 'test_*')"
+	run_list "$(list_bins 'test_*'; list_bins 'worker/test_*')"
 	its=$(list_bins 'it_*')
 	if [ -n "$its" ] && [ "$(now)" -ge "$deadline" ]; then
 		run_list "$its"	# each reports the overall limit
