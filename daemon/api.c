@@ -50,6 +50,10 @@ static json_t *h_score_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_ranking(struct api_request *, struct req_ctx *, int *);
 static json_t *h_evaluations(struct api_request *, struct req_ctx *, int *);
 static json_t *h_clock(struct api_request *, struct req_ctx *, int *);
+static json_t *h_deadlines(struct api_request *, struct req_ctx *, int *);
+static json_t *h_notifications(struct api_request *, struct req_ctx *, int *);
+static json_t *h_resend(struct api_request *, struct req_ctx *, int *);
+static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 
 #define GET EVHTTP_REQ_GET
 #define POST EVHTTP_REQ_POST
@@ -80,6 +84,11 @@ static const struct route routes[] = {
 	    "POST /v1/projects/{id}/bids/{bid}/scores" },
 	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_ranking, "GET /v1/projects/{id}/ranking" },
 	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations" },
+	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines" },
+	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications" },
+	{ POST, "/v1/notifications/{id}/resend", ROLE_ADMIN, 0, h_resend,
+	    "POST /v1/notifications/{id}/resend" },
+	{ GET, "/v1/incidents", 0, 0, h_incidents, "GET /v1/incidents" },
 	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock" },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -461,8 +470,16 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 	}
 	json_t *out = store_event_apply(c, id, json_string_value(ev), expected, payload,
 	    r->idem_key, r->body ? r->body : "", status);
-	if (out)
+	if (out) {
+		json_t *e = json_object_get(out, "event");
 		metrics_event_applied(json_string_value(ev));
+		if (r->published == NULL)
+			r->published = json_array();
+		json_array_append_new(r->published, json_pack("{s:I,s:O,s:O,s:O,s:O,s:O}",
+		    "project_id", (json_int_t)id, "seq", json_object_get(e, "seq"), "event",
+		    json_object_get(e, "event"), "from", json_object_get(e, "from"), "to",
+		    json_object_get(e, "to"), "at", json_object_get(e, "at")));
+	}
 	else if (c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
 		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
 	json_decref(empty);
@@ -577,8 +594,96 @@ h_clock(struct api_request *r, struct req_ctx *c, int *status)
 	if (store_clock_set(c->db, offset, target, c->err))
 		return NULL;
 	clock_set_offset(offset);
+	r->clock_changed = true;
 	log_warn("clock: moved to offset %" PRId64 " s by %s", offset / USEC_PER_SEC, c->u->name);
 	char buf[64];
 	return json_pack("{s:s,s:I}", "now", time_format(clock_now(), c->cal->utc_offset_s, buf,
 	    sizeof buf), "offset_seconds", (json_int_t)(offset / USEC_PER_SEC));
+}
+
+/* limit and after of a keyset-paginated list; -1 on bad input (answered). */
+static int
+page_args(struct evkeyvalq *q, struct req_ctx *c, int64_t *limit, int64_t *after)
+{
+	const char *s;
+	*limit = 100;
+	*after = 0;
+	if ((s = query_get(q, "limit")) && (parse_int64(s, limit) || *limit < 1 || *limit > 1000)) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+		    "limit must be from 1 to 1000");
+		return -1;
+	}
+	if ((s = query_get(q, "after")) && (parse_int64(s, after) || *after < 0)) {
+		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
+		    "after must be a cursor from a previous page");
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+h_deadlines(struct api_request *r, struct req_ctx *c, int *status)
+{
+	struct evkeyvalq q;
+	int64_t limit, after;
+	usec_t before = 0;
+	json_t *out = NULL;
+	const char *s;
+	(void)status;
+
+	TAILQ_INIT(&q);
+	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
+		return err(c, 400, "malformed", NULL, "the query string is malformed");
+	if (page_args(&q, c, &limit, &after) == 0) {
+		if ((s = query_get(&q, "due_before")) && time_parse(s, &before))
+			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "due_before"),
+			    "due_before must be an RFC 3339 time");
+		else
+			out = store_deadline_list(c, before, after, (int)limit);
+	}
+	evhttp_clear_headers(&q);
+	return out;
+}
+
+static json_t *
+h_notifications(struct api_request *r, struct req_ctx *c, int *status)
+{
+	struct evkeyvalq q;
+	int64_t limit, after;
+	json_t *out = NULL;
+	(void)status;
+
+	TAILQ_INIT(&q);
+	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
+		return err(c, 400, "malformed", NULL, "the query string is malformed");
+	const char *st = query_get(&q, "status");
+	if (page_args(&q, c, &limit, &after) == 0) {
+		if (st && strcmp(st, "pending") && strcmp(st, "delivered") && strcmp(st, "dead"))
+			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "status"),
+			    "status must be pending, delivered or dead");
+		else
+			out = store_outbox_list(c, st, after, (int)limit);
+	}
+	evhttp_clear_headers(&q);
+	return out;
+}
+
+static json_t *
+h_resend(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	json_t *o = store_outbox_resend(c, id);
+	if (o)
+		r->outbox_written = true;
+	return o;
+}
+
+static json_t *
+h_incidents(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	return store_incident_list(c, r->query && strstr(r->query, "all=1"));
 }

@@ -33,7 +33,9 @@ struct api_request {
 	int status;
 	json_t *reply;
 	bool text_reply;
-	bool outbox_written;		/* the relay should look at the outbox */		/* reply is a JSON string sent as text/plain */
+	bool outbox_written;		/* the relay should look at the outbox */
+	bool clock_changed;		/* the scheduler should look again */
+	json_t *published;		/* committed events for the PUB socket */		/* reply is a JSON string sent as text/plain */
 	struct apierr err;
 };
 

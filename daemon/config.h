@@ -33,6 +33,7 @@ struct config {
 	int notify_lease_seconds;
 	int notify_max_attempts;
 	int notify_hwm;
+	int notify_backoff_ms;
 	char *events_endpoint;
 	/* [deadlines] */
 	int deadline_batch;

@@ -12,6 +12,8 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "relay.h"
+#include "scheduler.h"
 
 struct http {
 	struct procurd *d;
@@ -32,6 +34,7 @@ request_free(struct api_request *r)
 	for (int i = 0; i < API_MAX_PARAMS; i++)
 		free(r->params[i]);
 	json_decref(r->reply);
+	json_decref(r->published);
 	apierr_clear(&r->err);
 	free(r);
 }
@@ -122,6 +125,12 @@ static void
 job_done(struct pool_job *job)
 {
 	struct api_request *r = (struct api_request *)job;
+	/* after the commit: the relay sends, the PUB socket tells, the timer looks */
+	if (r->outbox_written)
+		relay_wake(r->d->relay);
+	relay_publish_all(r->d->relay, r->published);
+	if (r->clock_changed)
+		scheduler_poke(r->d->sched);
 	reply(r->d->http, r);
 }
 

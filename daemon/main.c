@@ -16,6 +16,8 @@
 #include "log.h"
 #include "pool.h"
 #include "procurd.h"
+#include "relay.h"
+#include "scheduler.h"
 #include "store.h"
 
 static struct procurd D;
@@ -192,10 +194,15 @@ main(int argc, char **argv)
 	if (D.base == NULL)
 		fatal("libevent: cannot create the event loop");
 	D.auth = auth_new(D.cfg->http_token_cache_seconds);
+	D.relay = relay_start(&D);
+	if (D.relay == NULL)
+		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
+	D.sched = scheduler_start(&D);
+	relay_wake(D.relay);	/* resend what was not acked before a restart */
 
 	struct event *sigs[4];
 	int signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
@@ -219,6 +226,8 @@ main(int argc, char **argv)
 	log_info("procurd stopping");
 	http_free(D.http);
 	pool_free(D.pool);
+	scheduler_free(D.sched);
+	relay_stop(D.relay);
 	for (int i = 0; signos[i]; i++)
 		event_free(sigs[i]);
 	if (drain_timer)

@@ -19,6 +19,8 @@ struct procurd {
 	struct pool *pool;
 	struct auth *auth;
 	struct http *http;
+	struct relay *relay;
+	struct scheduler *sched;
 	/* rules and calendar are swapped on SIGHUP; readers copy the rules and
 	 * take the calendar pointer under the lock (old calendars live until exit) */
 	pthread_mutex_t lock;

@@ -79,6 +79,21 @@ enum stmt {
 	S_MIG_APPLIED,
 	S_MIG_RECORD,
 	S_GAUGES,
+	S_DUE_CLAIM,
+	S_DUE_DEADLINES,
+	S_NEXT_DUE,
+	S_DEADLINE_DROP,
+	S_DEADLINE_LIST,
+	S_INCIDENT_LIST,
+	S_INCIDENTS_OPEN,
+	S_OUTBOX_DEAD,
+	S_OUTBOX_CLAIM,
+	S_OUTBOX_UNSEND,
+	S_OUTBOX_DELIVERED,
+	S_OUTBOX_FAILED,
+	S_OUTBOX_NEXT,
+	S_OUTBOX_LIST,
+	S_OUTBOX_RESEND,
 	S__COUNT
 };
 
@@ -342,6 +357,77 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_CAL_READ_DAYS] =
 	    "SELECT (day - DATE '1970-01-01'), kind FROM calendar_day ORDER BY day",
 	[S_MIG_APPLIED] = "SELECT version FROM schema_migrations ORDER BY version",
+	/* the daemon's timer: projects with something due, claimed so that two
+	 * daemons never fire one deadline twice */
+	[S_DUE_CLAIM] =
+	    "SELECT id FROM project WHERE next_check <= us2ts($1) ORDER BY next_check "
+	    "LIMIT $2 FOR UPDATE SKIP LOCKED",
+	[S_DUE_DEADLINES] =
+	    "SELECT id, kind, level, event, ts2us(due_at), ts2us(fire_at) FROM deadline "
+	    "WHERE project_id = $1 AND status = 'pending' AND fire_at <= us2ts($2) "
+	    "ORDER BY fire_at, level, id",
+	[S_NEXT_DUE] =
+	    "SELECT ts2us(min(next_check)) FROM project WHERE next_check IS NOT NULL",
+	/* a firing that cannot happen (its guard refused) is dropped, and the
+	 * project's next check moves on */
+	[S_DEADLINE_DROP] =
+	    "WITH d AS (UPDATE deadline SET status = 'cancelled' WHERE project_id = $1 "
+	    "AND status = 'pending' AND ($2::bigint IS NULL OR id = $2) RETURNING id) "
+	    "UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline WHERE project_id = $1 "
+	    "AND status = 'pending' AND id NOT IN (SELECT id FROM d)) WHERE id = $1",
+	[S_DEADLINE_LIST] =
+	    "SELECT d.id, d.project_id, d.state, d.kind, d.level, d.event, ts2us(d.due_at), "
+	    "ts2us(d.fire_at), p.agency, p.title FROM deadline d JOIN project p ON p.id = d.project_id "
+	    "JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND a.path LIKE $1 || '%' "
+	    "AND ($2::bigint IS NULL OR d.due_at <= us2ts($2)) AND d.id > $3 ORDER BY d.id LIMIT $4",
+	[S_INCIDENT_LIST] =
+	    "SELECT i.id, i.kind, i.project_id, i.year, i.outbox_id, i.detail, ts2us(i.created_at), "
+	    "ts2us(i.resolved_at) FROM incident i LEFT JOIN project p ON p.id = i.project_id "
+	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR a.path LIKE $1 || '%') "
+	    "AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id",
+	/* Notifications past their last attempt are dead, and each is an
+	 * incident a person must look at. */
+	[S_OUTBOX_DEAD] =
+	    "WITH d AS (UPDATE outbox SET status = 'dead', last_error = coalesce(last_error, "
+	    "'no acknowledgement within the lease') WHERE status = 'pending' AND attempts >= $2 "
+	    "AND next_attempt_at <= us2ts($1) RETURNING id, project_id, template, recipient, last_error) "
+	    "INSERT INTO incident (kind, project_id, outbox_id, detail, created_at) "
+	    "SELECT 'notification_dead', project_id, id, 'notification ' || id || ' (' || template || "
+	    "' to ' || recipient || ') is dead: ' || last_error, us2ts($1) FROM d "
+	    "ON CONFLICT DO NOTHING RETURNING outbox_id",
+	/* Claim due rows and lease them: not acked by next_attempt_at, they are
+	 * sent again, each time later (exponential backoff with jitter). */
+	[S_OUTBOX_CLAIM] =
+	    "UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = us2ts($1 + $3 + "
+	    "(least(power(2, o.attempts), 64) * $4 * (0.8 + random() * 0.4))::bigint) "
+	    "FROM (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= us2ts($1) "
+	    "ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id "
+	    "RETURNING o.id, o.channel, o.recipient, o.template, o.lang, o.project_id, o.data::text, "
+	    "o.attempts",
+	[S_OUTBOX_UNSEND] =
+	    "UPDATE outbox SET attempts = greatest(attempts - 1, 0), next_attempt_at = us2ts($2) "
+	    "WHERE id = ANY($1::bigint[]) AND status = 'pending'",
+	[S_OUTBOX_DELIVERED] =
+	    "UPDATE outbox SET status = 'delivered', delivered_at = us2ts($2), last_error = NULL "
+	    "WHERE id = ANY($1::bigint[]) AND status = 'pending'",
+	[S_OUTBOX_FAILED] =
+	    "UPDATE outbox SET last_error = $2, next_attempt_at = us2ts($3 + "
+	    "(least(power(2, attempts), 64) * $4 * (0.8 + random() * 0.4))::bigint) "
+	    "WHERE id = $1 AND status = 'pending'",
+	[S_OUTBOX_NEXT] =
+	    "SELECT ts2us(min(next_attempt_at)) FROM outbox WHERE status = 'pending'",
+	[S_OUTBOX_LIST] =
+	    "SELECT o.id, o.project_id, o.channel, o.recipient, o.template, o.status, o.attempts, "
+	    "ts2us(o.next_attempt_at), o.last_error, ts2us(o.created_at), ts2us(o.delivered_at) "
+	    "FROM outbox o LEFT JOIN project p ON p.id = o.project_id "
+	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR a.path LIKE $1 || '%') "
+	    "AND ($2::text IS NULL OR o.status = $2) AND o.id > $3 ORDER BY o.id LIMIT $4",
+	[S_OUTBOX_RESEND] =
+	    "WITH o AS (UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = us2ts($2), "
+	    "last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING id) "
+	    "UPDATE incident SET resolved_at = us2ts($2) WHERE outbox_id IN (SELECT id FROM o) "
+	    "AND resolved_at IS NULL RETURNING (SELECT count(*) FROM o)",
+	[S_INCIDENTS_OPEN] = "SELECT count(*) FROM incident WHERE resolved_at IS NULL",
 	[S_GAUGES] =
 	    "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'delivered'), "
 	    "count(*) FILTER (WHERE status = 'dead'), "
@@ -2643,5 +2729,317 @@ store_metrics_gauges(struct req_ctx *c, struct metrics_gauges *g)
 	usec_t oldest = gi64(r, 0, 3);
 	g->outbox_oldest_age_s = oldest ? (double)(c->now - oldest) / 1e6 : 0;
 	PQclear(r);
+	if ((r = run(c->db, S_INCIDENTS_OPEN, 0, NULL, NULL)) == NULL) {
+		dbfail(c, "reading gauges");
+		return -1;
+	}
+	g->incidents_open = gi64(r, 0, 0);
+	PQclear(r);
 	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The daemon's own events: due deadlines                                   */
+
+static const struct user daemon_user = { .id = 0, .name = "daemon", .roles = ROLE_DAEMON,
+	.agency = "", .path = "/" };
+
+int
+store_next_due(struct db *db, usec_t *t)
+{
+	PGresult *r = run(db, S_NEXT_DUE, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	*t = gnull(r, 0, 0) ? 0 : gi64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static void
+publish_add(json_t *arr, json_t *answer_event, int64_t pid)
+{
+	if (arr == NULL || answer_event == NULL)
+		return;
+	json_array_append_new(arr, json_pack("{s:I,s:O,s:O,s:O,s:O,s:O}", "project_id",
+	    (json_int_t)pid, "seq", json_object_get(answer_event, "seq"), "event",
+	    json_object_get(answer_event, "event"), "from", json_object_get(answer_event, "from"),
+	    "to", json_object_get(answer_event, "to"), "at", json_object_get(answer_event, "at")));
+}
+
+/* Fire the due deadlines of project PID (locked by this transaction). */
+static int
+fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[2] = { pi64(&pb, pid), pi64(&pb, c->now) };
+	PGresult *dr = run(c->db, S_DUE_DEADLINES, 2, v, NULL);
+	if (dr == NULL)
+		return -1;
+	int n = PQntuples(dr), rc = 0;
+	if (n == 0) {
+		/* next_check said due but nothing is: heal it */
+		const char *v2[2] = { v[0], NULL };
+		PQclear(dr);
+		return run0(c->db, S_DEADLINE_DROP, 2, v2, NULL);
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		int64_t did = gi64(dr, i, 0);
+		int level = (int)gi64(dr, i, 2);
+		int evi = lc_event_parse(gs(dr, i, 3));
+		usec_t due = gi64(dr, i, 4), fire = gi64(dr, i, 5);
+		PGresult *pr = project_fetch(c, pid, true);
+		if (pr == NULL)
+			return -1;
+		const char *state_before = gs(pr, 0, PC_STATE);
+		char before[32];
+		snprintf(before, sizeof before, "%s", state_before);
+		json_t *payload = evi == EV_ESCALATE ?
+		    json_pack("{s:i,s:s,s:o}", "level", level, "deadline", gs(dr, i, 1), "due",
+			jtime(c, due)) : json_object();
+		apierr_clear(c->err);
+		json_t *out = evi < 0 ? NULL :
+		    event_locked(c, pr, (enum lc_event)evi, gs(dr, i, 3), payload, did, true);
+		json_decref(payload);
+		if (out == NULL && c->err->status >= 500) {
+			PQclear(pr);
+			rc = -1;
+			break;
+		}
+		if (out == NULL) {
+			/* refused: the state moved on in a way the plan did not expect */
+			log_warn("project %" PRId64 ": deadline %" PRId64 " (%s) dropped: %s", pid, did,
+			    gs(dr, i, 3), c->err->message);
+			const char *v3[2] = { v[0], pi64(&pb, did) };
+			rc = run0(c->db, S_DEADLINE_DROP, 2, v3, NULL);
+			PQclear(pr);
+			continue;
+		}
+		(*fired)++;
+		metrics_deadline_fired(level);
+		metrics_deadline_lag(c->now - fire);
+		publish_add(published, json_object_get(out, "event"), pid);
+		bool moved = strcmp(before, json_string_value(json_object_get(out, "state")) ?
+		    json_string_value(json_object_get(out, "state")) : before) != 0;
+		json_decref(out);
+		PQclear(pr);
+		if (moved)
+			break;	/* the old state's other firings were cancelled with it */
+	}
+	PQclear(dr);
+	return rc;
+}
+
+int
+store_fire_due(struct req_ctx *c, int batch, bool *more, json_t *published)
+{
+	struct pbuf pb = { .n = 0 };
+	int fired = 0;
+	const struct user *saved = c->u;
+	json_t *pending = json_array();
+
+	*more = false;
+	c->u = &daemon_user;
+	if (tx(c->db, "BEGIN"))
+		goto dberr;
+	const char *v[2] = { pi64(&pb, c->now), pi64(&pb, batch) };
+	PGresult *r = run(c->db, S_DUE_CLAIM, 2, v, NULL);
+	if (r == NULL)
+		goto dberr;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		if (fire_project(c, gi64(r, i, 0), pending, &fired)) {
+			PQclear(r);
+			goto dberr;
+		}
+	PQclear(r);
+	if (commit(c->db))
+		goto dberr;
+	*more = n == batch;
+	json_array_extend(published, pending);
+	json_decref(pending);
+	c->u = saved;
+	return fired;
+dberr:
+	json_decref(pending);
+	c->u = saved;
+	log_error("deadlines: batch failed: %s", db_error(c->db));
+	rollback(c->db);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Deadlines and incidents for people                                       */
+
+json_t *
+store_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { c->u->path, due_before ? pi64(&pb, due_before) : NULL,
+		pi64(&pb, after), pi64(&pb, limit + 1) };
+	PGresult *r = run(c->db, S_DEADLINE_LIST, 4, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing deadlines");
+	json_t *items = json_array();
+	int n = PQntuples(r);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, json_pack("{s:I,s:I,s:s,s:s,s:i,s:s,s:o,s:o,s:s,s:s}",
+		    "id", (json_int_t)gi64(r, i, 0), "project_id", (json_int_t)gi64(r, i, 1), "state",
+		    gs(r, i, 2), "kind", gs(r, i, 3), "level", (int)gi64(r, i, 4), "event", gs(r, i, 5),
+		    "due", jtime_col(c, r, i, 6), "fire_at", jtime_col(c, r, i, 7), "agency",
+		    gs(r, i, 8), "title", gs(r, i, 9)));
+	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, 0)) : json_null();
+	PQclear(r);
+	return json_pack("{s:o,s:o}", "items", items, "next", next);
+}
+
+json_t *
+store_incident_list(struct req_ctx *c, bool all)
+{
+	const char *v[2] = { c->u->path, all ? "true" : "false" };
+	PGresult *r = run(c->db, S_INCIDENT_LIST, 2, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing incidents");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "id",
+		    (json_int_t)gi64(r, i, 0), "kind", gs(r, i, 1), "project_id", ji64_col(r, i, 2),
+		    "year", ji64_col(r, i, 3), "outbox_id", ji64_col(r, i, 4), "detail", gs(r, i, 5),
+		    "created_at", jtime_col(c, r, i, 6), "resolved_at", jtime_col(c, r, i, 7)));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The outbox relay                                                         */
+
+int
+store_outbox_claim(struct db *db, usec_t now, int limit, usec_t lease, usec_t backoff,
+    int max_attempts, json_t **jobs, int *dead)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *vd[2] = { pi64(&pb, now), pi64(&pb, max_attempts) };
+	PGresult *r = run(db, S_OUTBOX_DEAD, 2, vd, NULL);
+	if (r == NULL)
+		return -1;
+	*dead = PQntuples(r);
+	for (int i = 0; i < *dead; i++)
+		log_warn("outbox: notification %s is dead after %d attempts", gs(r, i, 0), max_attempts);
+	PQclear(r);
+	const char *v[4] = { pi64(&pb, now), pi64(&pb, limit), pi64(&pb, lease), pi64(&pb, backoff) };
+	if ((r = run(db, S_OUTBOX_CLAIM, 4, v, NULL)) == NULL)
+		return -1;
+	json_t *a = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *data = jjson_col(r, i, 6);
+		json_array_append_new(a, json_pack("{s:i,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "v", 1,
+		    "id", (json_int_t)gi64(r, i, 0), "channel", gs(r, i, 1), "recipient", gs(r, i, 2),
+		    "template", gs(r, i, 3), "lang", gs(r, i, 4), "project_id", ji64_col(r, i, 5),
+		    "data", data, "attempt", (json_int_t)gi64(r, i, 7)));
+	}
+	PQclear(r);
+	*jobs = a;
+	return 0;
+}
+
+static char *
+id_array(const int64_t *ids, size_t n)
+{
+	size_t cap = 2 + n * 21;
+	char *s = xmalloc(cap), *p = s;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+		p += snprintf(p, cap - (size_t)(p - s), "%s%" PRId64, i ? "," : "", ids[i]);
+	snprintf(p, cap - (size_t)(p - s), "}");
+	return s;
+}
+
+int
+store_outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at)
+{
+	struct pbuf pb = { .n = 0 };
+	char *arr = id_array(ids, n);
+	const char *v[2] = { arr, pi64(&pb, retry_at) };
+	int rc = run0(db, S_OUTBOX_UNSEND, 2, v, NULL);
+	free(arr);
+	return rc;
+}
+
+int
+store_outbox_delivered(struct db *db, const int64_t *ids, size_t n, usec_t now)
+{
+	struct pbuf pb = { .n = 0 };
+	char *arr = id_array(ids, n);
+	const char *v[2] = { arr, pi64(&pb, now) };
+	int rc = run0(db, S_OUTBOX_DELIVERED, 2, v, NULL);
+	free(arr);
+	return rc;
+}
+
+int
+store_outbox_failed(struct db *db, int64_t id, const char *error, usec_t now, usec_t backoff)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { pi64(&pb, id), error, pi64(&pb, now), pi64(&pb, backoff) };
+	return run0(db, S_OUTBOX_FAILED, 4, v, NULL);
+}
+
+int
+store_outbox_next(struct db *db, usec_t *t)
+{
+	PGresult *r = run(db, S_OUTBOX_NEXT, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	*t = gnull(r, 0, 0) ? 0 : gi64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+json_t *
+store_outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { c->u->path, status, pi64(&pb, after), pi64(&pb, limit + 1) };
+	PGresult *r = run(c->db, S_OUTBOX_LIST, 4, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "listing notifications");
+	json_t *items = json_array();
+	int n = PQntuples(r);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}",
+		    "id", (json_int_t)gi64(r, i, 0), "project_id", ji64_col(r, i, 1), "channel",
+		    gs(r, i, 2), "recipient", gs(r, i, 3), "template", gs(r, i, 4), "status", gs(r, i, 5),
+		    "attempts", (json_int_t)gi64(r, i, 6), "next_attempt_at", jtime_col(c, r, i, 7),
+		    "last_error", jstr_col(r, i, 8), "created_at", jtime_col(c, r, i, 9),
+		    "delivered_at", jtime_col(c, r, i, 10)));
+	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, 0)) : json_null();
+	PQclear(r);
+	return json_pack("{s:o,s:o}", "items", items, "next", next);
+}
+
+json_t *
+store_outbox_resend(struct req_ctx *c, int64_t id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[2] = { pi64(&pb, id), pi64(&pb, c->now) };
+	if (tx(c->db, "BEGIN"))
+		return dbfail(c, "resending");
+	PGresult *r = run(c->db, S_OUTBOX_RESEND, 2, v, NULL);
+	if (r == NULL)
+		return dbfail(c, "resending");
+	PQclear(r);
+	/* was it dead? (the incident update returns nothing when none was open) */
+	const char *v2[4] = { "/", NULL, pi64(&pb, id - 1), "1" };
+	if ((r = run(c->db, S_OUTBOX_LIST, 4, v2, NULL)) == NULL)
+		return dbfail(c, "resending");
+	bool found = PQntuples(r) == 1 && gi64(r, 0, 0) == id;
+	bool pending = found && !strcmp(gs(r, 0, 5), "pending") && gi64(r, 0, 6) == 0;
+	PQclear(r);
+	if (!found)
+		return fail(c, 404, "not_found", NULL, "no such notification");
+	if (!pending)
+		return fail(c, 409, "invalid_transition", NULL, "only a dead notification is resent");
+	if (commit(c->db))
+		return dbfail(c, "resending");
+	log_info("outbox: notification %" PRId64 " resent by %s", id, c->u->name);
+	return json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "pending");
 }

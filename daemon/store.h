@@ -117,6 +117,28 @@ json_t *store_score_add(struct req_ctx *c, int64_t project_id, int64_t bid_id,
     const json_t *scores);
 json_t *store_ranking(struct req_ctx *c, int64_t project_id);
 json_t *store_evaluation_list(struct req_ctx *c, int year);
+/* The earliest next_check of any project (0: none). 0 or -1. */
+int store_next_due(struct db *db, usec_t *t);
+/* Fire what is due at c->now as the daemon: claims up to BATCH due projects
+ * (FOR UPDATE SKIP LOCKED, so several daemons share the work and none fires
+ * a deadline twice) and fires each due deadline as an event, committing the
+ * batch. Appends what was applied to PUBLISHED (after the commit). Returns
+ * the number fired, or -1; *more when the batch was full. */
+int store_fire_due(struct req_ctx *c, int batch, bool *more, json_t *published);
+json_t *store_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit);
+json_t *store_incident_list(struct req_ctx *c, bool all);
+/* The relay's side of the outbox (relay thread, its own connection). Claim
+ * first marks rows past their last attempt dead (*dead, with incidents),
+ * then leases up to LIMIT due rows as jobs {"v":1,"id",…}. */
+int store_outbox_claim(struct db *db, usec_t now, int limit, usec_t lease, usec_t backoff,
+    int max_attempts, json_t **jobs, int *dead);
+int store_outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at);
+int store_outbox_delivered(struct db *db, const int64_t *ids, size_t n, usec_t now);
+int store_outbox_failed(struct db *db, int64_t id, const char *error, usec_t now, usec_t backoff);
+/* Earliest next_attempt_at of a pending row (0: none). */
+int store_outbox_next(struct db *db, usec_t *t);
+json_t *store_outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit);
+json_t *store_outbox_resend(struct req_ctx *c, int64_t id);
 struct metrics_gauges;
 /* The gauges GET /metrics reads from the database. 0 or -1 (503). */
 int store_metrics_gauges(struct req_ctx *c, struct metrics_gauges *g);

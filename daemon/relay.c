@@ -1,0 +1,259 @@
+/* The outbox relay: notifications to workers after commit, with leases. */
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "clock.h"
+#include "log.h"
+#include "procurd.h"
+#include "store.h"
+
+#define CLAIM_MAX 256
+#define ACKS_MAX 512
+
+struct relay {
+	struct procurd *d;
+	void *zctx, *jobs, *acks, *pub;
+	int wake[2];			/* self-pipe: wake the thread */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	json_t *to_publish;		/* guarded by lock */
+	_Atomic bool stop;
+};
+
+static int
+bind_socket(void *ctx, int type, const char *endpoint, int hwm, bool immediate, void **out)
+{
+	void *s = zmq_socket(ctx, type);
+	int zero = 0, one = 1;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	if (type == ZMQ_PUSH || type == ZMQ_PUB)
+		zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	/* a job goes only to a connected worker: a dead one swallows nothing */
+	if (immediate)
+		zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
+	if (zmq_bind(s, endpoint) != 0) {
+		log_error("relay: cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+		zmq_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+relay_wake(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	char b = 1;
+	/* a full pipe already means "look" */
+	if (write(r->wake[1], &b, 1) < 0 && errno != EAGAIN)
+		log_warn("relay: wake: %s", strerror(errno));
+}
+
+void
+relay_publish_all(struct relay *r, const json_t *events)
+{
+	if (r == NULL || !json_is_array(events) || json_array_size(events) == 0)
+		return;
+	pthread_mutex_lock(&r->lock);
+	json_array_extend(r->to_publish, (json_t *)events);
+	pthread_mutex_unlock(&r->lock);
+	relay_wake(r);
+}
+
+static void
+publish(struct relay *r)
+{
+	pthread_mutex_lock(&r->lock);
+	json_t *list = r->to_publish;
+	r->to_publish = json_array();
+	pthread_mutex_unlock(&r->lock);
+	size_t i;
+	json_t *ev;
+	json_array_foreach(list, i, ev) {
+		const char *topic = json_string_value(json_object_get(ev, "to"));
+		json_object_set_new(ev, "v", json_integer(1));
+		char *text = json_dumps(ev, JSON_COMPACT);
+		/* two frames: the topic (the new state) for SUB filters, then the JSON */
+		zmq_send(r->pub, topic ? topic : "", topic ? strlen(topic) : 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(r->pub, text, strlen(text), ZMQ_DONTWAIT);
+		free(text);
+	}
+	json_decref(list);
+}
+
+/* Read every ack waiting; mark the delivered ones in one statement. */
+static void
+read_acks(struct relay *r, struct db *db)
+{
+	int64_t ok[ACKS_MAX];
+	size_t n_ok = 0;
+	char buf[4096];
+	usec_t backoff = (usec_t)r->d->cfg->notify_backoff_ms * 1000;
+
+	for (;;) {
+		int len = zmq_recv(r->acks, buf, sizeof buf - 1, ZMQ_DONTWAIT);
+		if (len < 0)
+			break;
+		if (len >= (int)sizeof buf) {
+			log_warn("relay: ack too long, dropped");
+			continue;
+		}
+		buf[len] = '\0';
+		json_t *a = json_loads(buf, 0, NULL);
+		json_t *id = json_object_get(a, "id"), *okv = json_object_get(a, "ok");
+		if (!json_is_object(a) || json_integer_value(json_object_get(a, "v")) != 1 ||
+		    !json_is_integer(id) || !json_is_boolean(okv)) {
+			/* a bad message is logged and dropped, never fatal */
+			log_warn("relay: malformed ack dropped: %.200s", buf);
+			json_decref(a);
+			continue;
+		}
+		if (json_is_true(okv)) {
+			ok[n_ok++] = json_integer_value(id);
+		} else {
+			const char *e = json_string_value(json_object_get(a, "error"));
+			log_info("outbox: notification %" JSON_INTEGER_FORMAT " failed: %s",
+			    json_integer_value(id), e ? e : "?");
+			store_outbox_failed(db, json_integer_value(id), e ? e : "failed", clock_now(),
+			    backoff);
+		}
+		json_decref(a);
+		if (n_ok == ACKS_MAX) {
+			store_outbox_delivered(db, ok, n_ok, clock_now());
+			n_ok = 0;
+		}
+	}
+	if (n_ok)
+		store_outbox_delivered(db, ok, n_ok, clock_now());
+}
+
+/* Claim due rows and send them without ever blocking; what could not be
+ * sent (no worker connected, queue full) goes back for a short while. */
+static void
+send_due(struct relay *r, struct db *db)
+{
+	const struct config *cfg = r->d->cfg;
+	json_t *jobs = NULL;
+	int dead = 0;
+	for (;;) {
+		usec_t now = clock_now();
+		if (store_outbox_claim(db, now, CLAIM_MAX, (usec_t)cfg->notify_lease_seconds * USEC_PER_SEC,
+		    (usec_t)cfg->notify_backoff_ms * 1000, cfg->notify_max_attempts, &jobs, &dead))
+			return;
+		size_t n = json_array_size(jobs), i;
+		int64_t unsent[CLAIM_MAX];
+		size_t n_unsent = 0;
+		json_t *job;
+		json_array_foreach(jobs, i, job) {
+			char *text = json_dumps(job, JSON_COMPACT);
+			if (zmq_send(r->jobs, text, strlen(text), ZMQ_DONTWAIT) < 0)
+				unsent[n_unsent++] = json_integer_value(json_object_get(job, "id"));
+			free(text);
+		}
+		json_decref(jobs);
+		if (n_unsent)
+			store_outbox_unsend(db, unsent, n_unsent, clock_now() + USEC_PER_SEC / 2);
+		if (n < CLAIM_MAX || n_unsent)
+			return;
+	}
+}
+
+static void *
+relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct db *db = db_open(r->d->cfg->db_conninfo);
+	zmq_pollitem_t items[2] = {
+		{ r->acks, 0, ZMQ_POLLIN, 0 },
+		{ NULL, r->wake[0], ZMQ_POLLIN, 0 },
+	};
+	usec_t next = 0;
+
+	while (!atomic_load(&r->stop)) {
+		long timeout_ms = 1000;
+		if (next) {
+			usec_t wait = next - clock_now();
+			timeout_ms = wait <= 0 ? 0 : wait / 1000 + 1;
+			if (timeout_ms > 1000)
+				timeout_ms = 1000;
+		}
+		if (zmq_poll(items, 2, timeout_ms) < 0 && zmq_errno() != EINTR)
+			break;
+		if (atomic_load(&r->stop))
+			break;
+		if (items[1].revents & ZMQ_POLLIN) {
+			char drain[256];
+			while (read(r->wake[0], drain, sizeof drain) > 0)
+				;
+		}
+		if (!db_ensure(db)) {
+			next = clock_now() + USEC_PER_SEC;
+			continue;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			read_acks(r, db);
+		publish(r);
+		send_due(r, db);
+		if (store_outbox_next(db, &next))
+			next = clock_now() + USEC_PER_SEC;
+	}
+	db_close(db);
+	return NULL;
+}
+
+struct relay *
+relay_start(struct procurd *d)
+{
+	struct relay *r = xcalloc(1, sizeof *r);
+	r->d = d;
+	r->zctx = zmq_ctx_new();
+	r->to_publish = json_array();
+	pthread_mutex_init(&r->lock, NULL);
+	if (pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) != 0)
+		fatal("relay: pipe: %s", strerror(errno));
+	int hwm = d->cfg->notify_hwm, big = 100000;
+	if (bind_socket(r->zctx, ZMQ_PUSH, d->cfg->notify_jobs_endpoint, hwm, true, &r->jobs) ||
+	    bind_socket(r->zctx, ZMQ_PULL, d->cfg->notify_acks_endpoint, big, false, &r->acks) ||
+	    bind_socket(r->zctx, ZMQ_PUB, d->cfg->events_endpoint, hwm, false, &r->pub)) {
+		relay_stop(r);
+		return NULL;
+	}
+	if (pthread_create(&r->thread, NULL, relay_main, r) != 0)
+		fatal("relay: cannot start its thread");
+	log_info("relay: jobs %s, acks %s, events %s", d->cfg->notify_jobs_endpoint,
+	    d->cfg->notify_acks_endpoint, d->cfg->events_endpoint);
+	return r;
+}
+
+void
+relay_stop(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	if (r->thread) {
+		atomic_store(&r->stop, true);
+		relay_wake(r);
+		pthread_join(r->thread, NULL);
+	}
+	if (r->jobs)
+		zmq_close(r->jobs);
+	if (r->acks)
+		zmq_close(r->acks);
+	if (r->pub)
+		zmq_close(r->pub);
+	zmq_ctx_term(r->zctx);
+	close(r->wake[0]);
+	close(r->wake[1]);
+	json_decref(r->to_publish);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}

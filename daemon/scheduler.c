@@ -1,0 +1,262 @@
+/* Deadline timers: one event armed for the earliest due deadline (smtpd's
+ * runq), never a polling loop. The loop thread owns the timer and the
+ * LISTEN connection; the firing itself runs on pool threads. */
+#include "scheduler.h"
+
+#include <event2/event.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include "clock.h"
+#include "log.h"
+#include "relay.h"
+#include "store.h"
+
+struct scheduler {
+	struct procurd *d;
+	struct event *timer;	/* the earliest due time */
+	struct event *listen_ev;	/* readable LISTEN socket */
+	struct event *retry;	/* reconnect LISTEN */
+	PGconn *listen;
+	int firing;		/* fire jobs in flight */
+	bool query_inflight;	/* a next-due query in flight */
+	bool again;		/* poked while busy: look again when done */
+	usec_t armed_due;	/* what the timer waits for (0: only the periodic look) */
+};
+
+struct sched_job {
+	struct pool_job job;
+	struct scheduler *s;
+	bool fire;		/* fire due deadlines; else ask for the next due time */
+	usec_t next_due;
+	int fired;
+	bool failed;
+	json_t *published;
+};
+
+static void arm(struct scheduler *s, usec_t due);
+static void query_next(struct scheduler *s);
+
+static void
+job_run(struct pool_job *pj, struct db *db)
+{
+	struct sched_job *j = (struct sched_job *)pj;
+	struct procurd *d = j->s->d;
+	struct rules_config rules;
+	struct deadline_config dc;
+	const struct calendar *cal;
+	struct apierr err = { .status = 0 };
+	struct user none = { .id = 0 };
+
+	if (!j->fire) {
+		j->failed = store_next_due(db, &j->next_due) != 0;
+		return;
+	}
+	procurd_snapshot(d, &rules, &dc, &cal);
+	struct req_ctx c = { .db = db, .u = &none, .rc = &rules, .cal = cal, .err = &err,
+		.dc = &dc };
+	bool more = true;
+	/* keep going while batches come back full: a daemon that was down
+	 * fires everything that fell due, once */
+	while (more && !atomic_load(&d->draining)) {
+		c.now = clock_now();
+		int n = store_fire_due(&c, d->cfg->deadline_batch, &more, j->published);
+		if (n < 0) {
+			j->failed = true;
+			break;
+		}
+		j->fired += n;
+	}
+	apierr_clear(&err);
+}
+
+static void
+job_done(struct pool_job *pj)
+{
+	struct sched_job *j = (struct sched_job *)pj;
+	struct scheduler *s = j->s;
+
+	if (j->fire) {
+		s->firing--;
+		if (j->fired > 0)
+			log_info("deadlines: %d fired", j->fired);
+		relay_publish_all(s->d->relay, j->published);
+		if (j->fired > 0)
+			relay_wake(s->d->relay);
+		if (s->firing == 0)
+			query_next(s);
+	} else {
+		s->query_inflight = false;
+		if (j->failed) {
+			arm(s, clock_now() + USEC_PER_SEC);	/* database trouble: retry soon */
+		} else if (s->again) {
+			s->again = false;
+			query_next(s);
+		} else {
+			arm(s, j->next_due);
+		}
+	}
+	json_decref(j->published);
+	free(j);
+}
+
+static void
+submit(struct scheduler *s, bool fire)
+{
+	struct sched_job *j = xcalloc(1, sizeof *j);
+	j->job.run = job_run;
+	j->job.done = job_done;
+	j->s = s;
+	j->fire = fire;
+	j->published = json_array();
+	pool_submit(s->d->pool, &j->job);
+}
+
+static void
+query_next(struct scheduler *s)
+{
+	if (s->query_inflight || s->firing) {
+		s->again = true;
+		return;
+	}
+	s->query_inflight = true;
+	submit(s, false);
+}
+
+static void
+fire_now(struct scheduler *s)
+{
+	/* several jobs claim disjoint batches in parallel (SKIP LOCKED) */
+	int n = s->d->cfg->db_pool_size / 2;
+	if (n < 1)
+		n = 1;
+	s->firing = n;
+	for (int i = 0; i < n; i++)
+		submit(s, true);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+	(void)fd;
+	(void)what;
+	if (s->firing || atomic_load(&s->d->draining))
+		return;
+	if (s->armed_due && clock_now() >= s->armed_due)
+		fire_now(s);
+	else
+		query_next(s);	/* the periodic look */
+}
+
+static void
+arm(struct scheduler *s, usec_t due)
+{
+	/* With nothing due soon, look again within a minute anyway: a missed
+	 * NOTIFY or a test's jump of the clock must not leave work behind. */
+	usec_t wait = due ? due - clock_now() : 60 * USEC_PER_SEC;
+	if (wait < 0)
+		wait = 0;
+	if (wait > 60 * USEC_PER_SEC)
+		wait = 60 * USEC_PER_SEC;
+	s->armed_due = due;
+	struct timeval tv = { (time_t)(wait / USEC_PER_SEC), (suseconds_t)(wait % USEC_PER_SEC) };
+	event_add(s->timer, &tv);
+}
+
+void
+scheduler_poke(struct scheduler *s)
+{
+	if (s)
+		query_next(s);
+}
+
+/* LISTEN: another daemon (or this one) set an earlier next_check. */
+static void listen_open(struct scheduler *s);
+
+static void
+listen_lost(struct scheduler *s)
+{
+	log_warn("deadlines: LISTEN connection lost; reconnecting");
+	if (s->listen_ev) {
+		event_free(s->listen_ev);
+		s->listen_ev = NULL;
+	}
+	PQfinish(s->listen);
+	s->listen = NULL;
+	struct timeval tv = { 1, 0 };
+	event_add(s->retry, &tv);
+}
+
+static void
+on_listen(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+	PGnotify *n;
+	bool poke = false;
+	(void)fd;
+	(void)what;
+	if (!PQconsumeInput(s->listen)) {
+		listen_lost(s);
+		return;
+	}
+	while ((n = PQnotifies(s->listen)) != NULL) {
+		poke = true;
+		PQfreemem(n);
+	}
+	if (poke)
+		query_next(s);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listen_open(arg);
+}
+
+static void
+listen_open(struct scheduler *s)
+{
+	s->listen = PQconnectdb(s->d->cfg->db_conninfo);
+	if (PQstatus(s->listen) != CONNECTION_OK) {
+		listen_lost(s);
+		return;
+	}
+	/* LISTEN carries no data: a plain command */
+	PGresult *r = PQexec(s->listen, "LISTEN procurd_deadline");
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok || PQsetnonblocking(s->listen, 1) != 0) {
+		listen_lost(s);
+		return;
+	}
+	s->listen_ev = event_new(s->d->base, PQsocket(s->listen), EV_READ | EV_PERSIST, on_listen, s);
+	event_add(s->listen_ev, NULL);
+	query_next(s);	/* whatever was notified while we were away */
+}
+
+struct scheduler *
+scheduler_start(struct procurd *d)
+{
+	struct scheduler *s = xcalloc(1, sizeof *s);
+	s->d = d;
+	s->timer = evtimer_new(d->base, on_timer, s);
+	s->retry = evtimer_new(d->base, on_retry, s);
+	listen_open(s);
+	return s;
+}
+
+void
+scheduler_free(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	if (s->listen_ev)
+		event_free(s->listen_ev);
+	event_free(s->timer);
+	event_free(s->retry);
+	PQfinish(s->listen);
+	free(s);
+}
