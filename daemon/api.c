@@ -37,6 +37,7 @@ static json_t *h_budget_put(struct api_request *, struct req_ctx *, int *);
 static json_t *h_budget_get(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_list(struct api_request *, struct req_ctx *, int *);
+static json_t *h_catalog_put(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_get(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_add(struct api_request *, struct req_ctx *, int *);
@@ -71,6 +72,7 @@ static const struct route routes[] = {
 	    "GET /v1/agencies/{code}/budgets/{year}" },
 	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY, h_catalog_add, "POST /v1/catalog" },
 	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog" },
+	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, h_catalog_put, "PUT /v1/catalog/{code}" },
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY, h_contractor_add, "POST /v1/contractors" },
 	{ GET, "/v1/contractors/{id}", 0, 0, h_contractor_get, "GET /v1/contractors/{id}" },
 	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY, h_project_add, "POST /v1/projects" },
@@ -340,6 +342,13 @@ h_catalog_list(struct api_request *r, struct req_ctx *c, int *status)
 	(void)r;
 	(void)status;
 	return store_catalog_list(c);
+}
+
+static json_t *
+h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	return store_catalog_update(c, r->params[0], r->json);
 }
 
 static json_t *

@@ -29,6 +29,7 @@ enum stmt {
 	S_SPECIAL_COMMITTED,
 	S_CATALOG_ADD,
 	S_CATALOG_LIST,
+	S_CATALOG_UPDATE,
 	S_CATALOG_STATUS,
 	S_CONTRACTOR_ADD,
 	S_CONTRACTOR_GET,
@@ -161,6 +162,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_CATALOG_LIST] =
 	    "SELECT code, name, category, level, approved, purchasable, restricted FROM catalog_item "
 	    "ORDER BY code",
+	[S_CATALOG_UPDATE] =
+	    "UPDATE catalog_item SET name = coalesce($2, name), category = coalesce($3, category), "
+	    "level = coalesce($4, level), approved = coalesce($5::boolean, approved), "
+	    "purchasable = coalesce($6::boolean, purchasable), restricted = coalesce($7::boolean, restricted) "
+	    "WHERE code = $1 RETURNING code, name, category, level, approved, purchasable, restricted",
 	[S_CATALOG_STATUS] =
 	    "SELECT i.code, c.code IS NOT NULL, coalesce(c.approved, false), coalesce(c.purchasable, false) "
 	    "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS i(code, n) "
@@ -2335,6 +2341,47 @@ store_catalog_add(struct req_ctx *c, const json_t *b)
 	}
 	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", code, "name", name, "category", cat,
 	    "level", level, "approved", approved, "purchasable", purchasable, "restricted", restricted);
+}
+
+json_t *
+store_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
+{
+	static const struct fspec f[] = {
+		{ "name", JSON_STRING, false }, { "category", JSON_STRING, false },
+		{ "level", JSON_STRING, false }, { "approved", JSON_TRUE, false },
+		{ "purchasable", JSON_TRUE, false }, { "restricted", JSON_TRUE, false },
+	};
+	const char *v[7] = { code };
+	const char *txt[3] = { "name", "category", "level" };
+	const char *flags[3] = { "approved", "purchasable", "restricted" };
+	char st[6];
+
+	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		const char *sv = NULL;
+		get_str(b, txt[i], &sv);
+		v[1 + i] = sv;
+		json_t *fl = json_object_get(b, flags[i]);
+		v[4 + i] = json_is_boolean(fl) ? (json_is_true(fl) ? "true" : "false") : NULL;
+	}
+	PGresult *r = run(c->db, S_CATALOG_UPDATE, 7, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23514"))
+			return fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule",
+			    "restricted_not_purchasable", "code", code),
+			    "administrative functions and confidential matters can never be purchasable "
+			    "(001 §2.2, 000 §4.1); or the level is not valid");
+		return dbfail(c, "updating a catalogue item");
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return fail(c, 404, "not_found", NULL, "no such catalogue item");
+	}
+	json_t *o = catalog_json(r, 0);
+	PQclear(r);
+	log_info("catalogue: %s updated by %s", code, c->u->name);
+	return o;
 }
 
 json_t *

@@ -101,6 +101,7 @@ json_t *store_budget_put(struct req_ctx *c, const char *agency, int year, const 
 json_t *store_budget_get(struct req_ctx *c, const char *agency, int year);
 json_t *store_catalog_add(struct req_ctx *c, const json_t *body);
 json_t *store_catalog_list(struct req_ctx *c);
+json_t *store_catalog_update(struct req_ctx *c, const char *code, const json_t *body);
 json_t *store_contractor_add(struct req_ctx *c, const json_t *body);
 json_t *store_contractor_get(struct req_ctx *c, int64_t id);
 json_t *store_project_create(struct req_ctx *c, const json_t *body);
