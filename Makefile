@@ -23,7 +23,8 @@ CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 
-B         := build
+# sanitizer builds keep their own objects, so the two never mix
+B         := build$(if $(SANITIZE),-san)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon $(PKG_CFLAGS) -MMD -MP
@@ -86,20 +87,20 @@ deps:
 # A working daemon in the foreground: private PostgreSQL under var/ unless
 # [database] conninfo is set, migrations, a first admin token, one worker.
 run: deps all
-	@sh scripts/run.sh
+	@B=$(B) sh scripts/run.sh
 
 unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@sh scripts/check.sh unit $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
 
 # Every test: unit, then integration against a throwaway PostgreSQL.
 check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
-	@sh scripts/check.sh all
+	@B=$(B) sh scripts/check.sh all
 
 valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@sh scripts/check.sh valgrind $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
 
 bench: deps all $(BENCH_BINS)
-	@sh scripts/bench.sh
+	@B=$(B) sh scripts/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(UNITDIR)

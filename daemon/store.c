@@ -271,7 +271,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "(SELECT count(*) FROM score_sheet s WHERE s.bid_id = b.id), "
 	    "(SELECT coalesce(sum(s.quality_sum), 0) FROM score_sheet s WHERE s.bid_id = b.id), "
 	    "(SELECT avg(e.composite) FROM evaluation e WHERE e.contractor_id = b.contractor_id "
-	    "AND e.fiscal_year >= $3 - $4 AND e.fiscal_year < $3), "
+	    "AND e.fiscal_year >= $3::int - $4::int AND e.fiscal_year < $3::int), "
 	    "(c.independent_liability AND c.facilities AND c.staff AND c.professional_capability "
 	    "AND c.governance AND c.financial_management), "
 	    "EXISTS (SELECT 1 FROM contractor_ban x WHERE x.contractor_id = b.contractor_id "
@@ -1588,11 +1588,7 @@ store_project_create(struct req_ctx *c, const json_t *b)
 		return fail(c, 404, "not_found", json_pack("{s:s}", "field", "agency"),
 		    "no such agency in your scope");
 
-	char *items_s = dump(items ? items : json_array());
-	if (items == NULL) {
-		free(items_s);
-		items_s = xstrdup("[]");
-	}
+	char *items_s = items ? dump(items) : xstrdup("[]");
 	const char *txt[6];
 	const char *keys[6] = { "title", "funding_source", "method", "quantity", "quality_standard",
 		"service_start" };

@@ -16,7 +16,7 @@
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
-build=$root/build
+build=$root/${B:-build}
 me=check.sh
 
 per_binary=${CHECK_BINARY_TIMEOUT:-300}

@@ -8,6 +8,7 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$root"
+build=${B:-build}
 me=run.sh
 conf=${PROCURD_CONF:-config/procurd.conf}
 tokenfile=var/admin.token
@@ -33,11 +34,11 @@ ini_get() {
 }
 
 [ -f "$conf" ] || die "$conf not found"
-for b in build/procurd build/procurctl; do
+for b in "$build/procurd" "$build/procurctl"; do
 	[ -x "$b" ] || die "$b is missing: build with make first"
 done
 
-ctl() { build/procurctl -c "$conf" "$@"; }
+ctl() { "$build/procurctl" -c "$conf" "$@"; }
 
 pgdir=
 worker=
@@ -122,13 +123,13 @@ echo "  API:          $url"
 echo "  try:          curl -H \"Authorization: Bearer \$(cat $tokenfile)\" $url/v1/agencies/000000"
 echo
 
-if [ -x build/procur-notify ]; then
-	build/procur-notify -c "$conf" &
+if [ -x "$build/procur-notify" ]; then
+	"$build/procur-notify" -c "$conf" &
 	worker=$!
 fi
 
 # In the background and waited for, so Ctrl-C reaches the trap at once.
-build/procurd -c "$conf" &
+"$build/procurd" -c "$conf" &
 daemon=$!
 rc=0
 wait "$daemon" || rc=$?
