@@ -72,6 +72,7 @@ enum stmt {
 	S_CLOCK_SET,
 	S_LAST_EVENT_AT,
 	S_VERIFY,
+	S_VERIFY_HEADS,
 	S_CAL_YEAR,
 	S_CAL_DEL_YEAR,
 	S_CAL_DAY,
@@ -351,6 +352,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "SELECT project_id, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
 	    "encode(event_hash(prev_hash, project_id, seq, event, from_state, to_state, actor, at, "
 	    "payload), 'hex') FROM project_event ORDER BY project_id, seq",
+	/* a chain cut at its end leaves the project's head pointing at nothing */
+	[S_VERIFY_HEADS] =
+	    "SELECT p.id, p.last_seq FROM project p LEFT JOIN project_event e ON e.project_id = p.id "
+	    "AND e.seq = p.last_seq WHERE (p.last_seq > 0 AND (e.hash IS NULL OR e.hash <> p.last_hash)) "
+	    "OR EXISTS (SELECT 1 FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
+	    "ORDER BY p.id LIMIT 1",
 	[S_CAL_YEAR] =
 	    "INSERT INTO calendar_year (year, source, loaded_at) VALUES ($1, $2, us2ts($3)) "
 	    "ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = EXCLUDED.loaded_at",
@@ -1222,8 +1229,19 @@ store_verify(struct db *db, char *report, size_t len)
 		prev_hash = gs(r, i, 3);
 		expect_seq++;
 	}
-	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
 	PQclear(r);
+	if ((r = run(db, S_VERIFY_HEADS, 0, NULL, NULL)) == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	if (PQntuples(r) == 1) {
+		snprintf(report, len, "project %s: its head (event %s) does not match the last event: "
+		    "the chain was cut or extended behind the daemon's back", gs(r, 0, 0), gs(r, 0, 1));
+		PQclear(r);
+		return 1;
+	}
+	PQclear(r);
+	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
 	return 0;
 }
 
@@ -2018,7 +2036,7 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 		out = json_true();
 		goto done;
 	}
-	if (changes_row(ev) || w.leave_state) {
+	if (changes_row(ev) || w.leave_state || json_array_size(dl) || w.cancel_kind) {
 		PGresult *again = project_fetch(c, id, false);
 		if (again == NULL)
 			goto done;
