@@ -12,7 +12,7 @@
 
 /* procurctl acts as the system itself: it sees every agency. */
 static const struct user system_user = { .id = 0, .name = "procurctl", .roles = ROLE_ADMIN,
-	.agency = "", .path = "/" };
+	.agency = "", .path = "/", .level = "province" };
 
 static void
 usage(FILE *out)

@@ -25,6 +25,7 @@ struct relay {
 	pthread_mutex_t lock;
 	json_t *to_publish;		/* guarded by lock */
 	_Atomic bool stop;
+	usec_t paused_until;		/* no worker took a job: leave the outbox alone a while */
 };
 
 static int
@@ -160,8 +161,13 @@ send_due(struct relay *r, struct db *db)
 			free(text);
 		}
 		json_decref(jobs);
-		if (n_unsent)
+		if (n_unsent) {
+			/* no worker connected (ZMQ_IMMEDIATE) or its queue is full:
+			 * give the rows back and stop claiming for a moment instead
+			 * of churning on every commit */
 			store_outbox_unsend(db, unsent, n_unsent, clock_now() + USEC_PER_SEC / 2);
+			r->paused_until = clock_monotonic() + USEC_PER_SEC / 2;
+		}
 		if (n < CLAIM_MAX || n_unsent)
 			return;
 	}
@@ -202,6 +208,10 @@ relay_main(void *arg)
 		if (items[0].revents & ZMQ_POLLIN)
 			read_acks(r, db);
 		publish(r);
+		if (clock_monotonic() < r->paused_until) {
+			next = clock_now() + (r->paused_until - clock_monotonic());
+			continue;
+		}
 		send_due(r, db);
 		if (store_outbox_next(db, &next))
 			next = clock_now() + USEC_PER_SEC;

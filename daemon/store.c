@@ -41,6 +41,7 @@ enum stmt {
 	S_PROJECT_LOCK,
 	S_PROJECT_LIST,
 	S_EVENT_WRITE,
+	S_EVENT_WRITE_LIGHT,
 	S_EVENT_LIST,
 	S_IDEM_GET,
 	S_IDEM_PUT,
@@ -122,7 +123,7 @@ enum {
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_USER_BY_TOKEN] =
-	    "SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path "
+	    "SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path, a.level "
 	    "FROM app_user u JOIN agency a ON a.code = u.agency "
 	    "WHERE u.token_hash = sha256(convert_to($1, 'UTF8'))",
 	[S_USER_ADD] =
@@ -205,7 +206,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	/* Keyset pagination over id; the scope is the user's agency path. */
 	[S_PROJECT_LIST] =
 	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency "
-	    "WHERE a.path LIKE $1 || '%' AND ($2::text IS NULL OR p.state = $2) "
+	    "WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) "
 	    "AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 "
 	    "AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
 	    "ORDER BY p.id LIMIT $7",
@@ -247,6 +248,22 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
 	    "(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
 	    "ts2us((SELECT next_check FROM p)), (SELECT count(*) FROM dc)",
+	/* The same without deadline work: most events in a state (supervision
+	 * records, escalations of other deadlines) change none, and skipping
+	 * the deadline CTEs keeps the hot path lean. */
+	[S_EVENT_WRITE_LIGHT] =
+	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
+	    "actor, actor_id, at, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	    "us2ts($8), $9::jsonb, decode($10, 'hex'), event_hash(decode($10, 'hex'), $1, $2, $3, $4, "
+	    "$5, $6, us2ts($8), $9::jsonb)) RETURNING hash), "
+	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
+	    "last_hash = e.hash, updated_at = us2ts($8) FROM e WHERE id = $1 RETURNING version, next_check), "
+	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
+	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
+	    "coalesce(x.lang, 'zh'), x.data, us2ts($8), us2ts($8) FROM jsonb_to_recordset($11::jsonb) "
+	    "AS x(channel text, recipient text, template text, lang text, data jsonb) RETURNING id) "
+	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
+	    "(SELECT count(*) FROM o), 0, 0, ts2us((SELECT next_check FROM p)), 0",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
@@ -391,12 +408,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_DEADLINE_LIST] =
 	    "SELECT d.id, d.project_id, d.state, d.kind, d.level, d.event, ts2us(d.due_at), "
 	    "ts2us(d.fire_at), p.agency, p.title FROM deadline d JOIN project p ON p.id = d.project_id "
-	    "JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND a.path LIKE $1 || '%' "
+	    "JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND starts_with(a.path, $1) "
 	    "AND ($2::bigint IS NULL OR d.due_at <= us2ts($2)) AND d.id > $3 ORDER BY d.id LIMIT $4",
 	[S_INCIDENT_LIST] =
 	    "SELECT i.id, i.kind, i.project_id, i.year, i.outbox_id, i.detail, ts2us(i.created_at), "
 	    "ts2us(i.resolved_at) FROM incident i LEFT JOIN project p ON p.id = i.project_id "
-	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR a.path LIKE $1 || '%') "
+	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	    "AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id",
 	/* Notifications past their last attempt are dead, and each is an
 	 * incident a person must look at. */
@@ -433,7 +450,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "SELECT o.id, o.project_id, o.channel, o.recipient, o.template, o.status, o.attempts, "
 	    "ts2us(o.next_attempt_at), o.last_error, ts2us(o.created_at), ts2us(o.delivered_at) "
 	    "FROM outbox o LEFT JOIN project p ON p.id = o.project_id "
-	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR a.path LIKE $1 || '%') "
+	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	    "AND ($2::text IS NULL OR o.status = $2) AND o.id > $3 ORDER BY o.id LIMIT $4",
 	[S_OUTBOX_RESEND] =
 	    "WITH o AS (UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = us2ts($2), "
@@ -555,33 +572,39 @@ sqlstate(const PGresult *r)
 /* Run statement S with N text parameters (NULL = SQL NULL). Returns the
  * result (caller PQclear()s) or NULL on failure (db_error() says why; the
  * SQLSTATE is copied to STATE when not NULL). */
-static PGresult *
-run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
+static bool
+prepare(struct db *db, enum stmt s, char name[16], char state[6])
 {
-	char name[16];
-	PGresult *r;
-
 	if (state)
 		state[0] = '\0';
 	if (!db_ok(db)) {
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
-		return NULL;
+		return false;
 	}
-	snprintf(name, sizeof name, "s%d", (int)s);
-	if (!db->prepared[s]) {
-		r = PQprepare(db->conn, name, stmt_sql[s], 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			set_dberr(db, r);
-			if (state)
-				snprintf(state, 6, "%s", sqlstate(r));
-			log_error("database: prepare s%d: %s", (int)s, db->errbuf);
-			PQclear(r);
-			return NULL;
-		}
+	snprintf(name, 16, "s%d", (int)s);
+	if (db->prepared[s])
+		return true;
+	PGresult *r = PQprepare(db->conn, name, stmt_sql[s], 0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		set_dberr(db, r);
+		if (state)
+			snprintf(state, 6, "%s", sqlstate(r));
+		log_error("database: prepare s%d: %s", (int)s, db->errbuf);
 		PQclear(r);
-		db->prepared[s] = true;
+		return false;
 	}
-	r = PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
+	PQclear(r);
+	db->prepared[s] = true;
+	return true;
+}
+
+static PGresult *
+run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
+{
+	char name[16];
+	if (!prepare(db, s, name, state))
+		return NULL;
+	PGresult *r = PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_dberr(db, r);
@@ -591,6 +614,75 @@ run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
 		return NULL;
 	}
 	return r;
+}
+
+/* Statement S between BEFORE and AFTER ("BEGIN", "COMMIT" or NULL) in one
+ * round trip, with libpq's pipeline mode: the hot path's BEGIN travels with
+ * its lock, its write with its COMMIT. Returns S's result like run(); when
+ * anything failed the transaction is left for rollback() to end. */
+static PGresult *
+run_piped(struct db *db, const char *before, enum stmt s, int n, const char *const *v,
+    const char *after, char state[6])
+{
+	char name[16];
+	PGresult *main_r = NULL, *r;
+	bool ok = true;
+
+	if (!prepare(db, s, name, state))
+		return NULL;
+	if (!PQenterPipelineMode(db->conn)) {
+		set_dberr(db, NULL);
+		return NULL;
+	}
+	int nq = 0, main_q;
+	if (before && PQsendQueryParams(db->conn, before, 0, NULL, NULL, NULL, NULL, 0))
+		nq++;
+	main_q = nq;
+	if (PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0))
+		nq++;
+	if (after && PQsendQueryParams(db->conn, after, 0, NULL, NULL, NULL, NULL, 0))
+		nq++;
+	int expect = 1 + (before != NULL) + (after != NULL);
+	if (nq != expect || !PQpipelineSync(db->conn)) {
+		set_dberr(db, NULL);
+		PQexitPipelineMode(db->conn);
+		return NULL;
+	}
+	for (int q = 0; q < nq; q++) {
+		while ((r = PQgetResult(db->conn)) != NULL) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+				if (ok) {
+					set_dberr(db, r);
+					if (state)
+						snprintf(state, 6, "%s", sqlstate(r));
+				}
+				ok = false;
+				PQclear(r);
+			} else if (q == main_q && main_r == NULL) {
+				main_r = r;
+			} else {
+				PQclear(r);
+			}
+		}
+	}
+	/* the sync point */
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	PQexitPipelineMode(db->conn);
+	if (!ok) {
+		PQclear(main_r);
+		return NULL;
+	}
+	if (before && !strcmp(before, "BEGIN"))
+		db->in_tx = true;
+	if (after)
+		db->in_tx = false;
+	return main_r;
 }
 
 /* Run and discard the result: 0 or -1. */
@@ -829,6 +921,7 @@ store_user_by_token(struct db *db, const char *token, struct user *u)
 		u->roles = 0;
 	snprintf(u->agency, sizeof u->agency, "%s", gs(r, 0, 3));
 	snprintf(u->path, sizeof u->path, "%s", gs(r, 0, 4));
+	snprintf(u->level, sizeof u->level, "%s", gs(r, 0, 5));
 	PQclear(r);
 	return 0;
 }
@@ -1348,12 +1441,15 @@ project_decode(const PGresult *r, int i, struct lc_project *p, const struct rule
 	p->successor_id = gi64(r, i, PC_SUCCESSOR);
 }
 
+/* The project ID as the user sees it, or NULL (404 outside the scope).
+ * BEGIN_TOO starts the transaction in the same round trip (lock only). */
 static PGresult *
-project_fetch(struct req_ctx *c, int64_t id, bool lock)
+project_fetch_tx(struct req_ctx *c, int64_t id, bool lock, bool begin_too)
 {
 	struct pbuf pb = { .n = 0 };
 	const char *v[1] = { pi64(&pb, id) };
-	PGresult *r = run(c->db, lock ? S_PROJECT_LOCK : S_PROJECT_GET, 1, v, NULL);
+	PGresult *r = begin_too ? run_piped(c->db, "BEGIN", S_PROJECT_LOCK, 1, v, NULL, NULL) :
+	    run(c->db, lock ? S_PROJECT_LOCK : S_PROJECT_GET, 1, v, NULL);
 	if (r == NULL) {
 		dbfail(c, "reading a project");
 		return NULL;
@@ -1365,6 +1461,12 @@ project_fetch(struct req_ctx *c, int64_t id, bool lock)
 		return NULL;
 	}
 	return r;
+}
+
+static PGresult *
+project_fetch(struct req_ctx *c, int64_t id, bool lock)
+{
+	return project_fetch_tx(c, id, lock, false);
 }
 
 json_t *
@@ -1438,7 +1540,14 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		w->leave_state ? "true" : "false",
 		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
-	PGresult *r = run(c->db, S_EVENT_WRITE, 16, v, NULL);
+	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
+	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
+	enum stmt st = light ? S_EVENT_WRITE_LIGHT : S_EVENT_WRITE;
+	int np = light ? 11 : 16;
+	PGresult *r = c->commit_on_write ?
+	    run_piped(c->db, NULL, st, np, v, "COMMIT", NULL) : run(c->db, st, np, v, NULL);
+	if (r && c->commit_on_write)
+		c->committed = true;
 	free(pl);
 	free(nt);
 	free(dl);
@@ -2028,9 +2137,12 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	if (w.outbox_rows > 0 && c->outbox_written)
 		*c->outbox_written = true;
 	{
+		/* every change of state is logged; events within a state (supervision
+		 * records, escalations) only at debug: the history has them all */
 		char roles[128];
-		log_info("project %" PRId64 ": %s -> %s (%s by %s/%s)", id, w.from, w.to, ev_name,
-		    user_role_list(c->u->roles, roles, sizeof roles), c->u->name);
+		(w.leave_state ? log_info : log_debug)("project %" PRId64 ": %s -> %s (%s by %s/%s)",
+		    id, w.from, w.to, ev_name, user_role_list(c->u->roles, roles, sizeof roles),
+		    c->u->name);
 	}
 	if (!want_answer) {
 		out = json_true();
@@ -2072,9 +2184,7 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	if (evi < 0)
 		return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
 		    "unknown event");
-	if (tx(c->db, "BEGIN"))
-		return dbfail(c, "starting a transaction");
-	if ((pr = project_fetch(c, id, true)) == NULL)
+	if ((pr = project_fetch_tx(c, id, true, true)) == NULL)
 		return NULL;
 	if (idem_key) {
 		/* checked under the project's lock: a concurrent retry waits for
@@ -2108,12 +2218,18 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 		return fail(c, 409, "version_conflict", json_pack("{s:I,s:i}", "expected",
 		    (json_int_t)expected_version, "actual", version), msg);
 	}
+	/* without an idempotent answer to store, the write carries the COMMIT */
+	c->commit_on_write = idem_key == NULL;
+	c->committed = false;
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
+	c->commit_on_write = false;
 	PQclear(pr);
 	if (out == NULL) {
 		rollback(c->db);
 		return NULL;
 	}
+	if (c->committed)
+		return out;
 	if (idem_key) {
 		char *body = dump(out);
 		const char *v[7] = { pi64(&pb, c->u->id), idem_key, pi64(&pb, id), raw_body, "200",
@@ -2313,6 +2429,14 @@ catalog_json(const PGresult *r, int i)
 	    "purchasable", gbool(r, i, 5), "restricted", gbool(r, i, 6));
 }
 
+/* Catalogue items are approved by the province (000 §3.3, 003 §1.2): a
+ * county's admin may list an item, not approve it. */
+static bool
+may_approve(const struct user *u)
+{
+	return u->id == 0 || strcmp(u->level, "province") == 0;
+}
+
 json_t *
 store_catalog_add(struct req_ctx *c, const json_t *b)
 {
@@ -2337,6 +2461,9 @@ store_catalog_add(struct req_ctx *c, const json_t *b)
 	bool approved = json_is_true(json_object_get(b, "approved"));
 	bool purchasable = json_is_true(json_object_get(b, "purchasable"));
 	bool restricted = json_is_true(json_object_get(b, "restricted"));
+	if (approved && !may_approve(c->u))
+		return fail(c, 403, "forbidden", json_pack("{s:s}", "field", "approved"),
+		    "only a provincial admin approves catalogue items (000 §3.3)");
 	if (restricted && purchasable)
 		return fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule",
 		    "restricted_not_purchasable", "code", code),
@@ -2372,6 +2499,9 @@ store_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
 
 	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
 		return NULL;
+	if (json_object_get(b, "approved") && !may_approve(c->u))
+		return fail(c, 403, "forbidden", json_pack("{s:s}", "field", "approved"),
+		    "only a provincial admin approves catalogue items (000 §3.3)");
 	for (int i = 0; i < 3; i++) {
 		const char *sv = NULL;
 		get_str(b, txt[i], &sv);

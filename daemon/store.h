@@ -48,6 +48,7 @@ struct user {
 	unsigned roles;
 	char agency[40];
 	char path[512];		/* the agency's path: sees paths starting with it */
+	char level[16];		/* the agency's level */
 };
 /* A user may see an agency whose path starts with its own. */
 bool user_sees(const struct user *u, const char *agency_path);
@@ -92,6 +93,8 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
+	/* internal to the store: the event's write carries the COMMIT */
+	bool commit_on_write, committed;
 };
 
 json_t *store_agency_add(struct req_ctx *c, const char *code, const char *name,

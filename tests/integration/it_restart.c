@@ -1,0 +1,145 @@
+/* Integration: a daemon stopped or killed in the middle of a lifecycle
+ * loses nothing — state, history, idempotency records, the clock. */
+#include "harness.h"
+
+#include <string.h>
+
+static struct world W;
+static bool world_made;
+
+static struct world *
+world(struct harness *h)
+{
+	if (!world_made) {
+		h_world(h, &W, "RS", 0);
+		world_made = true;
+	}
+	return &W;
+}
+
+/* The history: N events, seq 1..N, hash-chained; the event names. */
+static void
+assert_history(struct harness *h, struct world *w, int64_t id, size_t n, const char *const *evs)
+{
+	struct resp r = h_get(h, w->auditor, "/v1/projects/%lld/events", (long long)id);
+	assert_status(r, 200);
+	json_t *items = h_at(r.body, "items");
+	assert_int_equal(json_array_size(items), n);
+	const char *prev = "";
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(items, i);
+		assert_json_int(e, "seq", (int64_t)i + 1);
+		assert_json_str(e, "prev_hash", prev);
+		assert_json_str(e, "event", evs[i]);
+		prev = h_str(e, "hash");
+	}
+}
+
+static const char *const full_life[] = { "create", "submit", "approve_needs", "approve_budget",
+	"publish", "close_bidding", "award", "sign_contract", "start_service", "record_supervision",
+	"complete_service", "accept", "confirm_payment", "evaluate" };
+
+static void
+verify_ok(struct harness *h)
+{
+	char out[512];
+	int rc = harness_ctl(h, out, sizeof out, "verify", (char *)NULL);
+	if (rc != 0)
+		fail_msg("procurctl verify exited %d: %s", rc, out);
+}
+
+static void
+test_sigterm_mid_lifecycle(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	struct tender t = { .n_bids = 3 };
+
+	int64_t id = h_project(h, w, NULL);
+	int64_t v = h_drive(h, w, id, "in_service", &t);
+	assert_int_equal(v, 9);
+	int64_t offset = h_clock_offset(h);
+
+	int rc = harness_daemon_term(h);
+	assert_int_equal(rc, 0);
+	/* nobody answers while it is down */
+	struct resp r = h_get(h, NULL, "/healthz");
+	assert_int_equal(r.status, -1);
+	assert_int_equal(harness_daemon_start(h), 0);
+
+	json_t *p = h_project_get(h, w, id);
+	assert_json_str(p, "state", "in_service");
+	assert_json_int(p, "version", 9);
+	assert_json_int(p, "award.contractor_id", w->contractor[0]);
+	assert_json_int(p, "contract.amount_fen", 900000);
+	assert_int_equal(h_clock_offset(h), offset);
+	assert_history(h, w, id, 9, full_life);
+
+	v = h_drive(h, w, id, "closed", &t);
+	assert_int_equal(v, 14);
+	assert_history(h, w, id, 14, full_life);
+	verify_ok(h);
+}
+
+static void
+test_sigkill_mid_lifecycle(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	struct tender t = { .n_bids = 3 };
+	char path[64];
+
+	int64_t id = h_project(h, w, NULL);
+	int64_t v = h_drive(h, w, id, "awarded", &t);
+	assert_int_equal(v, 7);
+	/* an event with an idempotency key just before the crash */
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	const char *body = "{\"event\":\"sign_contract\",\"expected_version\":7,\"payload\":"
+	    "{\"contract_no\":\"HT-K\",\"amount_fen\":900000,\"takeover_plan\":"
+	    "{\"interim_provider\":\"in_house\",\"handover_days\":3,"
+	    "\"contacts\":[\"coordinator@example.org\"]}}}";
+	struct resp a = h_req(h, "POST", path, w->officer, body, "Idempotency-Key: sign-before-crash");
+	assert_project(a, "contracted", 8);
+	h_clock_advance(h, 3 * H_DAY);
+	int64_t offset = h_clock_offset(h);
+	usec_t before = h->now;
+
+	harness_kill(h);
+	assert_int_equal(harness_daemon_start(h), 0);
+
+	/* the clock kept its offset: time did not jump back to the real date */
+	assert_int_equal(h_clock_offset(h), offset);
+	assert_true(h->now >= before);
+	json_t *p = h_project_get(h, w, id);
+	assert_json_str(p, "state", "contracted");
+	assert_json_int(p, "version", 8);
+	assert_json_str(p, "contract.contract_no", "HT-K");
+	assert_history(h, w, id, 8, full_life);
+	/* the retry after the crash gets the first answer, not a second event */
+	struct resp b = h_req(h, "POST", path, w->officer, body, "Idempotency-Key: sign-before-crash");
+	assert_project(b, "contracted", 8);
+	assert_json_int(b.body, "event.seq", 8);
+	assert_json_str(b.body, "event.hash", h_str(a.body, "event.hash"));
+	assert_history(h, w, id, 8, full_life);
+
+	v = h_drive(h, w, id, "closed", &t);
+	assert_int_equal(v, 14);
+	assert_history(h, w, id, 14, full_life);
+	verify_ok(h);
+
+	/* and a clean stop at the end exits 0 (asserted by the teardown too) */
+	harness_restart(h);
+	p = h_project_get(h, w, id);
+	assert_json_str(p, "state", "closed");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_sigterm_mid_lifecycle, h_test_teardown),
+		cmocka_unit_test_teardown(test_sigkill_mid_lifecycle, h_test_teardown),
+	};
+	h_group_name = "restart";
+	return cmocka_run_group_tests_name("it_restart", tests, h_group_setup, h_group_teardown);
+}
