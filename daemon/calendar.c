@@ -184,6 +184,12 @@ calendar_due(const struct calendar *c, usec_t start, struct period p, usec_t *du
 	/* A period whose last day is a rest day ends on the next working day. */
 	for (int run = 0; !working(c, last, &u) && run < MAX_REST_RUN; run++)
 		last++;
+	if (u != 0) {
+		/* A year without a calendar is not guessed: the period runs in
+		 * calendar days (never later than the law allows) until the
+		 * calendar arrives, and the caller raises an incident. */
+		last = calendar_local_day(c, start) + n;
+	}
 	*due = calendar_day_start(c, last + 1);
 	return finish(u, uncovered_year);
 }

@@ -45,9 +45,9 @@ bool calendar_is_working_day(const struct calendar *c, int32_t day, int *uncover
 /* When a period of P that starts at START falls due: the first day is not
  * counted; the period ends at the end of its last day (local time); a period
  * whose last day is a rest day ends at the end of the next working day.
- * Returns 0; 1 when a year it had to look at is not covered by the calendar
- * (*uncovered_year is set, and the result was counted with weekends only, as
- * calendar days would be) so the caller can raise an incident. */
+ * Returns 0; 1 when a year it had to look at is not covered by the calendar:
+ * *uncovered_year is set and the period was counted in calendar days, with no
+ * rest-day extension (nothing is guessed), so the caller raises an incident. */
 int calendar_due(const struct calendar *c, usec_t start, struct period p, usec_t *due,
     int *uncovered_year);
 

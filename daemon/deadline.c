@@ -22,7 +22,9 @@ three(const struct deadline_config *dc, const struct calendar *cal, const char *
 	usec_t second;
 	size_t n = 0;
 
-	if (calendar_due(cal, due, dc->second_escalation, &second, &u) && uncovered)
+	/* DUE is the instant the period's last day ends: that day, not the
+	 * next, is the uncounted first day of the further delay */
+	if (calendar_due(cal, due - 1, dc->second_escalation, &second, &u) && uncovered)
 		*uncovered = u;
 	usec_t reminder = now + span / 100 * dc->reminder_percent;
 	if (dc->reminder_percent > 0 && dc->reminder_percent < 100 && reminder < due) {
@@ -47,7 +49,30 @@ deadline_plan_period(const struct deadline_config *dc, const struct calendar *ca
 	int u = 0;
 	if (calendar_due(cal, now, p, &due, &u) && uncovered_year)
 		*uncovered_year = u;
-	return three(dc, cal, kind, now, due, out, uncovered_year);
+	size_t n = three(dc, cal, kind, now, due, out, uncovered_year);
+	for (size_t i = 0; i < n; i++) {
+		out[i].origin = now;
+		out[i].period = p;
+	}
+	return n;
+}
+
+int
+deadline_recount(const struct deadline_config *dc, const struct calendar *cal, usec_t origin,
+    struct period p, int level, usec_t *due, usec_t *fire, int *uncovered_year)
+{
+	struct deadline_row rows[DEADLINE_MAX];
+	int u = 0;
+	size_t n = deadline_plan_period(dc, cal, "recount", origin, p, rows, &u);
+	*due = *fire = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].level == level) {
+			*due = rows[i].due;
+			*fire = rows[i].fire;
+		}
+	if (uncovered_year)
+		*uncovered_year = u;
+	return u != 0;
 }
 
 size_t

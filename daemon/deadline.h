@@ -23,6 +23,8 @@ struct deadline_row {
 	enum lc_event event;	/* EV_ESCALATE, or the timed event */
 	usec_t due;
 	usec_t fire;
+	usec_t origin;		/* where a counted period started (0: not a period) */
+	struct period period;	/* the period counted, when origin is set */
 };
 
 /* The firings of STATE entered at NOW by project P:
@@ -43,5 +45,10 @@ size_t deadline_plan(const struct deadline_config *dc, const struct calendar *ca
 size_t deadline_plan_period(const struct deadline_config *dc, const struct calendar *cal,
     const char *kind, usec_t now, struct period p, struct deadline_row out[DEADLINE_MAX],
     int *uncovered_year);
+
+/* Count again the firing LEVEL of a period P that started at ORIGIN (the
+ * calendar changed): fills *due and *fire. Returns like calendar_due(). */
+int deadline_recount(const struct deadline_config *dc, const struct calendar *cal, usec_t origin,
+    struct period p, int level, usec_t *due, usec_t *fire, int *uncovered_year);
 
 #endif

@@ -51,6 +51,16 @@ load_calendar(struct db *db, const struct config *cfg, bool startup)
 	struct calendar *c = store_calendar_read(db, cfg->calendar_utc_offset);
 	if (c == NULL && startup)
 		fatal("calendar: cannot read the calendar tables: %s", db_error(db));
+	if (c != NULL) {
+		/* deadlines counted while a year was missing are counted again */
+		struct user none = { .id = 0 };
+		struct rules_config rules = cfg->rules;
+		struct req_ctx rc = { .db = db, .u = &none, .now = clock_now(), .rc = &rules,
+			.cal = c, .err = &err, .dc = &cfg->deadlines };
+		int n = store_calendar_recount(&rc);
+		if (n > 0)
+			log_info("calendar: deadlines of %d projects counted again", n);
+	}
 	return c;
 }
 

@@ -132,7 +132,8 @@ metrics_render(const struct metrics_gauges *g)
 		    refusals[i].n);
 	fprintf(f, "# HELP procurd_deadlines_fired_total Deadlines fired, by level.\n"
 	    "# TYPE procurd_deadlines_fired_total counter\n");
-	for (int l = 1; l <= 3; l++)
+	/* level 0: the timed events themselves (close_bidding, start_service) */
+	for (int l = 0; l <= 3; l++)
 		fprintf(f, "procurd_deadlines_fired_total{level=\"%d\"} %" PRIu64 "\n", l, fired[l]);
 	fprintf(f, "# HELP procurd_deadline_lag_seconds Fired minus due time.\n"
 	    "# TYPE procurd_deadline_lag_seconds summary\n"

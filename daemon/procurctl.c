@@ -177,7 +177,16 @@ main(int argc, char **argv)
 		if (n >= 0) {
 			printf("%d year%s loaded from %s (running daemons pick it up on SIGHUP)\n", n,
 			    n == 1 ? "" : "s", argv[2]);
-			rc = 0;
+			struct calendar *cal = calendar_or_default(db, cfg);
+			struct rules_config rules = cfg->rules;
+			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
+			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
+			int k = store_calendar_recount(&c);
+			if (k > 0)
+				printf("deadlines of %d project%s counted again; their incidents resolved\n",
+				    k, k == 1 ? "" : "s");
+			calendar_data_free(cal);
+			rc = k < 0;
 		} else {
 			rc = report(&e);
 		}

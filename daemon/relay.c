@@ -25,7 +25,7 @@ struct relay {
 	pthread_mutex_t lock;
 	json_t *to_publish;		/* guarded by lock */
 	_Atomic bool stop;
-	usec_t paused_until;		/* no worker took a job: leave the outbox alone a while */
+	_Atomic int64_t paused_until;	/* no worker took a job: leave the outbox alone a while */
 };
 
 static int
@@ -48,15 +48,21 @@ bind_socket(void *ctx, int type, const char *endpoint, int hwm, bool immediate, 
 	return 0;
 }
 
-void
-relay_wake(struct relay *r)
+static void
+wake(struct relay *r)
 {
-	if (r == NULL)
-		return;
 	char b = 1;
 	/* a full pipe already means "look" */
 	if (write(r->wake[1], &b, 1) < 0 && errno != EAGAIN)
 		log_warn("relay: wake: %s", strerror(errno));
+}
+
+void
+relay_wake(struct relay *r)
+{
+	/* while paused the relay looks by itself when the pause ends */
+	if (r != NULL && clock_monotonic() >= atomic_load(&r->paused_until))
+		wake(r);
 }
 
 void
@@ -67,7 +73,7 @@ relay_publish_all(struct relay *r, const json_t *events)
 	pthread_mutex_lock(&r->lock);
 	json_array_extend(r->to_publish, (json_t *)events);
 	pthread_mutex_unlock(&r->lock);
-	relay_wake(r);
+	wake(r);
 }
 
 static void
@@ -166,7 +172,7 @@ send_due(struct relay *r, struct db *db)
 			 * give the rows back and stop claiming for a moment instead
 			 * of churning on every commit */
 			store_outbox_unsend(db, unsent, n_unsent, clock_now() + USEC_PER_SEC / 2);
-			r->paused_until = clock_monotonic() + USEC_PER_SEC / 2;
+			atomic_store(&r->paused_until, clock_monotonic() + USEC_PER_SEC / 2);
 		}
 		if (n < CLAIM_MAX || n_unsent)
 			return;
@@ -208,8 +214,9 @@ relay_main(void *arg)
 		if (items[0].revents & ZMQ_POLLIN)
 			read_acks(r, db);
 		publish(r);
-		if (clock_monotonic() < r->paused_until) {
-			next = clock_now() + (r->paused_until - clock_monotonic());
+		usec_t paused = atomic_load(&r->paused_until);
+		if (clock_monotonic() < paused) {
+			next = clock_now() + (paused - clock_monotonic());
 			continue;
 		}
 		send_due(r, db);
@@ -251,7 +258,7 @@ relay_stop(struct relay *r)
 		return;
 	if (r->thread) {
 		atomic_store(&r->stop, true);
-		relay_wake(r);
+		wake(r);
 		pthread_join(r->thread, NULL);
 	}
 	if (r->jobs)

@@ -89,6 +89,10 @@ enum stmt {
 	S_DEADLINE_LIST,
 	S_INCIDENT_LIST,
 	S_INCIDENTS_OPEN,
+	S_CAL_INCIDENTS,
+	S_CAL_DEADLINES,
+	S_CAL_DEADLINE_SET,
+	S_CAL_RESOLVE,
 	S_OUTBOX_DEAD,
 	S_OUTBOX_CLAIM,
 	S_OUTBOX_UNSEND,
@@ -222,9 +226,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "fired_at = CASE WHEN id = $13 THEN us2ts($8) END WHERE project_id = $1 "
 	    "AND status = 'pending' AND ($12::boolean OR id = $13::bigint OR kind = $15::text) RETURNING id), "
 	    "dn AS (INSERT INTO deadline (project_id, state, kind, level, event, due_at, fire_at, "
-	    "created_at) SELECT $1, x.state, x.kind, x.level, x.event, us2ts(x.due), us2ts(x.fire), "
-	    "us2ts($8) FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, "
-	    "event text, due bigint, fire bigint) RETURNING fire_at), "
+	    "created_at, origin_at, period) SELECT $1, x.state, x.kind, x.level, x.event, "
+	    "us2ts(x.due), us2ts(x.fire), us2ts($8), us2ts(x.origin), x.period "
+	    "FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, "
+	    "event text, due bigint, fire bigint, origin bigint, period text) RETURNING fire_at), "
 	    /* the statement sees the deadlines as they were before it: the
 	     * next check is what stays pending plus what is new */
 	    "nc AS (SELECT min(t) AS t FROM (SELECT fire_at AS t FROM deadline WHERE project_id = $1 "
@@ -239,7 +244,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "AND (old.t IS NULL OR p.next_check < old.t)), "
 	    "i AS (INSERT INTO incident (kind, project_id, year, detail, created_at) "
 	    "SELECT 'calendar_missing', $1, $16::int, 'no working-day calendar for ' || $16::int || "
-	    "': its deadlines are counted with weekends only until one is loaded', us2ts($8) "
+	    "': its deadlines run in calendar days until one is loaded', us2ts($8) "
 	    "WHERE $16::int IS NOT NULL ON CONFLICT DO NOTHING RETURNING id), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
 	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
@@ -415,6 +420,23 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "ts2us(i.resolved_at) FROM incident i LEFT JOIN project p ON p.id = i.project_id "
 	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	    "AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id",
+	/* A calendar arrived: the incidents of the years it covers, and the
+	 * counted periods of their projects, to count again. */
+	[S_CAL_INCIDENTS] =
+	    "SELECT i.id, i.project_id, i.year FROM incident i JOIN project p ON p.id = i.project_id "
+	    "WHERE i.kind = 'calendar_missing' AND i.resolved_at IS NULL "
+	    "AND i.year = ANY($1::int[]) ORDER BY i.project_id FOR UPDATE OF i, p",
+	[S_CAL_DEADLINES] =
+	    "SELECT id, level, ts2us(origin_at), period FROM deadline WHERE project_id = $1 "
+	    "AND status = 'pending' AND origin_at IS NOT NULL AND period IS NOT NULL",
+	[S_CAL_DEADLINE_SET] =
+	    "UPDATE deadline SET due_at = us2ts($2), fire_at = us2ts($3) WHERE id = $1",
+	[S_CAL_RESOLVE] =
+	    "WITH i AS (UPDATE incident SET resolved_at = us2ts($3), detail = detail || "
+	    "' (counted again when the calendar arrived)' WHERE id = $1 RETURNING id), "
+	    "p AS (UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline "
+	    "WHERE project_id = $2 AND status = 'pending') WHERE id = $2 RETURNING next_check) "
+	    "SELECT pg_notify('procurd_deadline', ''), (SELECT count(*) FROM i), (SELECT count(*) FROM p)",
 	/* Notifications past their last attempt are dead, and each is an
 	 * incident a person must look at. */
 	[S_OUTBOX_DEAD] =
@@ -2045,11 +2067,15 @@ refuse(struct req_ctx *c, int64_t id, const char *ev, struct lc_result *res)
 static void
 add_deadlines(json_t *arr, enum lc_state st, const struct deadline_row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:I,s:I}", "state",
+	for (size_t i = 0; i < n; i++) {
+		char per[40];
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:I,s:I,s:o,s:o}", "state",
 		    lc_state_name(st), "kind", rows[i].kind, "level", rows[i].level, "event",
 		    lc_event_name(rows[i].event), "due", (json_int_t)rows[i].due, "fire",
-		    (json_int_t)rows[i].fire));
+		    (json_int_t)rows[i].fire, "origin", rows[i].origin ?
+		    json_integer(rows[i].origin) : json_null(), "period", rows[i].origin ?
+		    json_string(period_format(rows[i].period, per, sizeof per)) : json_null()));
+	}
 }
 
 /* Decide and apply EV on the project in PR, which this transaction holds
@@ -3006,6 +3032,7 @@ fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
 			continue;
 		}
 		(*fired)++;
+		metrics_event_applied(gs(dr, i, 3));
 		metrics_deadline_fired(level);
 		metrics_deadline_lag(c->now - fire);
 		publish_add(published, json_object_get(out, "event"), pid);
@@ -3233,4 +3260,67 @@ store_outbox_resend(struct req_ctx *c, int64_t id)
 		return dbfail(c, "resending");
 	log_info("outbox: notification %" PRId64 " resent by %s", id, c->u->name);
 	return json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "pending");
+}
+
+/* ------------------------------------------------------------------------ */
+/* A calendar arrived                                                       */
+
+int
+store_calendar_recount(struct req_ctx *c)
+{
+	struct pbuf pb = { .n = 0 };
+	char years[1024] = "{";
+	for (size_t i = 0; i < c->cal->n_years; i++) {
+		size_t n = strlen(years);
+		snprintf(years + n, sizeof years - n, "%s%d", i ? "," : "", c->cal->years[i]);
+	}
+	strncat(years, "}", sizeof years - strlen(years) - 1);
+	if (tx(c->db, "BEGIN"))
+		goto dberr;
+	const char *v[1] = { years };
+	PGresult *r = run(c->db, S_CAL_INCIDENTS, 1, v, NULL);
+	if (r == NULL)
+		goto dberr;
+	int done = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *vp[1] = { gs(r, i, 1) };
+		PGresult *d = run(c->db, S_CAL_DEADLINES, 1, vp, NULL);
+		if (d == NULL) {
+			PQclear(r);
+			goto dberr;
+		}
+		for (int k = 0; k < PQntuples(d); k++) {
+			struct period per;
+			usec_t due, fire;
+			if (period_parse(gs(d, k, 3), &per))
+				continue;
+			deadline_recount(c->dc, c->cal, gi64(d, k, 2), per, (int)gi64(d, k, 1), &due,
+			    &fire, NULL);
+			pb.n = 0;
+			const char *vs[3] = { gs(d, k, 0), pi64(&pb, due), pi64(&pb, fire) };
+			if (run0(c->db, S_CAL_DEADLINE_SET, 3, vs, NULL)) {
+				PQclear(d);
+				PQclear(r);
+				goto dberr;
+			}
+		}
+		PQclear(d);
+		pb.n = 0;
+		const char *vr[3] = { gs(r, i, 0), gs(r, i, 1), pi64(&pb, c->now) };
+		if (run0(c->db, S_CAL_RESOLVE, 3, vr, NULL)) {
+			PQclear(r);
+			goto dberr;
+		}
+		log_info("project %s: deadlines counted again with the %s calendar; incident resolved",
+		    gs(r, i, 1), gs(r, i, 2));
+		done++;
+	}
+	PQclear(r);
+	if (commit(c->db))
+		goto dberr;
+	return done;
+dberr:
+	log_error("calendar: recount failed: %s", db_error(c->db));
+	rollback(c->db);
+	return -1;
 }

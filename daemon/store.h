@@ -143,6 +143,10 @@ int store_outbox_failed(struct db *db, int64_t id, const char *error, usec_t now
 int store_outbox_next(struct db *db, usec_t *t);
 json_t *store_outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit);
 json_t *store_outbox_resend(struct req_ctx *c, int64_t id);
+/* The calendar in c->cal now covers more years: count again the deadlines of
+ * projects with an open calendar_missing incident for those years, resolve
+ * the incidents, wake the timers. Returns how many projects, or -1. */
+int store_calendar_recount(struct req_ctx *c);
 struct metrics_gauges;
 /* The gauges GET /metrics reads from the database. 0 or -1 (503). */
 int store_metrics_gauges(struct req_ctx *c, struct metrics_gauges *g);

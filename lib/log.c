@@ -46,6 +46,10 @@ log_close(void)
 static void
 vlog(int prio, const char *fmt, va_list ap)
 {
+	/* a disabled priority costs no lock: the hot path logs at debug */
+	log4c_category_t *c = cat;
+	if (c != NULL && !log4c_category_is_priority_enabled(c, prio))
+		return;
 	/* log4c appenders are not thread-safe: pool threads log too. */
 	pthread_mutex_lock(&log_lock);
 	if (cat != NULL) {

@@ -250,9 +250,10 @@ static void
 test_due_uncovered_year(void **state)
 {
 	(void)state;
-	/* 30 December 2026: Thu 31, Fri 1 January 2027 (unknown, counted as a
-	 * working day), Mon 4, Tue 5, Wed 6. Reported, not guessed silently. */
-	check_due("2026-12-30T10:00:00+08:00", WD5, "2027-01-07T00:00:00+08:00", 1, 2027);
+	/* 30 December 2026, five working days reaching into 2027, which has no
+	 * calendar: nothing is guessed about 2027's holidays; the period runs
+	 * in calendar days (31, 1, 2, 3, 4 January) and is reported. */
+	check_due("2026-12-30T10:00:00+08:00", WD5, "2027-01-05T00:00:00+08:00", 1, 2027);
 	/* Calendar days that end in 2027 look at 2027 too. */
 	check_due("2026-12-25T10:00:00+08:00", CD10, "2027-01-05T00:00:00+08:00", 1, 2027);
 	/* Entirely inside 2026: covered. */
