@@ -99,8 +99,11 @@ check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
 valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
 	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
 
+# Benchmarks print their figures (bench/README.md); they are not tests.
 bench: deps all $(BENCH_BINS)
 	@B=$(B) sh scripts/bench.sh
+	@B=$(B) sh scripts/bench-deadlines.sh
+	@B=$(B) sh scripts/bench-notify.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(UNITDIR)

@@ -218,9 +218,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * one), moves the project and queues its notifications. */
 	[S_EVENT_WRITE] =
 	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	    "us2ts($8), $9::jsonb, decode($10, 'hex'), event_hash(decode($10, 'hex'), $1, $2, $3, $4, "
-	    "$5, $6, us2ts($8), $9::jsonb)) RETURNING hash), "
+	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2, $3, $4, $5, $6, $7, v.at, "
+	    "v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
+	    "$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
 	    /* leaving a state cancels its deadlines; a firing marks its own */
 	    "dc AS (UPDATE deadline SET status = CASE WHEN id = $13::bigint THEN 'fired' ELSE 'cancelled' END, "
 	    "fired_at = CASE WHEN id = $13 THEN us2ts($8) END WHERE project_id = $1 "
@@ -258,9 +258,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * the deadline CTEs keeps the hot path lean. */
 	[S_EVENT_WRITE_LIGHT] =
 	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	    "us2ts($8), $9::jsonb, decode($10, 'hex'), event_hash(decode($10, 'hex'), $1, $2, $3, $4, "
-	    "$5, $6, us2ts($8), $9::jsonb)) RETURNING hash), "
+	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2, $3, $4, $5, $6, $7, v.at, "
+	    "v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
+	    "$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
 	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
 	    "last_hash = e.hash, updated_at = us2ts($8) FROM e WHERE id = $1 RETURNING version, next_check), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
