@@ -90,14 +90,14 @@ run: deps all
 	@B=$(B) sh scripts/run.sh
 
 unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(filter-out %/e2e_fake_daemon,$(WORKER_TEST_BINS))
 
 # Every test: unit, then integration against a throwaway PostgreSQL.
 check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
 	@B=$(B) sh scripts/check.sh all
 
 valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(filter %/test_%,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(filter-out %/e2e_fake_daemon,$(WORKER_TEST_BINS))
 
 # Benchmarks print their figures (bench/README.md); they are not tests.
 bench: deps all $(BENCH_BINS)

@@ -18,7 +18,11 @@ enum route_flags {
 	R_BODY = 1,		/* reads a JSON body */
 	R_INLINE = 2,		/* no token, no database (liveness, metrics) */
 	R_PUBLIC = 4,		/* no token, but the database (readiness) */
+	R_CREATED = 8,		/* a success answers 201 */
 };
+
+/* Reads of one resource by its integer id (the first path parameter). */
+typedef json_t *(*by_id_fn)(struct req_ctx *c, int64_t id);
 
 struct route {
 	int method;
@@ -27,8 +31,10 @@ struct route {
 	unsigned flags;
 	handler_fn fn;
 	const char *name;
+	by_id_fn by_id;		/* with fn == h_by_id */
 };
 
+static json_t *h_by_id(struct api_request *, struct req_ctx *, int *);
 static json_t *h_health(struct api_request *, struct req_ctx *, int *);
 static json_t *h_metrics(struct api_request *, struct req_ctx *, int *);
 static json_t *h_agency_add(struct api_request *, struct req_ctx *, int *);
@@ -39,16 +45,11 @@ static json_t *h_catalog_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_list(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_put(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_contractor_get(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_list(struct api_request *, struct req_ctx *, int *);
-static json_t *h_project_get(struct api_request *, struct req_ctx *, int *);
 static json_t *h_event_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_event_list(struct api_request *, struct req_ctx *, int *);
 static json_t *h_bid_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_bid_list(struct api_request *, struct req_ctx *, int *);
 static json_t *h_score_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_ranking(struct api_request *, struct req_ctx *, int *);
 static json_t *h_evaluations(struct api_request *, struct req_ctx *, int *);
 static json_t *h_clock(struct api_request *, struct req_ctx *, int *);
 static json_t *h_deadlines(struct api_request *, struct req_ctx *, int *);
@@ -62,36 +63,47 @@ static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 
 /* Every route of the public contract (DESIGN.md), in one place. */
 static const struct route routes[] = {
-	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz" },
-	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics" },
-	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY, h_agency_add, "POST /v1/agencies" },
-	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}" },
+	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL },
+	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics", NULL },
+	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",
+	    NULL },
+	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL },
 	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, h_budget_put,
-	    "PUT /v1/agencies/{code}/budgets/{year}" },
+	    "PUT /v1/agencies/{code}/budgets/{year}", NULL },
 	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, h_budget_get,
-	    "GET /v1/agencies/{code}/budgets/{year}" },
-	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY, h_catalog_add, "POST /v1/catalog" },
-	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog" },
-	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, h_catalog_put, "PUT /v1/catalog/{code}" },
-	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY, h_contractor_add, "POST /v1/contractors" },
-	{ GET, "/v1/contractors/{id}", 0, 0, h_contractor_get, "GET /v1/contractors/{id}" },
-	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY, h_project_add, "POST /v1/projects" },
-	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects" },
-	{ GET, "/v1/projects/{id}", 0, 0, h_project_get, "GET /v1/projects/{id}" },
-	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events" },
-	{ GET, "/v1/projects/{id}/events", 0, 0, h_event_list, "GET /v1/projects/{id}/events" },
-	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY, h_bid_add, "POST /v1/projects/{id}/bids" },
-	{ GET, "/v1/projects/{id}/bids", 0, 0, h_bid_list, "GET /v1/projects/{id}/bids" },
-	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY, h_score_add,
-	    "POST /v1/projects/{id}/bids/{bid}/scores" },
-	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_ranking, "GET /v1/projects/{id}/ranking" },
-	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations" },
-	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines" },
-	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications" },
+	    "GET /v1/agencies/{code}/budgets/{year}", NULL },
+	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY | R_CREATED, h_catalog_add, "POST /v1/catalog",
+	    NULL },
+	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog", NULL },
+	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, h_catalog_put, "PUT /v1/catalog/{code}",
+	    NULL },
+	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
+	    "POST /v1/contractors", NULL },
+	{ GET, "/v1/contractors/{id}", 0, 0, h_by_id, "GET /v1/contractors/{id}",
+	    store_contractor_get },
+	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY | R_CREATED, h_project_add, "POST /v1/projects",
+	    NULL },
+	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects", NULL },
+	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", store_project_get },
+	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events",
+	    NULL },
+	{ GET, "/v1/projects/{id}/events", 0, 0, h_by_id, "GET /v1/projects/{id}/events",
+	    store_event_list },
+	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
+	    "POST /v1/projects/{id}/bids", NULL },
+	{ GET, "/v1/projects/{id}/bids", 0, 0, h_by_id, "GET /v1/projects/{id}/bids",
+	    store_bid_list },
+	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY | R_CREATED, h_score_add,
+	    "POST /v1/projects/{id}/bids/{bid}/scores", NULL },
+	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_by_id, "GET /v1/projects/{id}/ranking",
+	    store_ranking },
+	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations", NULL },
+	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines", NULL },
+	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications", NULL },
 	{ POST, "/v1/notifications/{id}/resend", ROLE_ADMIN, 0, h_resend,
-	    "POST /v1/notifications/{id}/resend" },
-	{ GET, "/v1/incidents", 0, 0, h_incidents, "GET /v1/incidents" },
-	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock" },
+	    "POST /v1/notifications/{id}/resend", NULL },
+	{ GET, "/v1/incidents", 0, 0, h_incidents, "GET /v1/incidents", NULL },
+	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock", NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -169,6 +181,12 @@ err(struct req_ctx *c, int status, const char *code, json_t *details, const char
 	return NULL;
 }
 
+static json_t *
+not_found(struct req_ctx *c)
+{
+	return err(c, 404, "not_found", NULL, "no such resource");
+}
+
 static int
 param_id(struct api_request *r, int i, int64_t *out)
 {
@@ -218,12 +236,26 @@ api_run(struct api_request *r, struct db *db)
 		}
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
+	if (r->reply && (r->route->flags & R_CREATED))
+		r->status = 201;
 	if (r->reply == NULL && r->err.status == 0)
 		apierr_set(&r->err, 500, "internal", NULL, "internal error");
 }
 
 /* ------------------------------------------------------------------------ */
 /* Handlers                                                                 */
+
+/* The routes that read one resource by its id: an id that is not a positive
+ * integer is as unknown as one that does not exist. */
+static json_t *
+h_by_id(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	return r->route->by_id(c, id);
+}
 
 static json_t *
 h_health(struct api_request *r, struct req_ctx *c, int *status)
@@ -280,11 +312,9 @@ h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (json_string_length(name) == 0)
 		return err(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "payload_required",
 		    "field", "name"), "name is required");
-	json_t *o = store_agency_add(c, json_string_value(code), json_string_value(name), lv,
+	(void)status;
+	return store_agency_add(c, json_string_value(code), json_string_value(name), lv,
 	    json_is_string(parent) ? json_string_value(parent) : NULL);
-	if (o)
-		*status = 201;
-	return o;
 }
 
 static json_t *
@@ -330,10 +360,8 @@ h_budget_get(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_catalog_add(struct api_request *r, struct req_ctx *c, int *status)
 {
-	json_t *o = store_catalog_add(c, r->json);
-	if (o)
-		*status = 201;
-	return o;
+	(void)status;
+	return store_catalog_add(c, r->json);
 }
 
 static json_t *
@@ -354,35 +382,17 @@ h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_contractor_add(struct api_request *r, struct req_ctx *c, int *status)
 {
-	json_t *o = store_contractor_add(c, r->json);
-	if (o)
-		*status = 201;
-	return o;
-}
-
-static json_t *
-not_found(struct req_ctx *c)
-{
-	return err(c, 404, "not_found", NULL, "no such resource");
-}
-
-static json_t *
-h_contractor_get(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int64_t id;
 	(void)status;
-	if (param_id(r, 0, &id))
-		return not_found(c);
-	return store_contractor_get(c, id);
+	return store_contractor_add(c, r->json);
 }
+
+
 
 static json_t *
 h_project_add(struct api_request *r, struct req_ctx *c, int *status)
 {
-	json_t *o = store_project_create(c, r->json);
-	if (o)
-		*status = 201;
-	return o;
+	(void)status;
+	return store_project_create(c, r->json);
 }
 
 static json_t *
@@ -430,15 +440,6 @@ done:
 	return out;
 }
 
-static json_t *
-h_project_get(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int64_t id;
-	(void)status;
-	if (param_id(r, 0, &id))
-		return not_found(c);
-	return store_project_get(c, id);
-}
 
 static json_t *
 h_event_add(struct api_request *r, struct req_ctx *c, int *status)
@@ -495,15 +496,6 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 	return out;
 }
 
-static json_t *
-h_event_list(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int64_t id;
-	(void)status;
-	if (param_id(r, 0, &id))
-		return not_found(c);
-	return store_event_list(c, id);
-}
 
 static json_t *
 h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
@@ -511,21 +503,10 @@ h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
 	int64_t id;
 	if (param_id(r, 0, &id))
 		return not_found(c);
-	json_t *o = store_bid_add(c, id, r->json);
-	if (o)
-		*status = 201;
-	return o;
+	(void)status;
+	return store_bid_add(c, id, r->json);
 }
 
-static json_t *
-h_bid_list(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int64_t id;
-	(void)status;
-	if (param_id(r, 0, &id))
-		return not_found(c);
-	return store_bid_list(c, id);
-}
 
 static json_t *
 h_score_add(struct api_request *r, struct req_ctx *c, int *status)
@@ -533,21 +514,10 @@ h_score_add(struct api_request *r, struct req_ctx *c, int *status)
 	int64_t id, bid;
 	if (param_id(r, 0, &id) || param_id(r, 1, &bid))
 		return not_found(c);
-	json_t *o = store_score_add(c, id, bid, r->json);
-	if (o)
-		*status = 201;
-	return o;
+	(void)status;
+	return store_score_add(c, id, bid, r->json);
 }
 
-static json_t *
-h_ranking(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int64_t id;
-	(void)status;
-	if (param_id(r, 0, &id))
-		return not_found(c);
-	return store_ranking(c, id);
-}
 
 static json_t *
 h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
