@@ -292,7 +292,8 @@ h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)b, k, v) {
-		if (strcmp(k, "code") && strcmp(k, "name") && strcmp(k, "level") && strcmp(k, "parent"))
+		if (strcmp(k, "code") && strcmp(k, "name") && strcmp(k, "level") && strcmp(k, "parent") &&
+		    strcmp(k, "lang"))
 			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
 			    "unknown field");
 	}
@@ -312,9 +313,15 @@ h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (json_string_length(name) == 0)
 		return err(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "payload_required",
 		    "field", "name"), "name is required");
+	json_t *lang = json_object_get(b, "lang");
+	if (lang && !json_is_null(lang) && (!json_is_string(lang) ||
+	    (strcmp(json_string_value(lang), "zh") && strcmp(json_string_value(lang), "en"))))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
+		    "lang must be zh or en");
 	(void)status;
 	return store_agency_add(c, json_string_value(code), json_string_value(name), lv,
-	    json_is_string(parent) ? json_string_value(parent) : NULL);
+	    json_is_string(parent) ? json_string_value(parent) : NULL,
+	    json_is_string(lang) ? json_string_value(lang) : NULL);
 }
 
 static json_t *

@@ -2,6 +2,7 @@
 #include "notice.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +45,8 @@ static const struct notice_rule rules[] = {
 };
 
 static void
-add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char *template)
+add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char *template,
+    const char *lang)
 {
 	json_t *data = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "project_id",
 	    (json_int_t)n->project_id, "title", n->title ? n->title : "", "event", n->ev_name,
@@ -56,8 +58,10 @@ add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char 
 		json_object_foreach((json_t *)n->payload, k, v)
 			if (json_object_get(data, k) == NULL)
 				json_object_set(data, k, v);
+	if (lang == NULL || (strcmp(lang, "zh") && strcmp(lang, "en")))
+		lang = "zh";
 	json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:o}", "channel", "spool",
-	    "recipient", recipient, "template", template, "lang", "zh", "data", data));
+	    "recipient", recipient, "template", template, "lang", lang, "data", data));
 }
 
 static void
@@ -77,9 +81,10 @@ notice_rows(const struct notice_ctx *n)
 		 * 3: the parent agency's reviewers (the deadline module decides) */
 		json_int_t level = json_integer_value(json_object_get(n->payload, "level"));
 		const char *tmpl = level <= 1 ? "deadline_reminder" : "deadline_escalation";
-		const char *agency = level >= 3 && n->parent_agency ? n->parent_agency : n->agency;
-		mailbox(rcpt, sizeof rcpt, agency, level <= 1 ? "officer" : "reviewer");
-		add(rows, n, rcpt, tmpl);
+		bool up = level >= 3 && n->parent_agency;
+		mailbox(rcpt, sizeof rcpt, up ? n->parent_agency : n->agency,
+		    level <= 1 ? "officer" : "reviewer");
+		add(rows, n, rcpt, tmpl, up ? n->parent_lang : n->lang);
 		return rows;
 	}
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
@@ -92,10 +97,10 @@ notice_rows(const struct notice_ctx *n)
 		if (n->ev == EV_DECLINE_AWARD && n->to == ST_TENDER_FAILED)
 			tmpl = "tender_failed";
 		mailbox(rcpt, sizeof rcpt, n->agency, rules[i].role);
-		add(rows, n, rcpt, tmpl);
+		add(rows, n, rcpt, tmpl, n->lang);
 		if (rules[i].also) {
 			mailbox(rcpt, sizeof rcpt, n->agency, rules[i].also);
-			add(rows, n, rcpt, tmpl);
+			add(rows, n, rcpt, tmpl, n->lang);
 		}
 	}
 	if ((n->ev == EV_CONTRACTOR_EXIT || n->ev == EV_REPORT_SUBCONTRACTING) &&
@@ -108,7 +113,7 @@ notice_rows(const struct notice_ctx *n)
 			snprintf(rcpt, sizeof rcpt, "contractor:%" JSON_INTEGER_FORMAT, json_integer_value(ip));
 		else
 			mailbox(rcpt, sizeof rcpt, n->agency, "officer");
-		add(rows, n, rcpt, "takeover_activated");
+		add(rows, n, rcpt, "takeover_activated", n->lang);
 		size_t i;
 		json_t *ct;
 		json_array_foreach(json_object_get(n->takeover_plan, "contacts"), i, ct) {
@@ -117,13 +122,15 @@ notice_rows(const struct notice_ctx *n)
 			    json_string_value(json_object_get(ct, "email")) :
 			    json_string_value(json_object_get(ct, "name"));
 			if (who && *who) {
+				/* a contact may say which language it reads */
+				const char *cl = json_string_value(json_object_get(ct, "lang"));
 				snprintf(rcpt, sizeof rcpt, "contact:%s", who);
-				add(rows, n, rcpt, "takeover_activated");
+				add(rows, n, rcpt, "takeover_activated", cl ? cl : n->lang);
 			}
 		}
 		if (n->parent_agency) {
 			mailbox(rcpt, sizeof rcpt, n->parent_agency, "reviewer");
-			add(rows, n, rcpt, "contractor_exit");
+			add(rows, n, rcpt, "contractor_exit", n->parent_lang);
 		}
 	}
 	return rows;

@@ -18,11 +18,14 @@ struct notice_ctx {
 	const char *actor;
 	const json_t *payload;	/* the event's payload with its computed "result" */
 	const json_t *takeover_plan;	/* contractor_exit: the plan recorded at signing */
+	const char *lang;		/* the agency's notification language */
+	const char *parent_lang;	/* its parent's (the agency's own at the top) */
 };
 
 /* A new JSON array of {"channel","recipient","template","lang","data"}.
  * Recipients are role mailboxes "agency:CODE:ROLE", "contractor:ID", or a
- * contact from a takeover plan. */
+ * contact from a takeover plan; each row carries its recipient's language
+ * (the agency's, the parent's, or a contact's own "lang"). */
 json_t *notice_rows(const struct notice_ctx *n);
 
 #endif

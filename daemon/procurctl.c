@@ -21,6 +21,7 @@ usage(FILE *out)
 	    "usage: procurctl [-c FILE] COMMAND …\n"
 	    "  migrate                                   apply pending migrations\n"
 	    "  agency add CODE --name NAME --level province|city|county|township [--parent CODE]\n"
+	    "             [--lang zh|en]                  the language of its notifications\n"
 	    "  user add NAME --role ROLE[,ROLE…] --agency CODE   prints the new token\n"
 	    "  user list                                 the users, one per line\n"
 	    "  calendar load FILE                        load holidays and 调休 working days\n"
@@ -128,7 +129,8 @@ main(int argc, char **argv)
 			struct rules_config rules = cfg->rules;
 			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
 			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
-			json_t *o = store_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"));
+			json_t *o = store_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"),
+			    opt(argc, argv, "lang"));
 			if (o) {
 				printf("agency %s added\n", argv[2]);
 				json_decref(o);

@@ -114,7 +114,10 @@ enum stmt {
 	"p.award_bid_id, p.award_contractor_id, p.award_price_fen, ts2us(p.awarded_at), " \
 	"p.contract::text, p.paid_fen, p.evaluation::text, p.predecessor_id, p.successor_id, " \
 	"p.last_seq, encode(p.last_hash, 'hex'), ts2us(p.created_at), ts2us(p.updated_at), " \
-	"a.path, p.budget_approved, p.round, a.parent"
+	"a.path, p.budget_approved, p.round, a.parent, a.lang, coalesce(pa.lang, a.lang)"
+/* the project, its agency and the agency's parent (for notification languages) */
+#define PROJECT_FROM \
+	" FROM project p JOIN agency a ON a.code = p.agency LEFT JOIN agency pa ON pa.code = a.parent "
 enum {
 	PC_ID, PC_AGENCY, PC_YEAR, PC_TITLE, PC_ITEMS, PC_BUDGET, PC_FUNDING, PC_METHOD,
 	PC_QUANTITY, PC_QUALITY, PC_START, PC_END, PC_STATE, PC_VERSION, PC_NEXT_CHECK,
@@ -122,7 +125,7 @@ enum {
 	PC_REQUIREMENTS, PC_EVALUATORS, PC_CRITERIA, PC_AWARD_BID, PC_AWARD_CONTRACTOR,
 	PC_AWARD_PRICE, PC_AWARDED_AT, PC_CONTRACT, PC_PAID, PC_EVALUATION, PC_PREDECESSOR,
 	PC_SUCCESSOR, PC_LAST_SEQ, PC_LAST_HASH, PC_CREATED_AT, PC_UPDATED_AT, PC_PATH,
-	PC_BUDGET_APPROVED, PC_ROUND, PC_PARENT, PC__COUNT
+	PC_BUDGET_APPROVED, PC_ROUND, PC_PARENT, PC_LANG, PC_PARENT_LANG, PC__COUNT
 };
 
 static const char *const stmt_sql[S__COUNT] = {
@@ -137,11 +140,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_USER_LIST] =
 	    "SELECT id, name, array_to_string(roles, ','), agency FROM app_user ORDER BY id",
 	[S_AGENCY_BY_CODE] =
-	    "SELECT code, name, level, parent, path, ts2us(created_at) FROM agency WHERE code = $1",
+	    "SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency WHERE code = $1",
 	[S_AGENCY_ADD] =
-	    "INSERT INTO agency (code, name, level, parent, path, created_at) "
+	    "INSERT INTO agency (code, name, level, parent, path, created_at, lang) "
 	    "VALUES ($1, $2, $3, $4, coalesce((SELECT path FROM agency WHERE code = $4), '/') "
-	    "|| $1 || '/', us2ts($5)) RETURNING path",
+	    "|| $1 || '/', us2ts($5), coalesce($6, 'zh')) RETURNING path",
 	[S_BUDGET_PUT] =
 	    "INSERT INTO budget (agency, fiscal_year, special_funds_fen, work_funds_fen, "
 	    "lottery_funds_fen, cap_bp, updated_at) VALUES ($1, $2, $3, $4, $5, $6, us2ts($7)) "
@@ -203,13 +206,13 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6, $7, $8, $9, $10::date, "
 	    "$11::date, $12, us2ts($13), us2ts($13), $14) RETURNING id",
 	[S_PROJECT_GET] =
-	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency WHERE p.id = $1",
+	    "SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id = $1",
 	[S_PROJECT_LOCK] =
-	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency "
+	    "SELECT " PROJECT_COLS PROJECT_FROM
 	    "WHERE p.id = $1 FOR UPDATE OF p",
 	/* Keyset pagination over id; the scope is the user's agency path. */
 	[S_PROJECT_LIST] =
-	    "SELECT " PROJECT_COLS " FROM project p JOIN agency a ON a.code = p.agency "
+	    "SELECT " PROJECT_COLS PROJECT_FROM
 	    "WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) "
 	    "AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 "
 	    "AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
@@ -2152,7 +2155,7 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	}
 	struct notice_ctx nc = { ev, ev_name, p.state, res.to, gs(pr, 0, PC_AGENCY),
 		gnull(pr, 0, PC_PARENT) ? NULL : gs(pr, 0, PC_PARENT), id, gs(pr, 0, PC_TITLE),
-		c->u->name, stored, plan };
+		c->u->name, stored, plan, gs(pr, 0, PC_LANG), gs(pr, 0, PC_PARENT_LANG) };
 	notices = notice_rows(&nc);
 	json_decref(plan);
 	w.notices = notices;
@@ -2301,8 +2304,9 @@ store_event_list(struct req_ctx *c, int64_t id)
 static json_t *
 agency_json(const PGresult *r, int i, struct req_ctx *c)
 {
-	return json_pack("{s:s,s:s,s:s,s:o,s:o}", "code", gs(r, i, 0), "name", gs(r, i, 1), "level",
-	    gs(r, i, 2), "parent", jstr_col(r, i, 3), "created_at", jtime_col(c, r, i, 5));
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o}", "code", gs(r, i, 0), "name", gs(r, i, 1), "level",
+	    gs(r, i, 2), "parent", jstr_col(r, i, 3), "lang", gs(r, i, 6), "created_at",
+	    jtime_col(c, r, i, 5));
 }
 
 /* The agency CODE if the user sees it: a result row, or NULL with 404. */
@@ -2325,7 +2329,7 @@ agency_fetch(struct req_ctx *c, const char *code)
 
 json_t *
 store_agency_add(struct req_ctx *c, const char *code, const char *name, const char *level,
-    const char *parent)
+    const char *parent, const char *lang)
 {
 	struct pbuf pb = { .n = 0 };
 	char st[6];
@@ -2347,15 +2351,15 @@ store_agency_add(struct req_ctx *c, const char *code, const char *name, const ch
 		    json_pack("{s:s,s:s}", "rule", "parent_required", "field", "parent"),
 		    "a new agency needs a parent agency in your scope");
 	}
-	const char *v[5] = { code, name, level, parent, pi64(&pb, c->now) };
-	PGresult *r = run(c->db, S_AGENCY_ADD, 5, v, st);
+	const char *v[6] = { code, name, level, parent, pi64(&pb, c->now), lang };
+	PGresult *r = run(c->db, S_AGENCY_ADD, 6, v, st);
 	if (r == NULL) {
 		if (!strcmp(st, "23505"))
 			return fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
 			    "an agency with this code exists");
 		if (!strcmp(st, "23514"))
 			return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "code"),
-			    "code must be 1-32 letters, digits, '-' or '_'");
+			    "code must be 1-32 letters, digits, '-' or '_'; lang zh or en");
 		return dbfail(c, "adding an agency");
 	}
 	PQclear(r);

@@ -97,8 +97,9 @@ struct req_ctx {
 	bool commit_on_write, committed;
 };
 
+/* LANG: the language of the agency's notifications ("zh", "en"; NULL: zh). */
 json_t *store_agency_add(struct req_ctx *c, const char *code, const char *name,
-    const char *level, const char *parent);
+    const char *level, const char *parent, const char *lang);
 json_t *store_agency_get(struct req_ctx *c, const char *code);
 json_t *store_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *body);
 json_t *store_budget_get(struct req_ctx *c, const char *agency, int year);
