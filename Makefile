@@ -116,6 +116,8 @@ install: all
 	    -e 's|^config = config/log4crc$$|config = $(SYSCONFDIR)/log4crc|' \
 	    -e 's|^file = data/calendar/|file = $(DATADIR)/calendar/|' \
 	    config/procurd.conf > $(DESTDIR)$(SYSCONFDIR)/procurd.conf
+	printf '\n[worker]\n; procur-notify reads this section (procurd ignores it)\ntemplates_dir = %s\n' \
+	    '$(DATADIR)/templates' >> $(DESTDIR)$(SYSCONFDIR)/procurd.conf
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
 	install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)
 
