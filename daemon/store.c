@@ -250,9 +250,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "': its deadlines run in calendar days until one is loaded', us2ts($8) "
 	    "WHERE $16::int IS NOT NULL ON CONFLICT DO NOTHING RETURNING id), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
-	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
-	    "coalesce(x.lang, 'zh'), x.data, us2ts($8), us2ts($8) FROM jsonb_to_recordset($11::jsonb) "
-	    "AS x(channel text, recipient text, template text, lang text, data jsonb) RETURNING id) "
+	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
+	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
+	    "FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
 	    "(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
 	    "ts2us((SELECT next_check FROM p)), (SELECT count(*) FROM dc)",
@@ -267,9 +267,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
 	    "last_hash = e.hash, updated_at = us2ts($8) FROM e WHERE id = $1 RETURNING version, next_check), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
-	    "data, next_attempt_at, created_at) SELECT $1, $2, x.channel, x.recipient, x.template, "
-	    "coalesce(x.lang, 'zh'), x.data, us2ts($8), us2ts($8) FROM jsonb_to_recordset($11::jsonb) "
-	    "AS x(channel text, recipient text, template text, lang text, data jsonb) RETURNING id) "
+	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
+	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
+	    "FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
 	    "(SELECT count(*) FROM o), 0, 0, ts2us((SELECT next_check FROM p)), 0",
 	[S_EVENT_LIST] =
