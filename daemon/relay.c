@@ -26,6 +26,7 @@ struct relay {
 	json_t *to_publish;		/* guarded by lock */
 	_Atomic bool stop;
 	_Atomic int64_t paused_until;	/* no worker took a job: leave the outbox alone a while */
+	_Atomic int subscriptions;	/* topics someone subscribed to on the events socket */
 };
 
 static int
@@ -34,7 +35,7 @@ bind_socket(void *ctx, int type, const char *endpoint, int hwm, bool immediate, 
 	void *s = zmq_socket(ctx, type);
 	int zero = 0, one = 1;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-	if (type == ZMQ_PUSH || type == ZMQ_PUB)
+	if (type == ZMQ_PUSH || type == ZMQ_XPUB)
 		zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	/* a job goes only to a connected worker: a dead one swallows nothing */
 	if (immediate)
@@ -70,6 +71,9 @@ relay_publish_all(struct relay *r, const json_t *events)
 {
 	if (r == NULL || !json_is_array(events) || json_array_size(events) == 0)
 		return;
+	/* nobody listens: publishing would only wake two threads for nothing */
+	if (atomic_load(&r->subscriptions) <= 0)
+		return;
 	pthread_mutex_lock(&r->lock);
 	json_array_extend(r->to_publish, (json_t *)events);
 	pthread_mutex_unlock(&r->lock);
@@ -95,6 +99,21 @@ publish(struct relay *r)
 		free(text);
 	}
 	json_decref(list);
+}
+
+/* The events socket is an XPUB: it tells us when subscribers come and go
+ * (one message per topic: first byte 1 subscribe, 0 unsubscribe). */
+static void
+read_subscriptions(struct relay *r)
+{
+	char buf[256];
+	int len;
+	while ((len = zmq_recv(r->pub, buf, sizeof buf, ZMQ_DONTWAIT)) > 0) {
+		if (buf[0] == 1)
+			atomic_fetch_add(&r->subscriptions, 1);
+		else if (buf[0] == 0)
+			atomic_fetch_sub(&r->subscriptions, 1);
+	}
 }
 
 /* Read every ack waiting; mark the delivered ones in one statement. */
@@ -184,9 +203,10 @@ relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct db *db = db_open(r->d->cfg->db_conninfo);
-	zmq_pollitem_t items[2] = {
+	zmq_pollitem_t items[3] = {
 		{ r->acks, 0, ZMQ_POLLIN, 0 },
 		{ NULL, r->wake[0], ZMQ_POLLIN, 0 },
+		{ r->pub, 0, ZMQ_POLLIN, 0 },
 	};
 	usec_t next = 0;
 
@@ -198,10 +218,12 @@ relay_main(void *arg)
 			if (timeout_ms > 1000)
 				timeout_ms = 1000;
 		}
-		if (zmq_poll(items, 2, timeout_ms) < 0 && zmq_errno() != EINTR)
+		if (zmq_poll(items, 3, timeout_ms) < 0 && zmq_errno() != EINTR)
 			break;
 		if (atomic_load(&r->stop))
 			break;
+		if (items[2].revents & ZMQ_POLLIN)
+			read_subscriptions(r);
 		if (items[1].revents & ZMQ_POLLIN) {
 			char drain[256];
 			while (read(r->wake[0], drain, sizeof drain) > 0)
@@ -240,7 +262,7 @@ relay_start(struct procurd *d)
 	int hwm = d->cfg->notify_hwm, big = 100000;
 	if (bind_socket(r->zctx, ZMQ_PUSH, d->cfg->notify_jobs_endpoint, hwm, true, &r->jobs) ||
 	    bind_socket(r->zctx, ZMQ_PULL, d->cfg->notify_acks_endpoint, big, false, &r->acks) ||
-	    bind_socket(r->zctx, ZMQ_PUB, d->cfg->events_endpoint, hwm, false, &r->pub)) {
+	    bind_socket(r->zctx, ZMQ_XPUB, d->cfg->events_endpoint, hwm, false, &r->pub)) {
 		relay_stop(r);
 		return NULL;
 	}
