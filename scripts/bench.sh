@@ -24,9 +24,9 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$root"
-me=bench.sh
-die() { echo "$me: $*" >&2; exit 1; }
-say() { echo "$me: $*" >&2; }
+# shellcheck source=bench-lib.sh source-path=SCRIPTDIR
+. "$root/scripts/bench-lib.sh"
+bench_init bench.sh
 
 seconds=${BENCH_SECONDS:-20}
 clients=${BENCH_CLIENTS:-8}
@@ -34,208 +34,74 @@ projects=${BENCH_PROJECTS:-10000}
 pool=${BENCH_POOL:-$clients}
 loglevel=${BENCH_LOG:-info}
 warmup=${BENCH_WARMUP:-2}
-strict=${BENCH_STRICT:-0}
-keep=${BENCH_KEEP:-0}
-build=${B:-build}
-case $build in /*) ;; *) build=$root/$build ;; esac
-shared=${BENCH_SHARED:-$root/../shared}
-ref=$shared/bench/ref-transition
 
-for v in "$seconds" "$clients" "$projects" "$pool" "$warmup"; do
-	case $v in '' | *[!0-9]*) die "BENCH_SECONDS, _CLIENTS, _PROJECTS, _POOL, _WARMUP are whole numbers" ;; esac
-done
-[ "$seconds" -gt 0 ] && [ "$clients" -gt 0 ] && [ "$projects" -gt 0 ] && [ "$pool" -gt 0 ] ||
-	die "BENCH_SECONDS, BENCH_CLIENTS, BENCH_PROJECTS and BENCH_POOL must be > 0"
-for b in procurd procurctl bench/transition; do
-	[ -x "$build/$b" ] || die "$build/$b is missing: run make bench (or make B=$build …)"
-done
-[ -x "$ref" ] || [ -f "$ref" ] || die "reference not found: $ref (set BENCH_SHARED)"
-command -v curl >/dev/null 2>&1 || die "curl (the command) is needed to wait for the daemon"
-command -v pgbench >/dev/null 2>&1 || die "pgbench is needed for the reference (postgresql-client)"
+bench_whole_numbers "BENCH_SECONDS, _CLIENTS, _PROJECTS, _POOL, _WARMUP are whole numbers" \
+	"$seconds" "$clients" "$projects" "$pool" "$warmup"
+if [ "$seconds" -eq 0 ] || [ "$clients" -eq 0 ] || [ "$projects" -eq 0 ] || [ "$pool" -eq 0 ]; then
+	bench_die "BENCH_SECONDS, BENCH_CLIENTS, BENCH_PROJECTS and BENCH_POOL must be > 0"
+fi
+bench_need procurd procurctl bench/transition
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/procurd-bench.XXXXXX") || exit 1
-chmod 755 "$work"	# as root the cluster runs as postgres, which must reach $work/pg
-pgdir=$work/pg
-daemon=
-cleaned=
-cleanup() {
-	[ -n "$cleaned" ] && return
-	cleaned=1
-	if [ -n "$daemon" ]; then
-		kill -TERM "$daemon" 2>/dev/null || true
-		wait "$daemon" 2>/dev/null || true
-		daemon=
-	fi
-	sh "$root/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true
-	if [ "$keep" = 1 ]; then
-		say "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'say interrupted; cleanup; exit 130' INT
-trap 'say terminated; cleanup; exit 143' TERM HUP
+bench_workdir bench
 
-# --- PostgreSQL and the database ------------------------------------------
-unset PGDATABASE PGSERVICE PGHOSTADDR PGPASSWORD
-env=$(sh scripts/pg.sh start "$pgdir") || die "could not start PostgreSQL in $pgdir"
-eval "$env"
-psql -X -q -d postgres -v ON_ERROR_STOP=1 -c 'CREATE DATABASE bench' >/dev/null
-conninfo="host=$PGHOST port=$PGPORT user=$PGUSER dbname=bench"
-sql() { psql -X -q -At -d bench -v ON_ERROR_STOP=1 "$@"; }
-
-# --- configuration ------------------------------------------------------------
+# --- PostgreSQL, configuration, accounts, seed -------------------------------
+bench_pg_start
 # The log4crc as shipped, with procurd's priority set to BENCH_LOG.
-sed -e "s|<category name=\"procurd\" priority=\"[a-z]*\"/>|<category name=\"procurd\" priority=\"$loglevel\"/>|" \
-	config/log4crc >"$work/log4crc"
-
-write_conf() {	# $1: http port
-	cat >"$work/procurd.conf" <<EOF
-; written by scripts/bench.sh
-[database]
-conninfo = $conninfo
-pool_size = $pool
-migrations = $root/sql
-
-[http]
-listen = 127.0.0.1:$1
-
-[log]
-config = $work/log4crc
-
-[clock]
-adjustable = false
-
-[calendar]
-file = $root/data/calendar/cn.txt
-
-[notify]
-jobs_endpoint = ipc://$work/jobs
-acks_endpoint = ipc://$work/acks
-
-[events]
-endpoint = ipc://$work/events
-EOF
-}
-write_conf 0
-ctl() { "$build/procurctl" -c "$work/procurd.conf" "$@"; }
-
-ctl migrate >/dev/null
-ctl agency add 430102 --name "Bench county" --level county >/dev/null
-token=$(ctl user add bench-officer --role officer --agency 430102)
-[ -n "$token" ] || die "no token from procurctl user add"
-
-# --- seed: PROJECTS projects in in_service, ids 1..PROJECTS ------------------
-# Straight into the table: the audit chain of each starts empty (last_seq 0,
-# last_hash '\x'), so every event the benchmark writes is the chain's first
-# link or a later one, and `procurctl verify` checks them all.
-say "seeding $projects projects in in_service"
-sql <<EOF
-INSERT INTO project (agency, fiscal_year, title, state, version, created_by, created_at,
-	updated_at, last_seq, last_hash)
-SELECT '430102', 2025, 'bench project ' || g, 'in_service', 1,
-	(SELECT id FROM app_user WHERE name = 'bench-officer'), now(), now(), 0, '\x'::bytea
-FROM generate_series(1, $projects) g;
-VACUUM ANALYZE;
-EOF
-[ "$(sql -c "SELECT min(id) || ' ' || max(id) FROM project")" = "1 $projects" ] ||
-	die "the seeded projects are not numbered 1..$projects"
+bench_log4crc "$loglevel" procurd
+bench_configure "$pool" "[clock]
+adjustable = false"
+bench_accounts
+bench_seed_in_service "$projects"
 
 # --- the daemon ---------------------------------------------------------------
-# A free port: try a few random ones, keep the first the daemon can listen on.
-port=
-tries=0
-while [ -z "$port" ] && [ "$tries" -lt 8 ]; do
-	tries=$((tries + 1))
-	p=$(( ($$ * 7919 + tries * 104729 + $(date +%s%N | cut -c1-12)) % 40000 + 20000 ))
-	if command -v ss >/dev/null 2>&1 && ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
-		continue
-	fi
-	write_conf "$p"
-	"$build/procurd" -c "$work/procurd.conf" 2>"$work/procurd.log" &
-	daemon=$!
-	i=0
-	while [ $i -lt 300 ]; do	# up to 30 s (migrations, calendar)
-		if ! kill -0 "$daemon" 2>/dev/null; then
-			wait "$daemon" 2>/dev/null || true
-			daemon=
-			break
-		fi
-		if curl -fsS "http://127.0.0.1:$p/healthz?ready=1" >/dev/null 2>&1; then
-			port=$p
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -z "$port" ] && [ -n "$daemon" ]; then
-		kill -TERM "$daemon" 2>/dev/null || true
-		wait "$daemon" 2>/dev/null || true
-		daemon=
-	fi
-done
-[ -n "$port" ] || { tail -n 20 "$work/procurd.log" >&2; die "procurd did not become ready"; }
-url=http://127.0.0.1:$port
-say "procurd ready on $url (pool_size $pool, log $loglevel)"
+bench_start_daemon
+bench_say "procurd ready on $url (pool_size $pool, log $loglevel)"
 
 gen() {	# gen SECONDS SEED: one run of the load generator, its line on stdout
 	"$build/bench/transition" --url "$url" --token "$token" --clients "$clients" \
 		--seconds "$1" --projects "$projects" --seed "$2"
 }
-field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 ok_total=0
 if [ "$warmup" -gt 0 ]; then
-	say "warm-up: ${warmup}s"
-	w=$(gen "$warmup" 1) || die "the load generator failed during the warm-up"
-	ok_total=$((ok_total + $(field "$w" ok)))
+	bench_say "warm-up: ${warmup}s"
+	w=$(gen "$warmup" 1) || bench_die "the load generator failed during the warm-up"
+	ok_total=$((ok_total + $(bench_field "$w" ok)))
 fi
-sql -c CHECKPOINT
-say "daemon phase: $clients clients, ${seconds}s"
-d=$(gen "$seconds" 2) || die "the load generator failed"
-ok_total=$((ok_total + $(field "$d" ok)))
-say "daemon: $d"
+bench_sql -c CHECKPOINT
+bench_say "daemon phase: $clients clients, ${seconds}s"
+d=$(gen "$seconds" 2) || bench_die "the load generator failed"
+ok_total=$((ok_total + $(bench_field "$d" ok)))
+bench_say "daemon: $d"
 
 # The daemon stops before the reference runs: each phase has the machine.
-kill -TERM "$daemon" 2>/dev/null || true
-wait "$daemon" 2>/dev/null || true
-daemon=
+bench_stop_daemon
 
-sql -c CHECKPOINT
-say "reference phase: $clients clients, ${seconds}s"
-r=$(sh "$ref" "$conninfo" "$clients" "$seconds") || die "the reference failed"
-say "reference: $r"
+r=$(bench_ref "$clients" "$seconds") || bench_die "the reference failed"
+bench_say "reference: $r"
 
 # --- correctness under load -----------------------------------------------------
 fail=0
-events=$(sql -c 'SELECT count(*) FROM project_event')
+events=$(bench_sql -c 'SELECT count(*) FROM project_event')
 if [ "$events" -ne "$ok_total" ]; then
-	say "FAIL: $events events in project_event, but $ok_total answers were 200"
+	bench_say "FAIL: $events events in project_event, but $ok_total answers were 200"
 	fail=1
 fi
-if v=$(ctl verify); then
-	say "verify: $v"
-else
-	say "FAIL: procurctl verify: $v"
-	fail=1
-fi
-errors=$(field "$d" errors)
+bench_verify || fail=1
+errors=$(bench_field "$d" errors)
 if [ "$errors" -ne 0 ]; then
-	say "FAIL: $errors requests were not answered 200 (see above)"
+	bench_say "FAIL: $errors requests were not answered 200 (see above)"
 	fail=1
 fi
 
 # --- summary -----------------------------------------------------------------
-drate=$(field "$d" transitions_per_s)
-rrate=$(field "$r" ref_transitions_per_s)
-ratio=$(awk -v a="$drate" -v b="$rrate" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
+drate=$(bench_field "$d" transitions_per_s)
+rrate=$(bench_field "$r" ref_transitions_per_s)
+ratio=$(bench_ratio "$drate" "$rrate")
 met=$(awk -v x="$ratio" 'BEGIN { print (x + 0 >= 0.8) ? "met" : "MISSED" }')
-echo "daemon_transitions_per_s=$drate p50_ms=$(field "$d" p50_ms) p99_ms=$(field "$d" p99_ms) clients=$clients seconds=$seconds"
+echo "daemon_transitions_per_s=$drate p50_ms=$(bench_field "$d" p50_ms) p99_ms=$(bench_field "$d" p99_ms) clients=$clients seconds=$seconds"
 echo "ref_transitions_per_s=$rrate"
 echo "ratio=$ratio (target >= 0.8: $met)"
-echo "events=$events ok_answers=$ok_total verify=$([ "$fail" = 0 ] && echo ok || echo FAILED)"
+echo "events=$events ok_answers=$ok_total verify=$(bench_verdict "$fail")"
 
-[ "$fail" = 0 ] || exit 1
-if [ "$met" = MISSED ] && [ "$strict" = 1 ]; then exit 1; fi
-exit 0
+bench_exit "$fail" "$met"

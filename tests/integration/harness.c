@@ -34,15 +34,16 @@ env(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
-static void
-sleep_ms(int ms)
+void
+h_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
-static int
-free_port(void)
+int
+h_free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a;
@@ -54,7 +55,6 @@ free_port(void)
 	memset(&a, 0, sizeof a);
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = 0;
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
 		port = ntohs(a.sin_port);
@@ -160,17 +160,23 @@ harness_sql_value(struct harness *h, const char *sql, char *out, size_t outlen)
 /* Processes                                                                */
 
 void
-harness_print_log(struct harness *h)
+h_print_file(const char *what, const char *path)
 {
-	FILE *f = fopen(h->log, "r");
+	FILE *f = fopen(path, "r");
 	char line[2048];
 	if (f == NULL)
 		return;
-	fprintf(stderr, "---- %s ----\n", h->log);
+	fprintf(stderr, "---- %s: %s ----\n", what, path);
 	while (fgets(line, sizeof line, f))
 		fputs(line, stderr);
-	fprintf(stderr, "---- end of log ----\n");
+	fprintf(stderr, "---- end of %s ----\n", what);
 	fclose(f);
+}
+
+void
+harness_print_log(struct harness *h)
+{
+	h_print_file("procurd log", h->log);
 }
 
 static int
@@ -304,7 +310,7 @@ harness_daemon_start(struct harness *h)
 		struct resp r = h_req(h, "GET", "/healthz?ready=1", NULL, NULL, NULL);
 		if (r.status == 200)
 			return 0;
-		sleep_ms(50);
+		h_sleep_ms(50);
 	}
 	fprintf(stderr, "harness: procurd not ready after 15 s\n");
 	harness_print_log(h);
@@ -334,7 +340,7 @@ harness_daemon_term(struct harness *h)
 			    WIFSIGNALED(st) ? WTERMSIG(st) : -1);
 			return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 		}
-		sleep_ms(25);
+		h_sleep_ms(25);
 	}
 	fprintf(stderr, "harness: procurd did not stop within 10 s of SIGTERM\n");
 	kill(h->pid, SIGKILL);
@@ -371,7 +377,7 @@ static int
 write_config(struct harness *h)
 {
 	const char *root = env("PROCURD_ROOT", ".");
-	int jobs = free_port(), acks = free_port(), events = free_port();
+	int jobs = h_free_port(), acks = h_free_port(), events = h_free_port();
 	FILE *f = fopen(h->conf, "w");
 	if (f == NULL || jobs < 0 || acks < 0 || events < 0) {
 		if (f)
@@ -428,7 +434,7 @@ harness_start(struct harness *h, const char *name, const char *extra_conf)
 	    env("PROCURD_TEST_PGHOST", "/tmp"), env("PROCURD_TEST_PGPORT", "5432"),
 	    env("PROCURD_TEST_PGUSER", "postgres"), h->dbname);
 
-	h->port = free_port();
+	h->port = h_free_port();
 	snprintf(h->url, sizeof h->url, "http://127.0.0.1:%d", h->port);
 	if (h->port < 0 || write_config(h)) {
 		fprintf(stderr, "harness: cannot write %s\n", h->conf);
@@ -516,11 +522,8 @@ h_group_setup(void **state)
 }
 
 int
-h_group_teardown(void **state)
+harness_teardown(struct harness *h)
 {
-	struct harness *h = *state;
-	if (h == NULL)
-		return 0;
 	int rc = h->pid > 0 ? harness_daemon_term(h) : 0;
 	if (rc != 0) {
 		fprintf(stderr, "harness: procurd exited %d on SIGTERM, not 0\n", rc);
@@ -528,6 +531,13 @@ h_group_teardown(void **state)
 	}
 	harness_stop(h);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+h_group_teardown(void **state)
+{
+	struct harness *h = *state;
+	return h == NULL ? 0 : harness_teardown(h);
 }
 
 int
@@ -971,6 +981,13 @@ h_contractor(struct harness *h, const char *officer, const char *name, const cha
 void
 h_world(struct harness *h, struct world *w, const char *code, int64_t special_fen)
 {
+	h_world_under(h, w, code, NULL, special_fen, 2026);
+}
+
+void
+h_world_under(struct harness *h, struct world *w, const char *code, const char *parent,
+    int64_t special_fen, int last_budget_year)
+{
 	char name[96], path[128];
 	static const struct {
 		const char *suffix, *roles;
@@ -993,14 +1010,14 @@ h_world(struct harness *h, struct world *w, const char *code, int64_t special_fe
 	snprintf(w->agency, sizeof w->agency, "%s", code);
 	w->year = 2026;
 	snprintf(name, sizeof name, "%s civil affairs bureau", code);
-	harness_agency(h, code, name, "county", NULL);
+	harness_agency(h, code, name, "county", parent);
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
 		snprintf(name, sizeof name, "%s-%s", code, people[i].suffix);
 		harness_user(h, name, people[i].roles, code, (char *)w + people[i].off);
 	}
 	if (special_fen <= 0)
 		special_fen = INT64_C(10000000000);
-	for (int y = 2025; y <= 2026; y++) {
+	for (int y = 2025; y <= last_budget_year; y++) {
 		snprintf(path, sizeof path, "/v1/agencies/%s/budgets/%d", code, y);
 		struct resp r = h_put(h, w->finance, path,
 		    "{\"special_funds_fen\":%lld,\"work_funds_fen\":10000000000,"
@@ -1037,13 +1054,16 @@ h_project(struct harness *h, struct world *w, const struct pspec *spec)
 	struct resp r = h_post(h, w->officer, "/v1/projects",
 	    "{\"agency\":\"%s\",\"fiscal_year\":%d,\"title\":\"%s\",\"catalog_items\":%s,"
 	    "\"budget_fen\":%lld,\"funding_source\":\"%s\",\"method\":\"%s\","
-	    "\"quantity\":\"12 caseworkers in 4 townships\","
-	    "\"quality_standard\":\"every household visited monthly\","
-	    "\"service_start\":\"%s\",\"service_end\":\"2026-12-31\"}",
+	    "\"quantity\":\"%s\",\"quality_standard\":\"%s\","
+	    "\"service_start\":\"%s\",\"service_end\":\"%s\"}",
 	    w->agency, d.fiscal_year ? d.fiscal_year : w->year,
 	    d.title ? d.title : "Social assistance casework", d.items_json,
 	    (long long)(d.budget_fen ? d.budget_fen : 1000000),
-	    d.funding ? d.funding : "work_funds", d.method ? d.method : "public_tender", start);
+	    d.funding ? d.funding : "work_funds", d.method ? d.method : "public_tender",
+	    d.quantity ? d.quantity : "12 caseworkers in 4 townships",
+	    d.quality_standard ? d.quality_standard : "every household visited monthly",
+	    d.service_start ? d.service_start : start,
+	    d.service_end ? d.service_end : "2026-12-31");
 	assert_status(r, 201);
 	assert_json_str(r.body, "state", "draft");
 	assert_json_int(r.body, "version", 1);
@@ -1103,7 +1123,7 @@ h_await_version(struct harness *h, const char *token, int64_t id, int64_t versio
 		assert_status(r, 200);
 		if (h_int(r.body, "version") >= version)
 			return r.body;
-		sleep_ms(20);
+		h_sleep_ms(20);
 	}
 	print_error("project %lld did not reach version %lld within 5 s\n", (long long)id,
 	    (long long)version);

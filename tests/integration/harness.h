@@ -71,6 +71,9 @@ void harness_kill(struct harness *h);
 void harness_restart(struct harness *h);
 /* Print the daemon's log to stderr (after a failure). */
 void harness_print_log(struct harness *h);
+/* Print the file PATH to stderr between "---- WHAT: PATH ----" and
+ * "---- end of WHAT ----" (a log after a failure). */
+void h_print_file(const char *what, const char *path);
 /* Free the responses handed out so far. */
 void h_gc(struct harness *h);
 
@@ -81,6 +84,16 @@ extern const char *h_group_extra_conf;
 int h_group_setup(void **state);
 int h_group_teardown(void **state);
 int h_test_teardown(void **state);
+/* What a teardown does: SIGTERM the daemon (its log shown unless it exits 0),
+ * then harness_stop. 0, or -1 when the daemon did not exit 0. */
+int harness_teardown(struct harness *h);
+
+/* --- small things ------------------------------------------------------------ */
+
+/* Sleep MS milliseconds (resumed after a signal). */
+void h_sleep_ms(int ms);
+/* A TCP port free on 127.0.0.1 right now, or -1. */
+int h_free_port(void);
 
 /* --- procurctl and SQL ---------------------------------------------------- */
 
@@ -198,6 +211,10 @@ struct world {
  * 2025 and 2026 with SPECIAL_FEN special funds (0: 10,000,000,000 fen) and
  * plenty of work and lottery funds. */
 void h_world(struct harness *h, struct world *w, const char *code, int64_t special_fen);
+/* The same with the agency a child of PARENT (NULL: top-level; it must exist)
+ * and budgets for 2025 to LAST_BUDGET_YEAR. */
+void h_world_under(struct harness *h, struct world *w, const char *code, const char *parent,
+    int64_t special_fen, int last_budget_year);
 /* A qualified contractor (or one lacking the flag MISSING, when not NULL). */
 int64_t h_contractor(struct harness *h, const char *officer, const char *name,
     const char *missing_flag);
@@ -209,6 +226,10 @@ struct pspec {
 	const char *method;		/* NULL: public_tender */
 	int fiscal_year;		/* 0: w->year */
 	const char *items_json;		/* NULL: [w->item] */
+	const char *quantity;		/* NULL: "12 caseworkers in 4 townships" */
+	const char *quality_standard;	/* NULL: "every household visited monthly" */
+	const char *service_start;	/* NULL: h_time(h, 60, NULL) */
+	const char *service_end;	/* NULL: "2026-12-31" */
 };
 
 /* POST /v1/projects: a draft. Asserts 201 draft version 1; the id. */

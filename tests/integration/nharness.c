@@ -94,14 +94,9 @@ nh_teardown(void **state)
 	reap_all();
 	if (h == NULL)
 		return 0;
-	int rc = h->pid > 0 ? harness_daemon_term(h) : 0;
-	if (rc != 0) {
-		fprintf(stderr, "nharness: procurd exited %d on SIGTERM, not 0\n", rc);
-		harness_print_log(h);
-	}
-	harness_stop(h);
+	int rc = harness_teardown(h);
 	free(h);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -110,29 +105,13 @@ nh_teardown(void **state)
 void
 nh_sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	h_sleep_ms(ms);
 }
 
 int
 nh_free_port(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	int port = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	return h_free_port();
 }
 
 static char *
@@ -183,15 +162,7 @@ nh_conf_get(const char *path, const char *section, const char *key, char *out, s
 void
 nh_print_file(const char *what, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[2048];
-	if (f == NULL)
-		return;
-	fprintf(stderr, "---- %s: %s ----\n", what, path);
-	while (fgets(line, sizeof line, f))
-		fputs(line, stderr);
-	fprintf(stderr, "---- end of %s ----\n", what);
-	fclose(f);
+	h_print_file(what, path);
 }
 
 usec_t
@@ -267,23 +238,7 @@ void
 nh_world(struct harness *h, struct world *w, const char *code, const char *parent,
     char parent_reviewer[65])
 {
-	char name[96], path[128];
-	static const struct {
-		const char *suffix, *roles;
-		size_t off;
-	} people[] = {
-		{ "admin", "admin", offsetof(struct world, admin) },
-		{ "officer", "officer", offsetof(struct world, officer) },
-		{ "officer2", "officer", offsetof(struct world, officer2) },
-		{ "reviewer", "reviewer", offsetof(struct world, reviewer) },
-		{ "reviewer2", "reviewer", offsetof(struct world, reviewer2) },
-		{ "finance", "finance", offsetof(struct world, finance) },
-		{ "finance2", "finance", offsetof(struct world, finance2) },
-		{ "evaluator0", "evaluator", offsetof(struct world, evaluator[0]) },
-		{ "evaluator1", "evaluator", offsetof(struct world, evaluator[1]) },
-		{ "evaluator2", "evaluator", offsetof(struct world, evaluator[2]) },
-		{ "auditor", "auditor", offsetof(struct world, auditor) },
-	};
+	char name[96];
 
 	if (nh_sql_int(h, "SELECT count(*) FROM agency WHERE code = '%s'", parent) == 0) {
 		snprintf(name, sizeof name, "%s civil affairs bureau (city)", parent);
@@ -293,32 +248,7 @@ nh_world(struct harness *h, struct world *w, const char *code, const char *paren
 			harness_user(h, name, "reviewer", parent, parent_reviewer);
 		}
 	}
-	memset(w, 0, sizeof *w);
-	snprintf(w->agency, sizeof w->agency, "%s", code);
-	w->year = 2026;
-	snprintf(name, sizeof name, "%s civil affairs bureau", code);
-	harness_agency(h, code, name, "county", parent);
-	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
-		snprintf(name, sizeof name, "%s-%s", code, people[i].suffix);
-		harness_user(h, name, people[i].roles, code, (char *)w + people[i].off);
-	}
-	for (int y = 2025; y <= 2027; y++) {
-		snprintf(path, sizeof path, "/v1/agencies/%s/budgets/%d", code, y);
-		struct resp r = h_put(h, w->finance, path,
-		    "{\"special_funds_fen\":10000000000,\"work_funds_fen\":10000000000,"
-		    "\"lottery_funds_fen\":10000000000}");
-		assert_status(r, 200);
-	}
-	snprintf(w->item, sizeof w->item, "%s.casework", code);
-	/* catalogue items are approved by the province: the harness's own admin */
-	struct resp r = h_post(h, h->admin, "/v1/catalog",
-	    "{\"code\":\"%s\",\"name\":\"social assistance casework\",\"category\":\"social_assistance\","
-	    "\"approved\":true,\"purchasable\":true}", w->item);
-	assert_status(r, 201);
-	for (int i = 0; i < W_CONTRACTORS; i++) {
-		snprintf(name, sizeof name, "%s social work service centre %c", code, 'A' + i);
-		w->contractor[i] = h_contractor(h, w->officer, name, NULL);
-	}
+	h_world_under(h, w, code, parent, INT64_C(10000000000), 2027);
 }
 
 int64_t
@@ -329,16 +259,9 @@ nh_project(struct harness *h, struct world *w)
 	char start[11], end[11];
 	snprintf(start, sizeof start, "%s", h_time(h, 90, NULL));
 	snprintf(end, sizeof end, "%s", h_time(h, 270, NULL));
-	struct resp r = h_post(h, w->officer, "/v1/projects",
-	    "{\"agency\":\"%s\",\"fiscal_year\":%.4s,\"title\":\"Home care for the elderly\","
-	    "\"catalog_items\":[\"%s\"],\"budget_fen\":1000000,\"funding_source\":\"work_funds\","
-	    "\"method\":\"public_tender\",\"quantity\":\"300 households in 6 villages\","
-	    "\"quality_standard\":\"two visits a week\",\"service_start\":\"%s\","
-	    "\"service_end\":\"%s\"}", w->agency, start, w->item, start, end);
-	assert_status(r, 201);
-	assert_json_str(r.body, "state", "draft");
-	assert_json_int(r.body, "version", 1);
-	return h_int(r.body, "id");
+	return h_project(h, w, &(struct pspec){ .title = "Home care for the elderly",
+	    .fiscal_year = atoi(start), .quantity = "300 households in 6 villages",
+	    .quality_standard = "two visits a week", .service_start = start, .service_end = end });
 }
 
 int64_t
