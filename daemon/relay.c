@@ -203,6 +203,9 @@ relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct db *db = db_open(r->d->cfg->db_conninfo);
+	/* The outbox swings from empty to a large backlog and back: a generic
+	 * plan cached while it was tiny would scan it whole once it is not. */
+	db_set(db, "plan_cache_mode", "force_custom_plan");
 	zmq_pollitem_t items[3] = {
 		{ r->acks, 0, ZMQ_POLLIN, 0 },
 		{ NULL, r->wake[0], ZMQ_POLLIN, 0 },

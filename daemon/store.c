@@ -82,6 +82,7 @@ enum stmt {
 	S_MIG_APPLIED,
 	S_MIG_RECORD,
 	S_GAUGES,
+	S_SET_CONFIG,
 	S_DUE_CLAIM,
 	S_DUE_DEADLINES,
 	S_NEXT_DUE,
@@ -483,6 +484,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "UPDATE incident SET resolved_at = us2ts($2) WHERE outbox_id IN (SELECT id FROM o) "
 	    "AND resolved_at IS NULL RETURNING (SELECT count(*) FROM o)",
 	[S_INCIDENTS_OPEN] = "SELECT count(*) FROM incident WHERE resolved_at IS NULL",
+	[S_SET_CONFIG] = "SELECT set_config($1, $2, false)",
 	[S_GAUGES] =
 	    "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'delivered'), "
 	    "count(*) FILTER (WHERE status = 'dead'), "
@@ -494,6 +496,7 @@ static const char *const stmt_sql[S__COUNT] = {
 struct db {
 	PGconn *conn;
 	char *conninfo;
+	char *set_name, *set_value;	/* a session setting to keep across reconnects */
 	bool prepared[S__COUNT];
 	char errbuf[512];
 	bool in_tx;
@@ -527,6 +530,12 @@ db_connect(struct db *db)
 	PGresult *r = PQexecParams(db->conn,
 	    "SELECT set_config('TimeZone', 'Asia/Shanghai', false)", 0, NULL, NULL, NULL, NULL, 0);
 	PQclear(r);
+	if (db->set_name) {
+		const char *v[2] = { db->set_name, db->set_value };
+		r = PQexecParams(db->conn, "SELECT set_config($1, $2, false)", 2, NULL, v, NULL,
+		    NULL, 0);
+		PQclear(r);
+	}
 }
 
 struct db *
@@ -546,6 +555,8 @@ db_close(struct db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	free(db->conninfo);
+	free(db->set_name);
+	free(db->set_value);
 	free(db);
 }
 
@@ -3327,4 +3338,15 @@ dberr:
 	log_error("calendar: recount failed: %s", db_error(c->db));
 	rollback(c->db);
 	return -1;
+}
+
+int
+db_set(struct db *db, const char *name, const char *value)
+{
+	free(db->set_name);
+	free(db->set_value);
+	db->set_name = xstrdup(name);
+	db->set_value = xstrdup(value);
+	const char *v[2] = { name, value };
+	return run0(db, S_SET_CONFIG, 2, v, NULL);
 }

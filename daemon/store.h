@@ -23,6 +23,8 @@ void db_close(struct db *db);
 /* Reconnect when the connection broke. True when usable. */
 bool db_ensure(struct db *db);
 bool db_ok(struct db *db);
+/* Set a session setting, kept across reconnects (one per connection). */
+int db_set(struct db *db, const char *name, const char *value);
 /* Text of the last error on DB (valid until the next call on it). */
 const char *db_error(struct db *db);
 

@@ -1,6 +1,8 @@
 /* Delivery: one job in, rendered by its template, through its channel, a verdict out. */
 #include "deliver.h"
 
+#include <stdbool.h>
+
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@ struct deliver {
 	const struct conf *conf;
 	const struct template_set *templates;
 	CURL *curl;    /* made on first use; kept for keep-alive */
+	bool spool_unsynced;	/* spool files written since the last directory fsync */
 };
 
 struct deliver *
@@ -39,6 +42,15 @@ deliver_free(struct deliver *d)
 	if (d->curl)
 		curl_easy_cleanup(d->curl);
 	free(d);
+}
+
+int
+deliver_flush(struct deliver *d, char *err, size_t errlen)
+{
+	if (!d->spool_unsynced)
+		return 0;
+	d->spool_unsynced = false;
+	return spool_sync(d->conf->spool_dir, err, errlen);
 }
 
 void
@@ -70,8 +82,10 @@ deliver_job(struct deliver *d, const struct job *job, char *err, size_t errlen)
 
 	switch (job->channel) {
 	case CHANNEL_SPOOL:
-		res = spool_deliver(d->conf->spool_dir, d->conf->name, job, &msg,
-		    err, errlen);
+		/* the directory fsync is deliver_flush()'s, once per batch */
+		res = spool_write(d->conf->spool_dir, d->conf->name, job, &msg, err, errlen);
+		if (res != DELIVER_FAILED)
+			d->spool_unsynced = true;
 		break;
 	case CHANNEL_WEBHOOK:
 		if (curl_handle(d) == NULL) {

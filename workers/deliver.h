@@ -32,8 +32,12 @@ void deliver_free(struct deliver *d);
 void deliver_set_templates(struct deliver *d, const struct template_set *templates);
 
 /* Deliver JOB once. On DELIVER_FAILED, ERR (ERRLEN bytes) holds the ack's
- * error text. Never aborts on anything the job contains. */
+ * error text. Never aborts on anything the job contains. A spool delivery is
+ * durable only after deliver_flush(): ack nothing before it. */
 enum deliver_result deliver_job(struct deliver *d, const struct job *job,
     char *err, size_t errlen);
+/* Make the spool deliveries since the last flush durable (one directory
+ * fsync for the batch). 0, or -1 with ERR: those deliveries then failed. */
+int deliver_flush(struct deliver *d, char *err, size_t errlen);
 
 #endif

@@ -136,6 +136,17 @@ send_ack(struct worker *w, int64_t id, bool ok, const char *error)
 	free(ack);
 }
 
+/* Acks of the current batch: sent after the batch's spool fsync. */
+#define BATCH_MAX 64
+struct pending {
+	int64_t id;
+	bool ok;
+	bool spool;		/* waits for the directory fsync */
+	char err[256];
+};
+static struct pending batch[BATCH_MAX];
+static int n_batch;
+
 static void
 handle(struct worker *w, const void *buf, size_t len)
 {
@@ -174,12 +185,36 @@ handle(struct worker *w, const void *buf, size_t len)
 		    job->recipient, err);
 		break;
 	}
-	send_ack(w, job->id, res != DELIVER_FAILED, res == DELIVER_FAILED ? err : NULL);
+	struct pending *p = &batch[n_batch++];
+	p->id = job->id;
+	p->ok = res != DELIVER_FAILED;
+	p->spool = p->ok && job->channel == CHANNEL_SPOOL;
+	snprintf(p->err, sizeof p->err, "%s", res == DELIVER_FAILED ? err : "");
 	job_free(job);
 }
 
-/* Take one message off the jobs socket; several frames are not a job. */
+/* Make the batch durable, then ack it: a spool file is fsynced with its
+ * directory before the daemon hears it was delivered. */
 static void
+flush_batch(struct worker *w)
+{
+	char err[256] = "";
+	bool synced = deliver_flush(w->deliver, err, sizeof err) == 0;
+	for (int i = 0; i < n_batch; i++) {
+		struct pending *p = &batch[i];
+		if (p->spool && !synced) {
+			p->ok = false;
+			snprintf(p->err, sizeof p->err, "%s", err);
+			w->failed++;
+		}
+		send_ack(w, p->id, p->ok, p->ok ? NULL : p->err);
+	}
+	n_batch = 0;
+}
+
+/* Take one message off the jobs socket; several frames are not a job.
+ * False when nothing was waiting. */
+static bool
 receive_one(struct worker *w)
 {
 	zmq_msg_t msg;
@@ -191,13 +226,13 @@ receive_one(struct worker *w)
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("jobs socket: %s", zmq_strerror(errno));
 		zmq_msg_close(&msg);
-		return;
+		return false;
 	}
 	zmq_getsockopt(w->jobs, ZMQ_RCVMORE, &more, &more_len);
 	if (!more) {
 		handle(w, zmq_msg_data(&msg), zmq_msg_size(&msg));
 		zmq_msg_close(&msg);
-		return;
+		return true;
 	}
 	for (parts = 1; more; parts++) {
 		if (zmq_msg_recv(&msg, w->jobs, 0) < 0)
@@ -207,6 +242,7 @@ receive_one(struct worker *w)
 	zmq_msg_close(&msg);
 	w->dropped++;
 	log_warn("dropped a malformed job: %d frames, a job is one", parts);
+	return true;
 }
 
 static void *
@@ -254,9 +290,13 @@ run(struct worker *w)
 			got_hup = 0;
 			reload(w);
 		}
-		/* One job per turn, so a signal is seen between any two jobs. */
-		if (items[0].revents & ZMQ_POLLIN)
-			receive_one(w);
+		/* What is already queued, up to a batch, shares one directory
+		 * fsync; a signal is seen between batches. */
+		if (items[0].revents & ZMQ_POLLIN) {
+			while (n_batch < BATCH_MAX && !got_term && receive_one(w))
+				;
+			flush_batch(w);
+		}
 	}
 }
 

@@ -156,7 +156,7 @@ fsync_dir(const char *dir)
 }
 
 enum deliver_result
-spool_deliver(const char *dir, const char *worker, const struct job *job,
+spool_write(const char *dir, const char *worker, const struct job *job,
     const struct message *msg, char *err, size_t errlen)
 {
 	static unsigned seq;
@@ -203,12 +203,7 @@ spool_deliver(const char *dir, const char *worker, const struct job *job,
 		goto done;
 	}
 sync:
-	/* Even for a duplicate: the worker that linked it may have died before
-	 * its own directory fsync, and our ack vouches for the file. */
-	if (fsync_dir(dir) != 0) {
-		snprintf(err, errlen, "spool: fsync %s: %s", dir, strerror(errno));
-		res = DELIVER_FAILED;
-	}
+	/* the directory entry is made durable by spool_sync() before any ack */
 done:
 	if (fd >= 0)
 		close(fd);
@@ -217,5 +212,27 @@ done:
 	free(tmp);
 	free(line);
 	free(final);
+	return res;
+}
+
+int
+spool_sync(const char *dir, char *err, size_t errlen)
+{
+	if (fsync_dir(dir) != 0) {
+		snprintf(err, errlen, "spool: fsync %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+enum deliver_result
+spool_deliver(const char *dir, const char *worker, const struct job *job,
+    const struct message *msg, char *err, size_t errlen)
+{
+	enum deliver_result res = spool_write(dir, worker, job, msg, err, errlen);
+	/* Even for a duplicate: the worker that linked it may have died before
+	 * its own directory fsync, and our ack vouches for the file. */
+	if (res != DELIVER_FAILED && spool_sync(dir, err, errlen) != 0)
+		res = DELIVER_FAILED;
 	return res;
 }

@@ -19,6 +19,14 @@ int spool_prepare(const char *dir, char *err, size_t errlen);
 enum deliver_result spool_deliver(const char *dir, const char *worker,
     const struct job *job, const struct message *msg, char *err, size_t errlen);
 
+/* spool_deliver() in two halves, so a batch of jobs shares one directory
+ * fsync: spool_write() makes the file durable and links it (or finds it
+ * there), spool_sync() makes the directory entries durable. A job may be
+ * acked only after spool_sync() of its directory returned 0. */
+enum deliver_result spool_write(const char *dir, const char *worker,
+    const struct job *job, const struct message *msg, char *err, size_t errlen);
+int spool_sync(const char *dir, char *err, size_t errlen);
+
 /* The line spool_deliver() writes, without its newline; the caller frees it. */
 char *spool_build_line(const char *worker, const struct job *job,
     const struct message *msg, int64_t now_usec);
