@@ -193,11 +193,11 @@ param_id(struct api_request *r, int i, int64_t *out)
 	return parse_int64(r->params[i], out) == 0 && *out > 0 ? 0 : -1;
 }
 
-/* Query parameter NAME, or NULL. The value lives in Q until it is cleared. */
+/* Query parameter NAME, or NULL; it lives as long as the request. */
 static const char *
-query_get(struct evkeyvalq *q, const char *name)
+query_get(struct api_request *r, const char *name)
 {
-	return evhttp_find_header(q, name);
+	return evhttp_find_header(&r->args, name);
 }
 
 void
@@ -261,7 +261,8 @@ static json_t *
 h_health(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)c;
-	bool ready_asked = r->query && strstr(r->query, "ready=1");
+	const char *ready_arg = query_get(r, "ready");
+	bool ready_asked = ready_arg && !strcmp(ready_arg, "1");
 	if (!ready_asked)
 		return json_pack("{s:s}", "status", "ok");
 	bool ready = atomic_load(&r->d->ready);
@@ -405,48 +406,35 @@ h_project_add(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_project_list(struct api_request *r, struct req_ctx *c, int *status)
 {
-	struct evkeyvalq q;
 	int64_t limit = 50, after = 0;
 	int overdue = -1;
-	json_t *out = NULL;
 	const char *s;
 	(void)status;
 
-	TAILQ_INIT(&q);
-	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
-		return err(c, 400, "malformed", NULL, "the query string is malformed");
-	if ((s = query_get(&q, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 500)) {
-		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+	if ((s = query_get(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 500)) {
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
 		    "limit must be from 1 to 500");
-		goto done;
 	}
-	if ((s = query_get(&q, "after")) && (parse_int64(s, &after) || after < 0)) {
-		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
+	if ((s = query_get(r, "after")) && (parse_int64(s, &after) || after < 0)) {
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
 		    "after must be a cursor from a previous page");
-		goto done;
 	}
-	if ((s = query_get(&q, "overdue"))) {
+	if ((s = query_get(r, "overdue"))) {
 		if (!strcmp(s, "true") || !strcmp(s, "1"))
 			overdue = 1;
 		else if (!strcmp(s, "false") || !strcmp(s, "0"))
 			overdue = 0;
-		else {
-			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "overdue"),
+		else
+			return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "overdue"),
 			    "overdue must be true or false");
-			goto done;
-		}
 	}
-	const char *state = query_get(&q, "state");
+	const char *state = query_get(r, "state");
 	if (state && lc_state_parse(state) < 0) {
-		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "state"), "unknown state");
-		goto done;
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "state"),
+		    "unknown state");
 	}
-	out = store_project_list(c, state, query_get(&q, "agency"), overdue, (int)limit, after);
-done:
-	evhttp_clear_headers(&q);
-	return out;
+	return store_project_list(c, state, query_get(r, "agency"), overdue, (int)limit, after);
 }
-
 
 static json_t *
 h_event_add(struct api_request *r, struct req_ctx *c, int *status)
@@ -529,21 +517,16 @@ h_score_add(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 {
-	struct evkeyvalq q;
 	int64_t year;
 	json_t *out = NULL;
 	(void)status;
 
-	TAILQ_INIT(&q);
-	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
-		return err(c, 400, "malformed", NULL, "the query string is malformed");
-	const char *s = query_get(&q, "year");
+	const char *s = query_get(r, "year");
 	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
 		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
 		    "year is required: /v1/evaluations?year=YYYY");
 	else
 		out = store_evaluation_list(c, (int)year);
-	evhttp_clear_headers(&q);
 	return out;
 }
 
@@ -589,7 +572,7 @@ h_clock(struct api_request *r, struct req_ctx *c, int *status)
 
 /* limit and after of a keyset-paginated list; -1 on bad input (answered). */
 static int
-page_args(struct evkeyvalq *q, struct req_ctx *c, int64_t *limit, int64_t *after)
+page_args(struct api_request *q, struct req_ctx *c, int64_t *limit, int64_t *after)
 {
 	const char *s;
 	*limit = 100;
@@ -610,47 +593,37 @@ page_args(struct evkeyvalq *q, struct req_ctx *c, int64_t *limit, int64_t *after
 static json_t *
 h_deadlines(struct api_request *r, struct req_ctx *c, int *status)
 {
-	struct evkeyvalq q;
 	int64_t limit, after;
 	usec_t before = 0;
 	json_t *out = NULL;
 	const char *s;
 	(void)status;
 
-	TAILQ_INIT(&q);
-	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
-		return err(c, 400, "malformed", NULL, "the query string is malformed");
-	if (page_args(&q, c, &limit, &after) == 0) {
-		if ((s = query_get(&q, "due_before")) && time_parse(s, &before))
+	if (page_args(r, c, &limit, &after) == 0) {
+		if ((s = query_get(r, "due_before")) && time_parse(s, &before))
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "due_before"),
 			    "due_before must be an RFC 3339 time");
 		else
 			out = store_deadline_list(c, before, after, (int)limit);
 	}
-	evhttp_clear_headers(&q);
 	return out;
 }
 
 static json_t *
 h_notifications(struct api_request *r, struct req_ctx *c, int *status)
 {
-	struct evkeyvalq q;
 	int64_t limit, after;
 	json_t *out = NULL;
 	(void)status;
 
-	TAILQ_INIT(&q);
-	if (r->query && evhttp_parse_query_str(r->query, &q) != 0)
-		return err(c, 400, "malformed", NULL, "the query string is malformed");
-	const char *st = query_get(&q, "status");
-	if (page_args(&q, c, &limit, &after) == 0) {
+	const char *st = query_get(r, "status");
+	if (page_args(r, c, &limit, &after) == 0) {
 		if (st && strcmp(st, "pending") && strcmp(st, "delivered") && strcmp(st, "dead"))
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "status"),
 			    "status must be pending, delivered or dead");
 		else
 			out = store_outbox_list(c, st, after, (int)limit);
 	}
-	evhttp_clear_headers(&q);
 	return out;
 }
 
@@ -671,5 +644,6 @@ static json_t *
 h_incidents(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_incident_list(c, r->query && strstr(r->query, "all=1"));
+	const char *all = query_get(r, "all");
+	return store_incident_list(c, all && !strcmp(all, "1"));
 }

@@ -3,6 +3,7 @@
 #ifndef PROCURD_API_H
 #define PROCURD_API_H
 
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include "pool.h"
@@ -22,6 +23,7 @@ struct api_request {
 	int method;			/* enum evhttp_cmd_type */
 	char *path;
 	char *query;			/* after '?', or NULL */
+	struct evkeyvalq args;		/* the query's parameters, parsed once */
 	char *authorization;
 	char *idem_key;
 	char *body;			/* NUL-terminated copy, or NULL */

@@ -6,6 +6,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
+#include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
@@ -27,6 +28,7 @@ request_free(struct api_request *r)
 {
 	free(r->path);
 	free(r->query);
+	evhttp_clear_headers(&r->args);
 	free(r->authorization);
 	free(r->idem_key);
 	free(r->body);
@@ -149,6 +151,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct api_request *r = xcalloc(1, sizeof *r);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 
+	TAILQ_INIT(&r->args);
 	r->d = d;
 	r->conn = req;
 	r->started = clock_monotonic();
@@ -166,6 +169,8 @@ on_request(struct evhttp_request *req, void *arg)
 	char *decoded = evhttp_uridecode(path, 0, NULL);
 	r->path = decoded ? decoded : xstrdup(path);
 	r->query = query ? xstrdup(query) : NULL;
+	if (query && evhttp_parse_query_str(query, &r->args) != 0)
+		return fail_now(h, r, 400, "malformed", "the query string is malformed");
 
 	switch (api_route(r)) {
 	case API_NO_ROUTE:

@@ -478,11 +478,17 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "FROM outbox o LEFT JOIN project p ON p.id = o.project_id "
 	    "LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	    "AND ($2::text IS NULL OR o.status = $2) AND o.id > $3 ORDER BY o.id LIMIT $4",
+	/* One statement: the row in the admin's scope (locked), put back to
+	 * pending when it is dead, its incident resolved; answers what it was. */
 	[S_OUTBOX_RESEND] =
-	    "WITH o AS (UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = us2ts($2), "
-	    "last_error = NULL WHERE id = $1 AND status = 'dead' RETURNING id) "
-	    "UPDATE incident SET resolved_at = us2ts($2) WHERE outbox_id IN (SELECT id FROM o) "
-	    "AND resolved_at IS NULL RETURNING (SELECT count(*) FROM o)",
+	    "WITH cur AS (SELECT o.id, o.status FROM outbox o LEFT JOIN project p ON p.id = o.project_id "
+	    "LEFT JOIN agency a ON a.code = p.agency WHERE o.id = $1 "
+	    "AND (a.path IS NULL OR starts_with(a.path, $3)) FOR UPDATE OF o), "
+	    "u AS (UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = us2ts($2), "
+	    "last_error = NULL WHERE id = (SELECT id FROM cur WHERE status = 'dead') RETURNING id), "
+	    "i AS (UPDATE incident SET resolved_at = us2ts($2) WHERE outbox_id IN (SELECT id FROM u) "
+	    "AND resolved_at IS NULL) "
+	    "SELECT (SELECT status FROM cur), (SELECT count(*) FROM u)",
 	[S_INCIDENTS_OPEN] = "SELECT count(*) FROM incident WHERE resolved_at IS NULL",
 	[S_SET_CONFIG] = "SELECT set_config($1, $2, false)",
 	[S_GAUGES] =
@@ -3186,26 +3192,28 @@ id_array(const int64_t *ids, size_t n)
 	return s;
 }
 
-int
-store_outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at)
+/* Statement S over a set of outbox ids and one time. */
+static int
+run_ids(struct db *db, enum stmt st, const int64_t *ids, size_t n, usec_t t)
 {
 	struct pbuf pb = { .n = 0 };
 	char *arr = id_array(ids, n);
-	const char *v[2] = { arr, pi64(&pb, retry_at) };
-	int rc = run0(db, S_OUTBOX_UNSEND, 2, v, NULL);
+	const char *v[2] = { arr, pi64(&pb, t) };
+	int rc = run0(db, st, 2, v, NULL);
 	free(arr);
 	return rc;
 }
 
 int
+store_outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at)
+{
+	return run_ids(db, S_OUTBOX_UNSEND, ids, n, retry_at);
+}
+
+int
 store_outbox_delivered(struct db *db, const int64_t *ids, size_t n, usec_t now)
 {
-	struct pbuf pb = { .n = 0 };
-	char *arr = id_array(ids, n);
-	const char *v[2] = { arr, pi64(&pb, now) };
-	int rc = run0(db, S_OUTBOX_DELIVERED, 2, v, NULL);
-	free(arr);
-	return rc;
+	return run_ids(db, S_OUTBOX_DELIVERED, ids, n, now);
 }
 
 int
@@ -3253,26 +3261,16 @@ json_t *
 store_outbox_resend(struct req_ctx *c, int64_t id)
 {
 	struct pbuf pb = { .n = 0 };
-	const char *v[2] = { pi64(&pb, id), pi64(&pb, c->now) };
-	if (tx(c->db, "BEGIN"))
-		return dbfail(c, "resending");
-	PGresult *r = run(c->db, S_OUTBOX_RESEND, 2, v, NULL);
+	const char *v[3] = { pi64(&pb, id), pi64(&pb, c->now), c->u->path };
+	PGresult *r = run(c->db, S_OUTBOX_RESEND, 3, v, NULL);
 	if (r == NULL)
 		return dbfail(c, "resending");
-	PQclear(r);
-	/* was it dead? (the incident update returns nothing when none was open) */
-	const char *v2[4] = { "/", NULL, pi64(&pb, id - 1), "1" };
-	if ((r = run(c->db, S_OUTBOX_LIST, 4, v2, NULL)) == NULL)
-		return dbfail(c, "resending");
-	bool found = PQntuples(r) == 1 && gi64(r, 0, 0) == id;
-	bool pending = found && !strcmp(gs(r, 0, 5), "pending") && gi64(r, 0, 6) == 0;
+	bool found = !gnull(r, 0, 0), resent = gi64(r, 0, 1) == 1;
 	PQclear(r);
 	if (!found)
 		return fail(c, 404, "not_found", NULL, "no such notification");
-	if (!pending)
+	if (!resent)
 		return fail(c, 409, "invalid_transition", NULL, "only a dead notification is resent");
-	if (commit(c->db))
-		return dbfail(c, "resending");
 	log_info("outbox: notification %" PRId64 " resent by %s", id, c->u->name);
 	return json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "pending");
 }
