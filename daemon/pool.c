@@ -1,80 +1,82 @@
-/* Database worker threads: each owns one PostgreSQL connection. */
+/* Database jobs as coroutines on the event loop (see pool.h). */
 #include "pool.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
+#include "coro.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 
-struct pool {
-	struct event_base *base;
-	struct event *done_ev;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct pool_job *head, *tail;		/* queued */
-	struct pool_job *done_head, *done_tail;	/* finished, for the loop */
-	bool stopping;
-	_Atomic int busy;
-	int n;
-	pthread_t *threads;
-	char *conninfo;
+/* Deep enough for the store's frames (the largest are a few KiB), libpq's,
+ * jansson's and log4c's; pages are only touched as the stack grows. */
+#define POOL_STACK_BYTES (256 * 1024)
+
+struct slot {
+	struct pool *p;
+	struct db *db;
+	struct coro *co;
+	struct pool_job *job;		/* running, or NULL */
+	struct slot *next_free;
 };
 
-static void *
-worker_main(void *arg)
+struct pool {
+	struct event_base *base;
+	struct event *kick;		/* start queued jobs, from the loop */
+	struct pool_job *head, *tail;	/* queued */
+	struct slot *slots;
+	struct slot *free;
+	int n;
+	int busy;			/* queued and running */
+};
+
+static int
+wait_ready(void *arg, int fd, bool write)
 {
 	struct pool *p = arg;
-	struct db *db = db_open(p->conninfo);
-
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (p->head == NULL && !p->stopping)
-			pthread_cond_wait(&p->cond, &p->lock);
-		struct pool_job *job = p->head;
-		if (job == NULL) {	/* stopping and drained */
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
-		p->head = job->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-		pthread_mutex_unlock(&p->lock);
-
-		db_ensure(db);
-		job->next = NULL;
-		job->run(job, db);
-
-		pthread_mutex_lock(&p->lock);
-		if (p->done_tail)
-			p->done_tail->next = job;
-		else
-			p->done_head = job;
-		p->done_tail = job;
-		pthread_mutex_unlock(&p->lock);
-		event_active(p->done_ev, EV_READ, 0);
-	}
-	db_close(db);
-	return NULL;
+	return coro_wait_fd(p->base, fd, write);
 }
 
 static void
-on_done(evutil_socket_t fd, short what, void *arg)
+slot_run(void *arg)
+{
+	struct slot *s = arg;
+	db_ensure(s->db);
+	s->job->run(s->job, s->db);
+}
+
+static void
+slot_done(void *arg)
+{
+	struct slot *s = arg;
+	struct pool *p = s->p;
+	struct pool_job *job = s->job;
+
+	s->job = NULL;
+	s->next_free = p->free;
+	p->free = s;
+	p->busy--;
+	if (p->head)
+		event_active(p->kick, EV_READ, 0);
+	job->done(job);
+}
+
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
 {
 	struct pool *p = arg;
 	(void)fd;
 	(void)what;
 
-	pthread_mutex_lock(&p->lock);
-	struct pool_job *job = p->done_head;
-	p->done_head = p->done_tail = NULL;
-	pthread_mutex_unlock(&p->lock);
-	while (job) {
-		struct pool_job *next = job->next;
-		atomic_fetch_sub(&p->busy, 1);
-		job->done(job);
-		job = next;
+	while (p->head && p->free) {
+		struct pool_job *job = p->head;
+		p->head = job->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		job->next = NULL;
+		struct slot *s = p->free;
+		p->free = s->next_free;
+		s->job = job;
+		coro_start(s->co, slot_run, slot_done, s);
 	}
 }
 
@@ -84,14 +86,18 @@ pool_new(struct event_base *base, const char *conninfo, int n)
 	struct pool *p = xcalloc(1, sizeof *p);
 	p->base = base;
 	p->n = n;
-	p->conninfo = xstrdup(conninfo);
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
-	p->done_ev = event_new(base, -1, EV_PERSIST, on_done, p);
-	p->threads = xcalloc((size_t)n, sizeof *p->threads);
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
-			fatal("pool: cannot start thread %d", i);
+	p->kick = event_new(base, -1, 0, on_kick, p);
+	p->slots = xcalloc((size_t)n, sizeof *p->slots);
+	for (int i = n - 1; i >= 0; i--) {
+		struct slot *s = &p->slots[i];
+		s->p = p;
+		if ((s->co = coro_new(POOL_STACK_BYTES)) == NULL)
+			fatal("pool: cannot map a coroutine stack");
+		s->db = db_open(conninfo);	/* at start: blocking is fine */
+		db_set_waiter(s->db, wait_ready, p);
+		s->next_free = p->free;
+		p->free = s;
+	}
 	return p;
 }
 
@@ -99,21 +105,20 @@ void
 pool_submit(struct pool *p, struct pool_job *job)
 {
 	job->next = NULL;
-	atomic_fetch_add(&p->busy, 1);
-	pthread_mutex_lock(&p->lock);
+	p->busy++;
 	if (p->tail)
 		p->tail->next = job;
 	else
 		p->head = job;
 	p->tail = job;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+	if (p->free)
+		event_active(p->kick, EV_READ, 0);
 }
 
 int
 pool_busy(const struct pool *p)
 {
-	return atomic_load(&((struct pool *)p)->busy);
+	return p->busy;
 }
 
 void
@@ -121,17 +126,13 @@ pool_free(struct pool *p)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	for (int i = 0; i < p->n; i++)
-		pthread_join(p->threads[i], NULL);
-	on_done(-1, 0, p);	/* run the DONE of what finished last */
-	event_free(p->done_ev);
-	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->cond);
-	free(p->threads);
-	free(p->conninfo);
+	for (int i = 0; i < p->n; i++) {
+		if (p->slots[i].job)
+			log_warn("pool: a job was still running at exit; its transaction rolls back");
+		coro_free(p->slots[i].co);
+		db_close(p->slots[i].db);
+	}
+	event_free(p->kick);
+	free(p->slots);
 	free(p);
 }

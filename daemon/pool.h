@@ -1,5 +1,6 @@
-/* Database worker threads: each owns one PostgreSQL connection and runs jobs
- * handed over by the event loop, so a slow commit never stalls the loop. */
+/* Database jobs: each runs as a coroutine on the event-loop thread with a
+ * connection of its own, suspended whenever PostgreSQL has not answered yet,
+ * so a slow commit never stalls the loop and no request crosses threads. */
 #ifndef PROCURD_POOL_H
 #define PROCURD_POOL_H
 
@@ -8,23 +9,26 @@
 struct db;
 struct pool;
 
-/* A unit of work. RUN executes on a pool thread with that thread's
- * connection; DONE then runs on the event-loop thread. The job's owner frees
- * it in DONE. */
+/* A unit of work. RUN executes in a coroutine with one of the pool's
+ * connections (nonblocking: each query suspends RUN until its answer is
+ * whole, and other jobs run meanwhile); DONE then runs on the loop's own
+ * stack. The job's owner frees it in DONE. RUN must not hold a lock across
+ * a query: every job shares the loop's thread. */
 struct pool_job {
 	void (*run)(struct pool_job *job, struct db *db);
 	void (*done)(struct pool_job *job);
 	struct pool_job *next;
 };
 
-/* Start N threads, each connecting with CONNINFO. The pool is usable even
- * when the database is down: jobs then see a db whose queries fail, and the
- * thread reconnects before its next job. Caller frees with pool_free(). */
+/* N connections with CONNINFO, so at most N jobs run at once; the rest wait
+ * in order. The pool is usable even when the database is down: jobs then see
+ * a db whose queries fail, and it reconnects before the next job. Caller frees
+ * with pool_free(). Loop thread only, like everything below. */
 struct pool *pool_new(struct event_base *base, const char *conninfo, int n);
 void pool_submit(struct pool *p, struct pool_job *job);
 /* Jobs queued or running. */
 int pool_busy(const struct pool *p);
-/* Finish queued jobs, stop and join the threads, close connections. */
+/* Close the connections (after the loop drained: see main.c). */
 void pool_free(struct pool *p);
 
 #endif

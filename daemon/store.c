@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,7 +223,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * one), moves the project and queues its notifications. */
 	[S_EVENT_WRITE] =
 	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2, $3, $4, $5, $6, $7, v.at, "
+	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, v.at, "
 	    "v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
 	    "$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
 	    /* leaving a state cancels its deadlines; a firing marks its own */
@@ -262,7 +263,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * the deadline CTEs keeps the hot path lean. */
 	[S_EVENT_WRITE_LIGHT] =
 	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2, $3, $4, $5, $6, $7, v.at, "
+	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, v.at, "
 	    "v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
 	    "$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
 	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
@@ -506,7 +507,82 @@ struct db {
 	bool prepared[S__COUNT];
 	char errbuf[512];
 	bool in_tx;
+	/* a migration changed a table under our prepared statements: forget
+	 * them before the next job (they fail until prepared again) */
+	bool reprepare;
+	/* set: the connection is nonblocking and WAIT suspends the caller
+	 * (a coroutine) until its socket is ready; unset: libpq blocks */
+	int (*wait)(void *arg, int fd, bool write);
+	void *wait_arg;
 };
+
+/* Wait until FD is readable (WRITE: writable): through the waiter when there
+ * is one, else (or when it cannot) with poll(2). */
+static void
+wait_fd(struct db *db, int fd, bool write)
+{
+	if (db->wait && db->wait(db->wait_arg, fd, write) == 0)
+		return;
+	struct pollfd p = { .fd = fd, .events = write ? POLLOUT : POLLIN };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* Before reading a result: on a nonblocking connection, send what is queued
+ * and wait until the result is whole, suspending only the caller. */
+static void
+await_result(struct db *db)
+{
+	if (db->wait == NULL)
+		return;	/* PQgetResult() blocks the thread, as it should there */
+	int fd = PQsocket(db->conn), f;
+	while ((f = PQflush(db->conn)) == 1)
+		wait_fd(db, fd, true);
+	if (f < 0)
+		return;	/* PQgetResult() reports the broken connection */
+	while (PQisBusy(db->conn)) {
+		wait_fd(db, fd, false);
+		if (!PQconsumeInput(db->conn))
+			return;
+	}
+}
+
+static PGresult *
+next_result(struct db *db)
+{
+	await_result(db);
+	return PQgetResult(db->conn);
+}
+
+/* What PQexec() answers — the last result, or the first error — for a query
+ * already sent (SENT is the PQsend*() return), without blocking a coroutine's
+ * thread. NULL only when nothing could be sent; PQresultStatus(NULL) is an
+ * error and set_dberr() then reads the connection's message. */
+static PGresult *
+collect(struct db *db, int sent)
+{
+	PGresult *keep = NULL, *r;
+	if (!sent)
+		return NULL;
+	while ((r = next_result(db)) != NULL) {
+		ExecStatusType st = PQresultStatus(keep);
+		if (keep && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			PQclear(r);	/* the first error stays */
+			continue;
+		}
+		PQclear(keep);
+		keep = r;
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			break;
+	}
+	return keep;
+}
+
+static PGresult *
+exec_simple(struct db *db, const char *sql)
+{
+	return collect(db, PQsendQuery(db->conn, sql));
+}
 
 /* ------------------------------------------------------------------------ */
 /* Connections                                                              */
@@ -523,7 +599,19 @@ db_connect(struct db *db)
 {
 	if (db->conn)
 		PQfinish(db->conn);
-	db->conn = PQconnectdb(db->conninfo);
+	if (db->wait) {
+		/* a coroutine's connection: connect without holding the loop */
+		db->conn = PQconnectStart(db->conninfo);
+		if (db->conn && PQstatus(db->conn) != CONNECTION_BAD) {
+			PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+			while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+				wait_fd(db, PQsocket(db->conn), st == PGRES_POLLING_WRITING);
+				st = PQconnectPoll(db->conn);
+			}
+		}
+	} else {
+		db->conn = PQconnectdb(db->conninfo);
+	}
 	memset(db->prepared, 0, sizeof db->prepared);
 	db->in_tx = false;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
@@ -531,15 +619,17 @@ db_connect(struct db *db)
 		return;
 	}
 	PQsetNoticeProcessor(db->conn, on_notice, NULL);
+	if (db->wait && PQsetnonblocking(db->conn, 1) != 0)
+		log_warn("database: cannot make the connection nonblocking");
 	/* the daemon's own clock writes every time; the session zone only
 	 * matters for ::date casts, which follow China Standard Time */
-	PGresult *r = PQexecParams(db->conn,
-	    "SELECT set_config('TimeZone', 'Asia/Shanghai', false)", 0, NULL, NULL, NULL, NULL, 0);
+	PGresult *r = collect(db, PQsendQueryParams(db->conn,
+	    "SELECT set_config('TimeZone', 'Asia/Shanghai', false)", 0, NULL, NULL, NULL, NULL, 0));
 	PQclear(r);
 	if (db->set_name) {
 		const char *v[2] = { db->set_name, db->set_value };
-		r = PQexecParams(db->conn, "SELECT set_config($1, $2, false)", 2, NULL, v, NULL,
-		    NULL, 0);
+		r = collect(db, PQsendQueryParams(db->conn, "SELECT set_config($1, $2, false)", 2,
+		    NULL, v, NULL, NULL, 0));
 		PQclear(r);
 	}
 }
@@ -551,6 +641,16 @@ db_open(const char *conninfo)
 	db->conninfo = xstrdup(conninfo ? conninfo : "");
 	db_connect(db);
 	return db;
+}
+
+void
+db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), void *arg)
+{
+	db->wait = wait;
+	db->wait_arg = arg;
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQsetnonblocking(db->conn, wait != NULL) != 0)
+		log_warn("database: cannot change the connection's blocking mode");
 }
 
 void
@@ -575,17 +675,26 @@ db_ok(struct db *db)
 bool
 db_ensure(struct db *db)
 {
-	if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
-		return true;
-	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN) {
+	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN) {
 		/* a job left a transaction open: never let it leak into the next */
-		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		PGresult *r = exec_simple(db, "ROLLBACK");
 		PQclear(r);
 		db->in_tx = false;
-		return true;
 	}
-	db_connect(db);
-	return db_ok(db);
+	if (!db_ok(db) || PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		db_connect(db);	/* prepares everything again as it is used */
+		db->reprepare = false;
+		return db_ok(db);
+	}
+	if (db->reprepare) {
+		PGresult *r = exec_simple(db, "DEALLOCATE ALL");
+		PQclear(r);
+		memset(db->prepared, 0, sizeof db->prepared);
+		db->reprepare = false;
+		log_info("database: statements prepared again after a schema change");
+	}
+	return true;
 }
 
 const char *
@@ -598,6 +707,9 @@ static void
 set_dberr(struct db *db, const PGresult *r)
 {
 	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (st && !strcmp(st, "0A000"))	/* "cached plan must not change result type" */
+		db->reprepare = true;
 	snprintf(db->errbuf, sizeof db->errbuf, "%s", m && *m ? m : "no answer");
 	size_t n = strlen(db->errbuf);
 	while (n > 0 && (db->errbuf[n - 1] == '\n' || db->errbuf[n - 1] == ' '))
@@ -626,7 +738,7 @@ prepare(struct db *db, enum stmt s, char name[16], char state[6])
 	snprintf(name, 16, "s%d", (int)s);
 	if (db->prepared[s])
 		return true;
-	PGresult *r = PQprepare(db->conn, name, stmt_sql[s], 0, NULL);
+	PGresult *r = collect(db, PQsendPrepare(db->conn, name, stmt_sql[s], 0, NULL));
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		set_dberr(db, r);
 		if (state)
@@ -646,7 +758,7 @@ run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
 	char name[16];
 	if (!prepare(db, s, name, state))
 		return NULL;
-	PGresult *r = PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
+	PGresult *r = collect(db, PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0));
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_dberr(db, r);
@@ -691,7 +803,7 @@ run_piped(struct db *db, const char *before, enum stmt s, int n, const char *con
 		return NULL;
 	}
 	for (int q = 0; q < nq; q++) {
-		while ((r = PQgetResult(db->conn)) != NULL) {
+		while ((r = next_result(db)) != NULL) {
 			ExecStatusType st = PQresultStatus(r);
 			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 				if (ok) {
@@ -709,7 +821,7 @@ run_piped(struct db *db, const char *before, enum stmt s, int n, const char *con
 		}
 	}
 	/* the sync point */
-	while ((r = PQgetResult(db->conn)) != NULL) {
+	while ((r = next_result(db)) != NULL) {
 		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
 		PQclear(r);
 		if (sync)
@@ -741,18 +853,18 @@ run0(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
 static int
 tx(struct db *db, const char *what)
 {
-	/* BEGIN, COMMIT and ROLLBACK carry no data: plain PQexec */
+	/* BEGIN, COMMIT and ROLLBACK carry no data: the simple protocol */
 	PGresult *r;
 	if (!db_ok(db)) {
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return -1;
 	}
 	if (!strcmp(what, "BEGIN"))
-		r = PQexec(db->conn, "BEGIN");
+		r = exec_simple(db, "BEGIN");
 	else if (!strcmp(what, "COMMIT"))
-		r = PQexec(db->conn, "COMMIT");
+		r = exec_simple(db, "COMMIT");
 	else
-		r = PQexec(db->conn, "ROLLBACK");
+		r = exec_simple(db, "ROLLBACK");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_dberr(db, r);
@@ -1079,12 +1191,12 @@ slurp(const char *path)
 	return buf;
 }
 
-/* Migration scripts are our own files, run whole: PQexec takes several
- * statements, and no user data ever reaches them. */
+/* Migration scripts are our own files, run whole: the simple protocol takes
+ * several statements, and no user data ever reaches them. */
 static int
 exec_script(struct db *db, const char *sql)
 {
-	PGresult *r = PQexec(db->conn, sql);
+	PGresult *r = exec_simple(db, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		set_dberr(db, r);

@@ -20,6 +20,11 @@ struct db;
  * caller frees with db_close(). */
 struct db *db_open(const char *conninfo);
 void db_close(struct db *db);
+/* Make DB's connection nonblocking: whenever a query would block, WAIT(ARG,
+ * socket, write) suspends the caller (a coroutine) until the socket is ready,
+ * returning 0, or -1 when it cannot (then the thread waits in poll(2)). NULL
+ * makes it blocking again. Reconnects keep the mode. */
+void db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), void *arg);
 /* Reconnect when the connection broke. True when usable. */
 bool db_ensure(struct db *db);
 bool db_ok(struct db *db);
