@@ -1,6 +1,7 @@
 #!/bin/sh
-# Debian packages procurd needs to build, run and test. Installs the missing
-# ones when run as root; otherwise prints the apt-get line and fails.
+# Debian packages procurd needs to build, run, test and benchmark (wrk).
+# Installs the missing ones when run as root; otherwise prints the apt-get
+# line and fails.
 # The one list of packages; keep it in step with DESIGN.md "Dependencies".
 set -eu
 
@@ -19,6 +20,7 @@ PACKAGES="
 	postgresql-15
 	postgresql-client-15
 	curl
+	wrk
 	valgrind
 "
 
