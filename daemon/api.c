@@ -1,4 +1,5 @@
-/* The HTTP API: a table of routes and their handlers, run on pool threads. */
+/* The HTTP API: a table of routes and their handlers, run as pool jobs
+ * (coroutines on the loop thread, each with its own connection). */
 #include "api.h"
 
 #include <event2/http.h>

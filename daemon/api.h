@@ -1,5 +1,5 @@
 /* The HTTP API: a table of routes (method, path pattern, roles, handler) and
- * the handlers, which run on pool threads with their own connection. */
+ * the handlers, which run as pool jobs with their own connection. */
 #ifndef PROCURD_API_H
 #define PROCURD_API_H
 
@@ -14,7 +14,7 @@
 
 struct route;
 
-/* One request as the pool thread sees it: copies of what it needs from the
+/* One request as its pool job sees it: copies of what it needs from the
  * evhttp request, never the evhttp request itself. */
 struct api_request {
 	struct pool_job job;		/* first: the pool hands this back */
@@ -50,7 +50,7 @@ bool api_route_has_body(const struct route *rt);
 bool api_route_inline(const struct route *rt);
 /* The route's name for logs and metrics ("POST /v1/projects/{id}/events"). */
 const char *api_route_name(const struct route *rt);
-/* Run the request: authentication, then the handler. On a pool thread, with
+/* Run the request: authentication, then the handler. As a pool job, with
  * DB; inline routes get DB NULL. Sets r->status and r->reply or r->err. */
 void api_run(struct api_request *r, struct db *db);
 

@@ -9,6 +9,14 @@
 #include "log.h"
 #include "util.h"
 
+/* valgrind is told where each stack is (its header is a no-op elsewhere) */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CORO_VALGRIND 1
+#endif
+#endif
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
 #define CORO_ASAN 1
@@ -27,6 +35,9 @@ struct coro {
 	void (*done)(void *);
 	void *arg;
 	struct event *ev;		/* what it waits for */
+#ifdef CORO_VALGRIND
+	unsigned vg_stack;
+#endif
 #ifdef CORO_ASAN
 	void *fake;
 	const void *back_bottom;
@@ -103,6 +114,9 @@ coro_new(size_t stack_bytes)
 	c->map_len = len + page;
 	c->stack = m + page;
 	c->stack_len = len;
+#ifdef CORO_VALGRIND
+	c->vg_stack = VALGRIND_STACK_REGISTER(c->stack, c->stack + len);
+#endif
 	return c;
 }
 
@@ -162,6 +176,9 @@ coro_free(struct coro *c)
 		return;
 	if (c->ev)
 		event_free(c->ev);	/* a suspended coroutine is dropped with its wait */
+#ifdef CORO_VALGRIND
+	VALGRIND_STACK_DEREGISTER(c->vg_stack);
+#endif
 	munmap(c->map, c->map_len);
 	free(c);
 }

@@ -1,5 +1,6 @@
 /* HTTP on libevent's evhttp: parse, bound, hand to the pool, answer. The
- * loop thread owns every evhttp object; pool threads see only copies. */
+ * pool runs the handler as a coroutine on this same loop thread; the answer
+ * is sent from job_done(), on the loop's own stack. */
 #include "http.h"
 
 #include <event2/buffer.h>

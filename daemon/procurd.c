@@ -1,4 +1,4 @@
-/* The daemon's shared state: consistent copies for pool threads. */
+/* The daemon's shared state: consistent copies for pool jobs and the relay. */
 #include "procurd.h"
 
 void

@@ -1,6 +1,6 @@
-/* The daemon's shared state: what the event loop, the HTTP layer and the
- * pool threads all reach. Written by the loop thread only, except where a
- * field says otherwise. */
+/* The daemon's shared state: what the event loop, the HTTP layer, the pool's
+ * jobs and the relay thread reach. Written by the loop thread only, except
+ * where a field says otherwise. */
 #ifndef PROCURD_PROCURD_H
 #define PROCURD_PROCURD_H
 

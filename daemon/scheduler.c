@@ -1,6 +1,6 @@
 /* Deadline timers: one event armed for the earliest due deadline (smtpd's
  * runq), never a polling loop. The loop thread owns the timer and the
- * LISTEN connection; the firing itself runs on pool threads. */
+ * LISTEN connection; the firing itself runs as pool jobs. */
 #include "scheduler.h"
 
 #include <event2/event.h>
