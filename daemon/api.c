@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "relay.h"
 
 typedef json_t *(*handler_fn)(struct api_request *r, struct req_ctx *c, int *status);
 
@@ -280,6 +281,7 @@ h_metrics(struct api_request *r, struct req_ctx *c, int *status)
 	memset(&g, 0, sizeof g);
 	if (store_metrics_gauges(c, &g))
 		return NULL;
+	g.workers = relay_workers(r->d->relay);
 	char *text = metrics_render(&g);
 	json_t *o = json_string(text);
 	free(text);

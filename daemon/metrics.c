@@ -174,6 +174,9 @@ metrics_render(const struct metrics_gauges *g)
 		    "# TYPE procurd_outbox_oldest_pending_seconds gauge\n"
 		    "procurd_outbox_oldest_pending_seconds %.3f\n", g->outbox_backlog,
 		    g->outbox_oldest_age_s);
+		fprintf(f, "# HELP procurd_notify_workers Workers connected to the jobs socket.\n"
+		    "# TYPE procurd_notify_workers gauge\nprocurd_notify_workers %" PRId64 "\n",
+		    g->workers);
 	}
 	fclose(f);
 	return buf;

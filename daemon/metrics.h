@@ -17,6 +17,7 @@ struct metrics_gauges {
 	int64_t notifications[3];	/* pending, delivered, dead */
 	int64_t outbox_backlog;
 	double outbox_oldest_age_s;
+	int64_t workers;		/* connected to the jobs socket */
 };
 /* The whole text, newly allocated. */
 char *metrics_render(const struct metrics_gauges *g);

@@ -16,10 +16,12 @@
 
 #define CLAIM_MAX 256
 #define ACKS_MAX 512
+#define JOBS_MONITOR "inproc://procurd-relay-jobs"
 
 struct relay {
 	struct procurd *d;
 	void *zctx, *jobs, *acks, *pub;
+	void *monitor;			/* the jobs socket's connection events */
 	int wake[2];			/* self-pipe: wake the thread */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -27,6 +29,7 @@ struct relay {
 	_Atomic bool stop;
 	_Atomic int64_t paused_until;	/* no worker took a job: leave the outbox alone a while */
 	_Atomic int subscriptions;	/* topics someone subscribed to on the events socket */
+	_Atomic int workers;		/* connections on the jobs socket */
 };
 
 static int
@@ -61,9 +64,17 @@ wake(struct relay *r)
 void
 relay_wake(struct relay *r)
 {
-	/* while paused the relay looks by itself when the pause ends */
-	if (r != NULL && clock_monotonic() >= atomic_load(&r->paused_until))
+	/* while paused the relay looks by itself when the pause ends; with no
+	 * worker connected it looks when one connects */
+	if (r != NULL && atomic_load(&r->workers) > 0 &&
+	    clock_monotonic() >= atomic_load(&r->paused_until))
 		wake(r);
+}
+
+int
+relay_workers(const struct relay *r)
+{
+	return r ? atomic_load(&((struct relay *)r)->workers) : 0;
 }
 
 void
@@ -113,6 +124,35 @@ read_subscriptions(struct relay *r)
 			atomic_fetch_add(&r->subscriptions, 1);
 		else if (buf[0] == 0)
 			atomic_fetch_sub(&r->subscriptions, 1);
+	}
+}
+
+/* The jobs socket's monitor: workers connecting and going away. Each event is
+ * two frames, [u16 event, u32 value] then the endpoint. */
+static void
+read_monitor(struct relay *r)
+{
+	unsigned char head[6];
+	char addr[256];
+	int len;
+	while ((len = zmq_recv(r->monitor, head, sizeof head, ZMQ_DONTWAIT)) >= 0) {
+		int more = 0;
+		size_t ml = sizeof more;
+		zmq_getsockopt(r->monitor, ZMQ_RCVMORE, &more, &ml);
+		if (more)
+			zmq_recv(r->monitor, addr, sizeof addr, 0);
+		if (len < 2)
+			continue;
+		uint16_t ev;
+		memcpy(&ev, head, sizeof ev);
+		if (ev == ZMQ_EVENT_ACCEPTED) {
+			if (atomic_fetch_add(&r->workers, 1) == 0)
+				log_info("relay: a worker connected; sending what is due");
+			atomic_store(&r->paused_until, 0);
+		} else if (ev == ZMQ_EVENT_DISCONNECTED) {
+			if (atomic_fetch_sub(&r->workers, 1) == 1)
+				log_warn("relay: no worker connected; notifications wait in the outbox");
+		}
 	}
 }
 
@@ -206,10 +246,11 @@ relay_main(void *arg)
 	/* The outbox swings from empty to a large backlog and back: a generic
 	 * plan cached while it was tiny would scan it whole once it is not. */
 	db_set(db, "plan_cache_mode", "force_custom_plan");
-	zmq_pollitem_t items[3] = {
+	zmq_pollitem_t items[4] = {
 		{ r->acks, 0, ZMQ_POLLIN, 0 },
 		{ NULL, r->wake[0], ZMQ_POLLIN, 0 },
 		{ r->pub, 0, ZMQ_POLLIN, 0 },
+		{ r->monitor, 0, ZMQ_POLLIN, 0 },
 	};
 	usec_t next = 0;
 
@@ -221,10 +262,12 @@ relay_main(void *arg)
 			if (timeout_ms > 1000)
 				timeout_ms = 1000;
 		}
-		if (zmq_poll(items, 3, timeout_ms) < 0 && zmq_errno() != EINTR)
+		if (zmq_poll(items, 4, timeout_ms) < 0 && zmq_errno() != EINTR)
 			break;
 		if (atomic_load(&r->stop))
 			break;
+		if (items[3].revents & ZMQ_POLLIN)
+			read_monitor(r);
 		if (items[2].revents & ZMQ_POLLIN)
 			read_subscriptions(r);
 		if (items[1].revents & ZMQ_POLLIN) {
@@ -239,6 +282,12 @@ relay_main(void *arg)
 		if (items[0].revents & ZMQ_POLLIN)
 			read_acks(r, db);
 		publish(r);
+		/* nobody to send to: claiming would only hand the rows back; the
+		 * monitor wakes us when a worker connects */
+		if (atomic_load(&r->workers) <= 0) {
+			next = 0;
+			continue;
+		}
 		usec_t paused = atomic_load(&r->paused_until);
 		if (clock_monotonic() < paused) {
 			next = clock_now() + (paused - clock_monotonic());
@@ -269,6 +318,13 @@ relay_start(struct procurd *d)
 		relay_stop(r);
 		return NULL;
 	}
+	/* know whether any worker is there before claiming rows for it */
+	r->monitor = zmq_socket(r->zctx, ZMQ_PAIR);
+	int zero = 0;
+	zmq_setsockopt(r->monitor, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_socket_monitor(r->jobs, JOBS_MONITOR, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    zmq_connect(r->monitor, JOBS_MONITOR) != 0)
+		fatal("relay: cannot monitor the jobs socket: %s", zmq_strerror(zmq_errno()));
 	if (pthread_create(&r->thread, NULL, relay_main, r) != 0)
 		fatal("relay: cannot start its thread");
 	log_info("relay: jobs %s, acks %s, events %s", d->cfg->notify_jobs_endpoint,
@@ -286,8 +342,12 @@ relay_stop(struct relay *r)
 		wake(r);
 		pthread_join(r->thread, NULL);
 	}
-	if (r->jobs)
+	if (r->jobs) {
+		zmq_socket_monitor(r->jobs, NULL, 0);
 		zmq_close(r->jobs);
+	}
+	if (r->monitor)
+		zmq_close(r->monitor);
 	if (r->acks)
 		zmq_close(r->acks);
 	if (r->pub)

@@ -18,6 +18,8 @@ void relay_wake(struct relay *r);
 /* Publish these applied events ({project_id, seq, event, from, to, at}, each
  * already committed) with topic = the new state. Thread-safe; NULL-safe. */
 void relay_publish_all(struct relay *r, const json_t *events);
+/* Workers connected to the jobs socket now. */
+int relay_workers(const struct relay *r);
 /* Stop the thread, close the sockets. */
 void relay_stop(struct relay *r);
 

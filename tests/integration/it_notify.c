@@ -17,6 +17,7 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define SEC USEC_PER_SEC
@@ -228,9 +229,14 @@ test_webhook_500_ends_dead(void **state)
 	assert_int_equal(nh_metric(m, "procurd_notifications{status=\"delivered\"}"), 1);
 	assert_int_equal(nh_metric(m, "procurd_notifications{status=\"pending\"}"), 0);
 	assert_int_equal(nh_metric(m, "procurd_incidents_open"), 1);
+	assert_int_equal(nh_metric(m, "procurd_notify_workers"), 1);
 
 	/* with no worker, a resent notification stays pending where we see it */
 	nh_worker_stop(&wk);
+	/* the relay learns the worker is gone from the jobs socket's monitor */
+	for (int i = 0; i < 250 && nh_metric(nh_metrics(h), "procurd_notify_workers") != 0; i++)
+		usleep(20000);
+	assert_int_equal(nh_metric(nh_metrics(h), "procurd_notify_workers"), 0);
 	char path[96];
 	snprintf(path, sizeof path, "/v1/notifications/%lld/resend", (long long)id);
 	r = h_req(h, "POST", path, w.officer, NULL, NULL);
