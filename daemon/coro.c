@@ -145,6 +145,20 @@ coro_self(void)
 	return running;
 }
 
+void
+coro_yield(void)
+{
+	if (running == NULL)
+		fatal("coroutine: yield outside a coroutine");
+	switch_out(running);
+}
+
+void
+coro_wake(struct coro *c)
+{
+	resume(c);
+}
+
 static void
 on_ready(evutil_socket_t fd, short what, void *arg)
 {

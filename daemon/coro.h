@@ -28,6 +28,11 @@ struct coro *coro_self(void);
  * the loop of BASE resumes it then. 0, or -1 (not inside a coroutine, or
  * the wait could not be set up), in which case nothing waited. */
 int coro_wait_fd(struct event_base *base, int fd, bool write);
+/* Suspend the running coroutine until coro_wake(); only inside one. */
+void coro_yield(void);
+/* Resume C where it yielded, from the loop's own stack; its DONE runs when
+ * it returns. */
+void coro_wake(struct coro *c);
 void coro_free(struct coro *c);
 
 #endif

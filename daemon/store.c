@@ -510,20 +510,25 @@ struct db {
 	/* a migration changed a table under our prepared statements: forget
 	 * them before the next job (they fail until prepared again) */
 	bool reprepare;
+	unsigned generation;		/* counts connections made: a new socket */
 	/* set: the connection is nonblocking and WAIT suspends the caller
 	 * (a coroutine) until its socket is ready; unset: libpq blocks */
 	int (*wait)(void *arg, int fd, bool write);
 	void *wait_arg;
 };
 
+static void set_dberr(struct db *db, const PGresult *r);
+
 /* Wait until FD is readable (WRITE: writable): through the waiter when there
  * is one, else (or when it cannot) with poll(2). */
 static void
 wait_fd(struct db *db, int fd, bool write)
 {
+	if (fd < 0)
+		return;	/* libpq dropped the socket: its next call reports it */
 	if (db->wait && db->wait(db->wait_arg, fd, write) == 0)
 		return;
-	struct pollfd p = { .fd = fd, .events = write ? POLLOUT : POLLIN };
+	struct pollfd p = { .fd = fd, .events = (short)(write ? POLLOUT : POLLIN) };
 	while (poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
 }
@@ -599,6 +604,7 @@ db_connect(struct db *db)
 {
 	if (db->conn)
 		PQfinish(db->conn);
+	db->generation++;
 	if (db->wait) {
 		/* a coroutine's connection: connect without holding the loop */
 		db->conn = PQconnectStart(db->conninfo);
@@ -651,6 +657,29 @@ db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), void *a
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQsetnonblocking(db->conn, wait != NULL) != 0)
 		log_warn("database: cannot change the connection's blocking mode");
+}
+
+int
+db_socket(struct db *db)
+{
+	return db->conn ? PQsocket(db->conn) : -1;
+}
+
+unsigned
+db_generation(const struct db *db)
+{
+	return db->generation;
+}
+
+bool
+db_idle_input(struct db *db)
+{
+	if (!db_ok(db) || !PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+		if (db->conn)
+			set_dberr(db, NULL);
+		return false;
+	}
+	return true;
 }
 
 void

@@ -25,6 +25,15 @@ void db_close(struct db *db);
  * returning 0, or -1 when it cannot (then the thread waits in poll(2)). NULL
  * makes it blocking again. Reconnects keep the mode. */
 void db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), void *arg);
+/* The connection's socket (-1 when there is none) and a number that changes
+ * with every new connection, so a watcher can tell a new socket that got an
+ * old descriptor number. */
+int db_socket(struct db *db);
+unsigned db_generation(const struct db *db);
+/* Read what an idle connection's server sent unasked (a notice, or the news
+ * that it is closing). False when the connection is broken: the next
+ * db_ensure() makes a new one. */
+bool db_idle_input(struct db *db);
 /* Reconnect when the connection broke. True when usable. */
 bool db_ensure(struct db *db);
 bool db_ok(struct db *db);

@@ -1,5 +1,6 @@
 /* Integration: a daemon stopped or killed in the middle of a lifecycle
- * loses nothing — state, history, idempotency records, the clock. */
+ * loses nothing — state, history, idempotency records, the clock; and a
+ * daemon whose database connections are cut reconnects by itself. */
 #include "harness.h"
 
 #include <string.h>
@@ -133,12 +134,58 @@ test_sigkill_mid_lifecycle(void **state)
 	assert_json_str(p, "state", "closed");
 }
 
+/* Every connection the daemon holds is cut under it (as when PostgreSQL
+ * restarts): requests meanwhile get 503 in the error shape, never a hang or a
+ * crash; the pool's connections, the relay's and the timer's LISTEN come
+ * back by themselves, and nothing half-written is left. */
+static void
+test_database_connections_cut(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	struct tender t = { .n_bids = 3 };
+
+	int64_t id = h_project(h, w, NULL);
+	int64_t v = h_drive(h, w, id, "in_service", &t);
+	assert_int_equal(v, 9);
+	assert_int_equal(harness_sql(h, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	    "WHERE datname = current_database() AND pid <> pg_backend_pid()"), 0);
+
+	int ok = 0, unavailable = 0;
+	for (int i = 0; i < 60 && ok < 5; i++) {
+		struct resp r = h_event(h, w->officer, id, "record_supervision",
+		    "{\"inspection\":\"after the cut\",\"finding\":\"ok\"}");
+		if (r.status == 200) {
+			ok++;
+			assert_json_int(r.body, "version", v + ok);
+		} else {
+			assert_error(r, 503, "database_unavailable");
+			unavailable++;
+			h_sleep_ms(50);
+		}
+	}
+	assert_int_equal(ok, 5);
+	/* each of the pool's connections fails at most once before it reconnects */
+	assert_true(unavailable <= 8);
+	json_t *p = h_project_get(h, w, id);
+	assert_json_int(p, "version", v + 5);
+
+	/* the deadline timer still fires: a tender closes by itself */
+	int64_t id2 = h_project(h, w, NULL);
+	struct tender t2 = { .n_bids = 3 };
+	int64_t v2 = h_drive(h, w, id2, "announced", &t2);
+	h_bids(h, w, id2, &t2);
+	h_await_close(h, w, id2, v2, "scoring");
+	verify_ok(h);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_sigterm_mid_lifecycle, h_test_teardown),
 		cmocka_unit_test_teardown(test_sigkill_mid_lifecycle, h_test_teardown),
+		cmocka_unit_test_teardown(test_database_connections_cut, h_test_teardown),
 	};
 	h_group_name = "restart";
 	return cmocka_run_group_tests_name("it_restart", tests, h_group_setup, h_group_teardown);
