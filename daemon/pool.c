@@ -7,10 +7,6 @@
 #include "store.h"
 #include "util.h"
 
-/* Deep enough for the store's frames (the largest are a few KiB), libpq's,
- * jansson's and log4c's; pages are only touched as the stack grows. */
-#define POOL_STACK_BYTES (256 * 1024)
-
 /* Each connection's socket has one persistent read event for its whole life:
  * it resumes the job waiting for PostgreSQL's answer, and between jobs it
  * notices at once when the server goes away (so the next job reconnects

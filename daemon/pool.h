@@ -9,6 +9,14 @@
 struct db;
 struct pool;
 
+/* Each job's stack. Deep enough for the store's frames (a few KiB at most),
+ * libpq's and log4c's, and for jansson's recursion through a JSON value at
+ * the parser's deepest nesting (JSON_PARSER_MAX_DEPTH: a request can carry
+ * that much): dumping, copying, parsing and freeing one needs between 512 KiB
+ * and 1 MiB; twice that for a margin. test_coro checks it, under
+ * AddressSanitizer too. Only the pages a job touches are backed by memory. */
+#define POOL_STACK_BYTES (2 * 1024 * 1024)
+
 /* A unit of work. RUN executes in a coroutine with one of the pool's
  * connections (nonblocking: each query suspends RUN until its answer is
  * whole, and other jobs run meanwhile); DONE then runs on the loop's own

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include "coro.h"
+#include "pool.h"
 
 struct job {
 	struct event_base *base;
@@ -160,6 +162,42 @@ test_stack_holds_what_was_asked(void **state)
 	coro_free(c);
 }
 
+/* jansson recurses once per level when it dumps, copies, parses and frees:
+ * at the parser's deepest nesting all of that fits a job's stack. */
+static void
+run_json_deep(void *arg)
+{
+	/* [[[…]]] inside {"payload": …}: as deep as json_loads() accepts */
+	json_t *v = json_array();
+	json_t *inner = v;
+	for (int i = 2; i < JSON_PARSER_MAX_DEPTH; i++) {
+		json_t *a = json_array();
+		assert_int_equal(json_array_append_new(inner, a), 0);
+		inner = a;
+	}
+	json_t *top = json_pack("{s:o}", "payload", v);
+	char *text = json_dumps(top, JSON_COMPACT);
+	json_t *copy = json_deep_copy(top);
+	json_error_t err;
+	json_t *back = json_loads(text, 0, &err);
+	*(bool *)arg = text != NULL && copy != NULL && back != NULL && json_equal(top, back);
+	free(text);
+	json_decref(copy);
+	json_decref(back);
+	json_decref(top);
+}
+
+static void
+test_json_at_the_parsers_depth_fits_a_jobs_stack(void **state)
+{
+	(void)state;
+	bool ok = false;
+	struct coro *c = coro_new(POOL_STACK_BYTES);
+	coro_start(c, run_json_deep, ignore, &ok);
+	assert_true(ok);
+	coro_free(c);
+}
+
 int
 main(void)
 {
@@ -169,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_many_wait_and_resume_in_any_order),
 		cmocka_unit_test(test_wait_outside_a_coroutine_is_refused),
 		cmocka_unit_test(test_stack_holds_what_was_asked),
+		cmocka_unit_test(test_json_at_the_parsers_depth_fits_a_jobs_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
