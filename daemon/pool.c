@@ -23,6 +23,7 @@ struct slot {
 	struct pool_job *job;		/* running, or NULL */
 	struct slot *next_free;
 	struct event *rd;		/* persistent EV_READ on the socket, or NULL */
+	bool rd_on;			/* rd is added */
 	int rd_fd;
 	unsigned rd_gen;		/* db_generation() it was made for */
 	bool reading;			/* the job waits for rd */
@@ -47,6 +48,7 @@ unwatch(struct slot *s)
 		event_free(s->rd);
 		s->rd = NULL;
 	}
+	s->rd_on = false;
 	s->rd_fd = -1;
 }
 
@@ -55,8 +57,12 @@ static int
 watch(struct slot *s)
 {
 	int fd = db_socket(s->db);
-	if (s->rd && s->rd_fd == fd && s->rd_gen == db_generation(s->db))
+	if (s->rd && s->rd_fd == fd && s->rd_gen == db_generation(s->db)) {
+		if (!s->rd_on && event_add(s->rd, NULL) != 0)
+			return -1;
+		s->rd_on = true;
 		return 0;
+	}
 	unwatch(s);
 	if (fd < 0)
 		return -1;
@@ -65,6 +71,7 @@ watch(struct slot *s)
 		unwatch(s);
 		return -1;
 	}
+	s->rd_on = true;
 	s->rd_fd = fd;
 	s->rd_gen = db_generation(s->db);
 	return 0;
@@ -81,7 +88,14 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		coro_wake(s->co);
 		return;
 	}
-	/* nobody asked: a notice, or the server is closing this connection */
+	if (s->job) {
+		/* its job waits to write, not to read: libpq reads what came when
+		 * it next asks; until then this event would only fire again */
+		event_del(s->rd);
+		s->rd_on = false;
+		return;
+	}
+	/* idle, and nobody asked: a notice, or the server closing the connection */
 	if (!db_idle_input(s->db)) {
 		log_warn("database: a connection closed while idle (%s); it reconnects before "
 		    "its next job", db_error(s->db));
