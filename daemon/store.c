@@ -559,7 +559,7 @@ next_result(struct db *db)
 	return PQgetResult(db->conn);
 }
 
-/* What PQexec() answers — the last result, or the first error — for a query
+/* What PQexec would answer — the last result, or the first error — for a query
  * already sent (SENT is the PQsend*() return), without blocking a coroutine's
  * thread. NULL only when nothing could be sent; PQresultStatus(NULL) is an
  * error and set_dberr() then reads the connection's message. */
