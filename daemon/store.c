@@ -1716,15 +1716,15 @@ event_write(struct req_ctx *c, struct ev_write *w)
 {
 	struct pbuf pb = { .n = 0 };
 	json_t *none = json_array();
+	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
+	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
 	char *pl = dump(w->payload), *nt = dump(w->notices ? w->notices : none);
-	char *dl = dump(w->deadlines ? w->deadlines : none);
+	char *dl = light ? NULL : dump(w->deadlines ? w->deadlines : none);
 	const char *v[16] = { pi64(&pb, w->id), pi64(&pb, w->seq), w->ev, w->from, w->to,
 		c->u->name, actor_id_param(&pb, c->u), pi64(&pb, c->now), pl, w->last_hash, nt,
 		w->leave_state ? "true" : "false",
 		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
-	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
-	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
 	enum stmt st = light ? S_EVENT_WRITE_LIGHT : S_EVENT_WRITE;
 	int np = light ? 11 : 16;
 	PGresult *r = c->commit_on_write ?
