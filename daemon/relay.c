@@ -150,7 +150,12 @@ read_monitor(struct relay *r)
 				log_info("relay: a worker connected; sending what is due");
 			atomic_store(&r->paused_until, 0);
 		} else if (ev == ZMQ_EVENT_DISCONNECTED) {
-			if (atomic_fetch_sub(&r->workers, 1) == 1)
+			/* only this thread writes the count: never below zero, or one
+			 * unmatched disconnect would hide the next worker for good */
+			int n = atomic_load(&r->workers);
+			if (n > 0)
+				atomic_store(&r->workers, n - 1);
+			if (n == 1)
 				log_warn("relay: no worker connected; notifications wait in the outbox");
 		}
 	}

@@ -165,8 +165,10 @@ test_database_connections_cut(void **state)
 		}
 	}
 	assert_int_equal(ok, 5);
-	/* each of the pool's connections fails at most once before it reconnects */
-	assert_true(unavailable <= 8);
+	/* each of the pool's connections (pool_size = 4 in the harness) fails at
+	 * most once, and only if a request reaches it before the loop has read
+	 * the server's goodbye on it */
+	assert_true(unavailable <= 4);
 	json_t *p = h_project_get(h, w, id);
 	assert_json_int(p, "version", v + 5);
 
