@@ -271,6 +271,25 @@ lifecycle_needs(enum lc_state from, enum lc_event ev)
 	return needs;
 }
 
+/* Whether EV, wherever the table allows it, keeps the project in its state
+ * and needs nothing loaded: such an event is decided on the project row
+ * alone, so the store may read that row without locking it and make its
+ * write conditional on the version it read (DESIGN.md: one transaction). */
+bool
+lifecycle_stays(enum lc_event ev)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (table[i].event != ev)
+			continue;
+		if (table[i].to != STAY || table[i].alt != NONE || table[i].needs != 0)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* --- payload fields ------------------------------------------------------- */
 
 #define COMMENT { "comment", FT_STRING, false }

@@ -115,6 +115,9 @@ const struct lc_transition *lifecycle_table(size_t *n);
 const struct lc_transition *lifecycle_find(enum lc_state from, enum lc_event ev);
 /* Union of NEED_* for EV from any state (what to load before deciding). */
 unsigned lifecycle_needs(enum lc_state from, enum lc_event ev);
+/* True when EV, from every state that allows it, stays in that state and
+ * needs nothing loaded (record_supervision, escalate). */
+bool lifecycle_stays(enum lc_event ev);
 
 #define LC_MAX_ITEMS 32
 #define LC_MAX_BIDS 64

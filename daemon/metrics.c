@@ -33,6 +33,7 @@ struct http_hist {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct named events[NAMES_MAX], refusals[NAMES_MAX];
 static uint64_t fired[4];
+static uint64_t event_retries;
 static double lag_sum;
 static uint64_t lag_count;
 static struct http_series http[HTTP_MAX];
@@ -63,6 +64,14 @@ void
 metrics_refusal(const char *rule)
 {
 	bump(refusals, rule);
+}
+
+void
+metrics_event_retry(void)
+{
+	pthread_mutex_lock(&lock);
+	event_retries++;
+	pthread_mutex_unlock(&lock);
 }
 
 void
@@ -130,6 +139,10 @@ metrics_render(const struct metrics_gauges *g)
 	for (int i = 0; i < NAMES_MAX && refusals[i].name[0]; i++)
 		fprintf(f, "procurd_refusals_total{rule=\"%s\"} %" PRIu64 "\n", refusals[i].name,
 		    refusals[i].n);
+	fprintf(f, "# HELP procurd_event_retries_total Events decided on a row read without a "
+	    "lock whose project moved before the write, decided again.\n"
+	    "# TYPE procurd_event_retries_total counter\nprocurd_event_retries_total %" PRIu64 "\n",
+	    event_retries);
 	fprintf(f, "# HELP procurd_deadlines_fired_total Deadlines fired, by level.\n"
 	    "# TYPE procurd_deadlines_fired_total counter\n");
 	/* level 0: the timed events themselves (close_bidding, start_service) */

@@ -43,6 +43,7 @@ enum stmt {
 	S_PROJECT_LIST,
 	S_EVENT_WRITE,
 	S_EVENT_WRITE_LIGHT,
+	S_EVENT_WRITE_OPT,
 	S_EVENT_LIST,
 	S_IDEM_GET,
 	S_IDEM_PUT,
@@ -274,6 +275,26 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
 	    "(SELECT count(*) FROM o), 0, 0, ts2us((SELECT next_check FROM p)), 0",
+	/* The light write of an event decided on a row read without a lock
+	 * (lifecycle_stays: it stays in its state and needs nothing else): it
+	 * applies only while the project is still at the version read ($12),
+	 * and then all of it, in its own transaction. No row: the project moved
+	 * meanwhile and nothing was written; the caller decides again. */
+	[S_EVENT_WRITE_OPT] =
+	    "WITH v AS (SELECT $9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev), "
+	    "h AS (SELECT v.pl, v.at, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) "
+	    "AS hash FROM v), "
+	    "p AS (UPDATE project SET version = version + 1, last_seq = $2, last_hash = h.hash, "
+	    "updated_at = h.at FROM h WHERE id = $1 AND version = $12 RETURNING version, next_check), "
+	    "e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
+	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, "
+	    "h.at, h.pl, h.prev, h.hash FROM h, p), "
+	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
+	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
+	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
+	    "FROM p, jsonb_array_elements($11::jsonb) AS x RETURNING id) "
+	    "SELECT p.version, encode(h.hash, 'hex'), (SELECT count(*) FROM o), 0, 0, "
+	    "ts2us(p.next_check), 0 FROM p, h",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
@@ -511,6 +532,10 @@ struct db {
 	 * them before the next job (they fail until prepared again) */
 	bool reprepare;
 	unsigned generation;		/* counts connections made: a new socket */
+	/* an event decided without a lock: every statement but its conditional
+	 * write is refused (and BLOCKED set), so nothing else runs outside the
+	 * event's transaction; the caller then takes the locked path */
+	bool opt_only, opt_blocked;
 	/* set: the connection is nonblocking and WAIT suspends the caller
 	 * (a coroutine) until its socket is ready; unset: libpq blocks */
 	int (*wait)(void *arg, int fd, bool write);
@@ -764,6 +789,11 @@ prepare(struct db *db, enum stmt s, char name[16], char state[6])
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return false;
 	}
+	if (db->opt_only && s != S_EVENT_WRITE_OPT) {
+		db->opt_blocked = true;
+		snprintf(db->errbuf, sizeof db->errbuf, "s%d needs the project locked", (int)s);
+		return false;
+	}
 	snprintf(name, 16, "s%d", (int)s);
 	if (db->prepared[s])
 		return true;
@@ -950,6 +980,13 @@ apierr_clear(struct apierr *e)
 static json_t *
 dbfail(struct req_ctx *c, const char *what)
 {
+	if (c->db->opt_blocked) {
+		/* an unlocked decision met a statement that needs the lock: no
+		 * error, the caller decides again on the locked row */
+		c->db->opt_blocked = false;
+		c->retry = RETRY_LOCK;
+		return NULL;
+	}
 	if (!db_ok(c->db)) {
 		apierr_set(c->err, 503, "database_unavailable", NULL,
 		    "the database is unavailable; retry later");
@@ -1703,21 +1740,31 @@ struct ev_write {
 	const json_t *deadlines;	/* new ones: [{state, kind, level, event, due, fire}] */
 	const char *cancel_kind;	/* NULL none */
 	int uncovered_year;		/* 0 none: else an incident */
+	int read_version;		/* c->optimistic: write only while still there */
 	/* out */
 	int version;
 	char hash[65];
 	int64_t outbox_rows;
+	bool has_next_check;
+	usec_t next_check;
 };
 
 /* Write the event (hash-chained to the previous one), move the project,
- * plan its deadlines and queue its notifications: one statement. */
+ * plan its deadlines and queue its notifications: one statement. With
+ * c->optimistic (the row was read without a lock) only a light write is
+ * made, and only while the project is at w->read_version; else -1 with
+ * c->retry set and nothing written. */
 static int
 event_write(struct req_ctx *c, struct ev_write *w)
 {
 	struct pbuf pb = { .n = 0 };
-	json_t *none = json_array();
 	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
 	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
+	if (c->optimistic && !light) {
+		c->retry = RETRY_LOCK;	/* deadlines to plan or an incident */
+		return -1;
+	}
+	json_t *none = json_array();
 	char *pl = dump(w->payload), *nt = dump(w->notices ? w->notices : none);
 	char *dl = light ? NULL : dump(w->deadlines ? w->deadlines : none);
 	const char *v[16] = { pi64(&pb, w->id), pi64(&pb, w->seq), w->ev, w->from, w->to,
@@ -1727,9 +1774,14 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
 	enum stmt st = light ? S_EVENT_WRITE_LIGHT : S_EVENT_WRITE;
 	int np = light ? 11 : 16;
-	PGresult *r = c->commit_on_write ?
+	if (c->optimistic) {
+		st = S_EVENT_WRITE_OPT;
+		np = 12;
+		v[11] = pi64(&pb, w->read_version);
+	}
+	PGresult *r = c->commit_on_write && !c->optimistic ?
 	    run_piped(c->db, NULL, st, np, v, "COMMIT", NULL) : run(c->db, st, np, v, NULL);
-	if (r && c->commit_on_write)
+	if (r && (c->commit_on_write || c->optimistic))
 		c->committed = true;
 	free(pl);
 	free(nt);
@@ -1737,7 +1789,18 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	json_decref(none);
 	if (r == NULL)
 		return -1;
+	if (PQntuples(r) == 0) {
+		/* optimistic only: the project moved since it was read */
+		PQclear(r);
+		c->committed = false;
+		c->retry = RETRY_MOVED;
+		metrics_event_retry();
+		return -1;
+	}
+	c->db->opt_only = false;	/* written: what follows only reads */
 	w->version = (int)gi64(r, 0, 0);
+	w->has_next_check = !gnull(r, 0, 5);
+	w->next_check = w->has_next_check ? gi64(r, 0, 5) : 0;
 	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
 	w->outbox_rows = gi64(r, 0, 2);
 	if (gi64(r, 0, 4) > 0)
@@ -2281,7 +2344,8 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	struct ev_write w = { .id = id, .seq = (int)gi64(pr, 0, PC_LAST_SEQ) + 1,
 		.last_hash = gs(pr, 0, PC_LAST_HASH), .ev = ev_name, .from = lc_state_name(p.state),
 		.to = lc_state_name(res.to), .payload = stored, .leave_state = res.to != p.state,
-		.fired_deadline = fired, .uncovered_year = res.uncovered_year };
+		.fired_deadline = fired, .uncovered_year = res.uncovered_year,
+		.read_version = (int)gi64(pr, 0, PC_VERSION) };
 	char kind[40];
 	dl = json_array();
 	if (w.leave_state) {
@@ -2318,7 +2382,8 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	json_decref(plan);
 	w.notices = notices;
 	if (event_write(c, &w)) {
-		dbfail(c, "writing an event");
+		if (!c->retry)
+			dbfail(c, "writing an event");
 		goto done;
 	}
 	if (w.outbox_rows > 0 && c->outbox_written)
@@ -2344,6 +2409,8 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	} else {
 		out = project_json(c, pr, 0);
 		json_object_set_new(out, "version", json_integer(w.version));
+		json_object_set_new(out, "next_check",
+		    w.has_next_check ? jtime(c, w.next_check) : json_null());
 		json_object_set_new(out, "updated_at", jtime(c, c->now));
 	}
 	json_object_set_new(out, "event", event_json(c, w.seq, ev_name, w.from, w.to, c->u->name,
@@ -2371,7 +2438,16 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	if (evi < 0)
 		return fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
 		    "unknown event");
-	if ((pr = project_fetch_tx(c, id, true, true)) == NULL)
+	/* An event that stays in its state and needs nothing but the project
+	 * row (lifecycle_stays: supervision records) is decided on the row read
+	 * without a lock and written only while the project is still at the
+	 * version read, in one statement that is its own transaction: no
+	 * BEGIN, no row lock. When the project moved meanwhile it is read and
+	 * decided again; after two such misses, or when the decision needs more
+	 * than that light write, with the row locked, as every other event. */
+	int unlocked = idem_key == NULL && lifecycle_stays((enum lc_event)evi) ? 2 : 0;
+again:
+	if ((pr = unlocked ? project_fetch(c, id, false) : project_fetch_tx(c, id, true, true)) == NULL)
 		return NULL;
 	if (idem_key) {
 		/* checked under the project's lock: a concurrent retry waits for
@@ -2408,9 +2484,16 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	/* without an idempotent answer to store, the write carries the COMMIT */
 	c->commit_on_write = idem_key == NULL;
 	c->committed = false;
+	c->optimistic = c->db->opt_only = unlocked > 0;
+	c->retry = RETRY_NONE;
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
-	c->commit_on_write = false;
+	c->commit_on_write = c->optimistic = c->db->opt_only = c->db->opt_blocked = false;
 	PQclear(pr);
+	if (out == NULL && c->retry != RETRY_NONE && !c->committed) {
+		unlocked = c->retry == RETRY_MOVED ? unlocked - 1 : 0;
+		c->retry = RETRY_NONE;
+		goto again;
+	}
 	if (out == NULL) {
 		rollback(c->db);
 		return NULL;

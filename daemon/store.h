@@ -109,8 +109,11 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
-	/* internal to the store: the event's write carries the COMMIT */
-	bool commit_on_write, committed;
+	/* internal to the store: the event's write carries the COMMIT; the
+	 * event is decided on a row read without a lock (OPTIMISTIC) and RETRY
+	 * says to decide again: the project moved, or the lock is needed */
+	bool commit_on_write, committed, optimistic;
+	enum { RETRY_NONE, RETRY_MOVED, RETRY_LOCK } retry;
 };
 
 /* LANG: the language of the agency's notifications ("zh", "en"; NULL: zh). */
