@@ -12,6 +12,7 @@
 #include <string.h>
 #include "api.h"
 #include "clock.h"
+#include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "relay.h"
@@ -91,13 +92,13 @@ reply(struct http *h, struct api_request *r)
 			    "text/plain; version=0.0.4; charset=utf-8");
 			goto sent;
 		}
-		text = json_dumps(r->reply, JSON_COMPACT | JSON_ENCODE_ANY);
+		text = jsonw_dump(r->reply, NULL);
 	} else {
 		status = r->err.status ? r->err.status : 500;
 		json_t *e = json_pack("{s:{s:s,s:s,s:o}}", "error", "code",
 		    r->err.code[0] ? r->err.code : "internal", "message", r->err.message,
 		    "details", r->err.details ? json_incref(r->err.details) : json_object());
-		text = json_dumps(e, JSON_COMPACT);
+		text = jsonw_dump(e, NULL);
 		json_decref(e);
 		if (status >= 500)
 			log_warn("http: %s %s: %d %s", api_route_name(r->route), r->path, status,

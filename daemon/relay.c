@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "clock.h"
+#include "jsonw.h"
 #include "log.h"
 #include "procurd.h"
 #include "store.h"
@@ -103,7 +104,7 @@ publish(struct relay *r)
 	json_array_foreach(list, i, ev) {
 		const char *topic = json_string_value(json_object_get(ev, "to"));
 		json_object_set_new(ev, "v", json_integer(1));
-		char *text = json_dumps(ev, JSON_COMPACT);
+		char *text = jsonw_dump(ev, NULL);
 		/* two frames: the topic (the new state) for SUB filters, then the JSON */
 		zmq_send(r->pub, topic ? topic : "", topic ? strlen(topic) : 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
 		zmq_send(r->pub, text, strlen(text), ZMQ_DONTWAIT);
@@ -225,7 +226,7 @@ send_due(struct relay *r, struct db *db)
 		size_t n_unsent = 0;
 		json_t *job;
 		json_array_foreach(jobs, i, job) {
-			char *text = json_dumps(job, JSON_COMPACT);
+			char *text = jsonw_dump(job, NULL);
 			if (zmq_send(r->jobs, text, strlen(text), ZMQ_DONTWAIT) < 0)
 				unsent[n_unsent++] = json_integer_value(json_object_get(job, "id"));
 			free(text);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "notice.h"
@@ -1016,7 +1017,7 @@ static const char *
 pi64(struct pbuf *p, int64_t v)
 {
 	char *s = p->b[p->n++ & 15];
-	snprintf(s, 64, "%" PRId64, v);
+	s[i64_dec(s, v)] = '\0';
 	return s;
 }
 
@@ -1097,7 +1098,7 @@ jjson_col(const PGresult *r, int row, int col)
 static char *
 dump(const json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = jsonw_dump(j, NULL);
 	if (s == NULL)
 		abort();	/* only out of memory */
 	return s;

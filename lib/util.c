@@ -122,6 +122,36 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+size_t
+i64_dec(char out[21], int64_t v)
+{
+	char tmp[21];
+	size_t i = sizeof tmp;
+	/* in unsigned arithmetic, so the most negative value is no overflow */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	memcpy(out, tmp + i, sizeof tmp - i);
+	return sizeof tmp - i;
+}
+
+/* N decimal digits of V (0 <= V < 10^N) at P; the end. */
+static char *
+put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* By hand rather than with snprintf(): every answer carries several times
+ * and a formatted print of ten fields cost twenty times this. */
 char *
 time_format(usec_t t, int offset_s, char *buf, size_t len)
 {
@@ -134,15 +164,51 @@ time_format(usec_t t, int offset_s, char *buf, size_t len)
 	int mi = (int)(rem / (60 * USEC_PER_SEC) % 60);
 	int ss = (int)(rem / USEC_PER_SEC % 60);
 	int us = (int)(rem % USEC_PER_SEC);
-	char frac[16] = "";
-	if (us)
-		snprintf(frac, sizeof frac, ".%06d", us);
-	if (offset_s == 0) {
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", y, mo, d, hh, mi, ss, frac);
+	int off = offset_s < 0 ? -offset_s : offset_s;
+	char tmp[48], *p = tmp;
+
+	if (y < 0 || y > 9999 || off / 3600 > 99) {
+		/* beyond RFC 3339's four-digit years: the general form */
+		char frac[16] = "";
+		if (us)
+			snprintf(frac, sizeof frac, ".%06d", us);
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", y, mo, d,
+		    hh, mi, ss, frac, offset_s < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+		if (offset_s == 0)
+			strcpy(strrchr(tmp, '+'), "Z");
+		p = tmp + strlen(tmp);
 	} else {
-		int off = offset_s < 0 ? -offset_s : offset_s;
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", y, mo, d, hh, mi,
-		    ss, frac, offset_s < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+		p = put_digits(p, y, 4);
+		*p++ = '-';
+		p = put_digits(p, mo, 2);
+		*p++ = '-';
+		p = put_digits(p, d, 2);
+		*p++ = 'T';
+		p = put_digits(p, hh, 2);
+		*p++ = ':';
+		p = put_digits(p, mi, 2);
+		*p++ = ':';
+		p = put_digits(p, ss, 2);
+		if (us) {
+			*p++ = '.';
+			p = put_digits(p, us, 6);
+		}
+		if (offset_s == 0) {
+			*p++ = 'Z';
+		} else {
+			*p++ = offset_s < 0 ? '-' : '+';
+			p = put_digits(p, off / 3600, 2);
+			*p++ = ':';
+			p = put_digits(p, off / 60 % 60, 2);
+		}
+	}
+	/* as snprintf() would: truncated to LEN, always terminated */
+	size_t n = (size_t)(p - tmp);
+	if (len > 0) {
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
 	}
 	return buf;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "calendar.h"
@@ -319,6 +320,47 @@ test_window(void **state)
 	assert_time(e, "2027-01-06T00:00:00+08:00");
 }
 
+/* time_format() writes its digits by hand: the same text as the libc's
+ * calendar and printf, over four centuries, offsets either side of UTC. */
+static void
+test_time_format_matches_libc(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ULL;
+	const int offsets[] = { 0, 28800, -18000, 19800, 3600 * 14, -3600 * 12 - 1800 };
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* 1900..2300, and every tenth exactly on a second */
+		int64_t t = (int64_t)(x % (400ULL * 366 * 86400 * 1000000ULL)) -
+		    70LL * 365 * 86400 * 1000000LL;
+		if (i % 10 == 0)
+			t -= t % 1000000;
+		int off = offsets[i % 6];
+		int64_t local = t + (int64_t)off * 1000000;
+		int64_t secs = local >= 0 ? local / 1000000 : -((-local + 999999) / 1000000);
+		int us = (int)(local - secs * 1000000);
+		time_t tt = (time_t)secs;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		char want[64], frac[16] = "", zone[16] = "Z", got[64];
+		if (us)
+			snprintf(frac, sizeof frac, ".%06d", us);
+		if (off)
+			snprintf(zone, sizeof zone, "%c%02d:%02d", off < 0 ? '-' : '+',
+			    (off < 0 ? -off : off) / 3600, (off < 0 ? -off : off) / 60 % 60);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, zone);
+		time_format(t, off, got, sizeof got);
+		assert_string_equal(got, want);
+	}
+	/* truncated as snprintf truncates */
+	char small[11];
+	time_format(0, 0, small, sizeof small);
+	assert_string_equal(small, "1970-01-01");
+}
+
 int
 main(void)
 {
@@ -335,6 +377,7 @@ main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_file),
+		cmocka_unit_test(test_time_format_matches_libc),
 		cmocka_unit_test(test_period_parse),
 		cmocka_unit_test(test_local_day),
 		cmocka_unit_test(test_working_days),

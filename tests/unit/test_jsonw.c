@@ -1,0 +1,214 @@
+/* jsonw_dump() prints what json_dumps(J, JSON_COMPACT | JSON_ENCODE_ANY)
+ * prints, byte for byte: chosen edge cases, then thousands of random trees. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "coro.h"
+#include "jsonw.h"
+#include "pool.h"
+
+static void
+same(json_t *j)
+{
+	char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t len = 0;
+	char *got = jsonw_dump(j, &len);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	/* and it reads back as the same value */
+	json_t *back = json_loads(got, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	assert_non_null(back);
+	assert_true(json_equal(back, j));
+	json_decref(back);
+	free(want);
+	free(got);
+	json_decref(j);
+}
+
+static void
+test_scalars(void **state)
+{
+	(void)state;
+	same(json_null());
+	same(json_true());
+	same(json_false());
+	same(json_integer(0));
+	same(json_integer(-1));
+	same(json_integer(INT64_MAX));
+	same(json_integer(INT64_MIN));
+	same(json_integer(1234567890123));
+	const double reals[] = { 0.0, -0.0, 1.0, -1.0, 0.1, 1.5, 100.0, 1e15, 1e16, 1e17, 1e21,
+		1e22, 1e300, -1e300, 1e-5, 1.5e-7, 1e-300, 5e-324, 123456789.125, 2.0 / 3.0,
+		1.7976931348623157e308, 9007199254740993.0 };
+	for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+		same(json_real(reals[i]));
+}
+
+static void
+test_strings(void **state)
+{
+	(void)state;
+	same(json_string(""));
+	same(json_string("plain"));
+	same(json_string("quote \" backslash \\ slash / tab \t newline \n cr \r"));
+	same(json_string("\b\f\x01\x02\x1f\x7f end"));
+	same(json_string("民政局 政府购买服务 ✓ 𝄞"));
+	same(json_stringn("nul \0 inside", 12));
+	char all[128];
+	for (int i = 1; i < 128; i++)
+		all[i - 1] = (char)i;
+	all[127] = '\0';
+	same(json_string(all));
+}
+
+static void
+test_containers(void **state)
+{
+	(void)state;
+	same(json_object());
+	same(json_array());
+	same(json_pack("{s:[],s:{},s:[{}],s:[[[]]]}", "a", "b", "c", "d"));
+	same(json_pack("{s:s,s:i,s:f,s:b,s:n,s:[i,s,{s:s}]}", "key \"q\"\n", "v", "n", 7,
+	    "r", 0.25, "t", 1, "z", "arr", 1, "two", "k", "民"));
+	/* insertion order is kept, as jansson keeps it */
+	json_t *o = json_object();
+	const char *keys[] = { "zeta", "alpha", "mu", "beta", "omega" };
+	for (int i = 0; i < 5; i++)
+		json_object_set_new(o, keys[i], json_integer(i));
+	json_object_del(o, "mu");
+	json_object_set_new(o, "mu", json_string("again"));
+	same(o);
+}
+
+/* A deterministic pseudo-random generator (xorshift64*). */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+next(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
+}
+
+static json_t *
+random_string(void)
+{
+	static const char *const pieces[] = { "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t",
+		"\x01", "\x1f", "\x7f", "é", "民", "𝄞", "{", "}", "[", ",", ":" };
+	char buf[96];
+	size_t n = 0, want = next() % 12;
+	for (size_t i = 0; i < want; i++) {
+		const char *p = pieces[next() % (sizeof pieces / sizeof pieces[0])];
+		size_t l = strlen(p);
+		memcpy(buf + n, p, l);
+		n += l;
+	}
+	return json_stringn(buf, n);
+}
+
+static json_t *
+random_value(int depth)
+{
+	switch (next() % (depth > 4 ? 6 : 8)) {
+	case 0: return json_null();
+	case 1: return json_boolean(next() & 1);
+	case 2: {
+		int64_t v = (int64_t)next();
+		return json_integer(next() & 1 ? v : v % 100000);
+	}
+	case 3: {
+		double d;
+		uint64_t bits = next();
+		memcpy(&d, &bits, sizeof d);
+		if (!isfinite(d))
+			d = (double)(int64_t)bits / 1e6;
+		return json_real(next() & 1 ? d : (double)(next() % 100000) / 100.0);
+	}
+	case 4:
+	case 5: return random_string();
+	case 6: {
+		json_t *a = json_array();
+		for (uint64_t i = 0, n = next() % 5; i < n; i++)
+			json_array_append_new(a, random_value(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+		for (uint64_t i = 0, n = next() % 5; i < n; i++) {
+			json_t *k = random_string();
+			json_object_set_new(o, json_string_value(k), random_value(depth + 1));
+			json_decref(k);
+		}
+		return o;
+	}
+	}
+}
+
+static void
+test_random_trees(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 5000; i++)
+		same(random_value(0));
+}
+
+/* Jobs dump their answers on a coroutine's stack: as deep as the parser lets
+ * a request go. */
+static void
+dump_deep(void *arg)
+{
+	bool *ok = arg;
+	size_t depth = 2048;
+	char *text = malloc(2 * depth + 1);
+	for (size_t i = 0; i < depth; i++) {
+		text[i] = '[';
+		text[2 * depth - 1 - i] = ']';
+	}
+	text[2 * depth] = '\0';
+	json_t *j = json_loads(text, 0, NULL);
+	char *out = j ? jsonw_dump(j, NULL) : NULL;
+	*ok = out && !strcmp(out, text);
+	free(out);
+	json_decref(j);
+	free(text);
+}
+
+static void
+ignore(void *arg)
+{
+	(void)arg;
+}
+
+static void
+test_deep_on_a_jobs_stack(void **state)
+{
+	(void)state;
+	bool ok = false;
+	struct coro *c = coro_new(POOL_STACK_BYTES);
+	coro_start(c, dump_deep, ignore, &ok);
+	assert_true(ok);
+	coro_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_random_trees),
+		cmocka_unit_test(test_deep_on_a_jobs_stack),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
