@@ -282,20 +282,19 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * and then all of it, in its own transaction. No row: the project moved
 	 * meanwhile and nothing was written; the caller decides again. */
 	[S_EVENT_WRITE_OPT] =
-	    "WITH v AS (SELECT $9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev), "
-	    "h AS (SELECT v.pl, v.at, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) "
-	    "AS hash FROM v), "
-	    "p AS (UPDATE project SET version = version + 1, last_seq = $2, last_hash = h.hash, "
-	    "updated_at = h.at FROM h WHERE id = $1 AND version = $12 RETURNING version, next_check), "
+	    "WITH p AS (UPDATE project SET version = version + 1, last_seq = $2, "
+	    "last_hash = event_hash(decode($10, 'hex'), $1, $2, $3, $4, $5, $6, us2ts($8), $9::jsonb), "
+	    "updated_at = us2ts($8) WHERE id = $1 AND version = $12 "
+	    "RETURNING version, next_check, last_hash), "
 	    "e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
 	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, "
-	    "h.at, h.pl, h.prev, h.hash FROM h, p), "
+	    "us2ts($8), $9::jsonb, decode($10, 'hex'), p.last_hash FROM p), "
 	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
 	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
 	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
-	    "FROM p, jsonb_array_elements($11::jsonb) AS x RETURNING id) "
-	    "SELECT p.version, encode(h.hash, 'hex'), (SELECT count(*) FROM o), 0, 0, "
-	    "ts2us(p.next_check), 0 FROM p, h",
+	    "FROM p, jsonb_array_elements($11::jsonb) AS x) "
+	    /* the outbox rows are all there when p is: the caller counts them */
+	    "SELECT p.version, encode(p.last_hash, 'hex'), 0, 0, 0, ts2us(p.next_check), 0 FROM p",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
@@ -1803,7 +1802,7 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	w->has_next_check = !gnull(r, 0, 5);
 	w->next_check = w->has_next_check ? gi64(r, 0, 5) : 0;
 	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
-	w->outbox_rows = gi64(r, 0, 2);
+	w->outbox_rows = c->optimistic ? (int64_t)json_array_size(w->notices) : gi64(r, 0, 2);
 	if (gi64(r, 0, 4) > 0)
 		log_warn("project %" PRId64 ": no working-day calendar for %d; incident raised",
 		    w->id, w->uncovered_year);
