@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ enum stmt {
 	S_USER_BY_TOKEN,
 	S_USER_ADD,
 	S_USER_LIST,
+	S_AGENCY_INFO,
 	S_AGENCY_BY_CODE,
 	S_AGENCY_ADD,
 	S_BUDGET_PUT,
@@ -118,18 +120,18 @@ enum stmt {
 	"p.award_bid_id, p.award_contractor_id, p.award_price_fen, ts2us(p.awarded_at), " \
 	"p.contract::text, p.paid_fen, p.evaluation::text, p.predecessor_id, p.successor_id, " \
 	"p.last_seq, encode(p.last_hash, 'hex'), ts2us(p.created_at), ts2us(p.updated_at), " \
-	"a.path, p.budget_approved, p.round, a.parent, a.lang, coalesce(pa.lang, a.lang)"
-/* the project, its agency and the agency's parent (for notification languages) */
-#define PROJECT_FROM \
-	" FROM project p JOIN agency a ON a.code = p.agency LEFT JOIN agency pa ON pa.code = a.parent "
+	"p.budget_approved, p.round"
+/* What the scope check and the notifications need of the project's agency
+ * comes from the agency cache (agency_info), not from a join. */
+#define PROJECT_FROM " FROM project p "
 enum {
 	PC_ID, PC_AGENCY, PC_YEAR, PC_TITLE, PC_ITEMS, PC_BUDGET, PC_FUNDING, PC_METHOD,
 	PC_QUANTITY, PC_QUALITY, PC_START, PC_END, PC_STATE, PC_VERSION, PC_NEXT_CHECK,
 	PC_CREATED_BY, PC_SUBMITTED_BY, PC_COMPLETED_BY, PC_PUBLISHED_AT, PC_BID_DEADLINE,
 	PC_REQUIREMENTS, PC_EVALUATORS, PC_CRITERIA, PC_AWARD_BID, PC_AWARD_CONTRACTOR,
 	PC_AWARD_PRICE, PC_AWARDED_AT, PC_CONTRACT, PC_PAID, PC_EVALUATION, PC_PREDECESSOR,
-	PC_SUCCESSOR, PC_LAST_SEQ, PC_LAST_HASH, PC_CREATED_AT, PC_UPDATED_AT, PC_PATH,
-	PC_BUDGET_APPROVED, PC_ROUND, PC_PARENT, PC_LANG, PC_PARENT_LANG, PC__COUNT
+	PC_SUCCESSOR, PC_LAST_SEQ, PC_LAST_HASH, PC_CREATED_AT, PC_UPDATED_AT,
+	PC_BUDGET_APPROVED, PC_ROUND, PC__COUNT
 };
 
 static const char *const stmt_sql[S__COUNT] = {
@@ -143,6 +145,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "RETURNING id",
 	[S_USER_LIST] =
 	    "SELECT id, name, array_to_string(roles, ','), agency FROM app_user ORDER BY id",
+	[S_AGENCY_INFO] =
+	    "SELECT a.path, a.parent, a.lang, coalesce(pa.lang, a.lang) FROM agency a "
+	    "LEFT JOIN agency pa ON pa.code = a.parent WHERE a.code = $1",
 	[S_AGENCY_BY_CODE] =
 	    "SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency WHERE code = $1",
 	[S_AGENCY_ADD] =
@@ -216,7 +221,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "WHERE p.id = $1 FOR UPDATE OF p",
 	/* Keyset pagination over id; the scope is the user's agency path. */
 	[S_PROJECT_LIST] =
-	    "SELECT " PROJECT_COLS PROJECT_FROM
+	    "SELECT " PROJECT_COLS PROJECT_FROM "JOIN agency a ON a.code = p.agency "
 	    "WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) "
 	    "AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 "
 	    "AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
@@ -1661,6 +1666,86 @@ project_decode(const PGresult *r, int i, struct lc_project *p, const struct rule
 	p->successor_id = gi64(r, i, PC_SUCCESSOR);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The agency cache                                                         */
+
+/* An agency's path, parent and languages never change and agencies are
+ * never deleted (migration 010 refuses it), so each is read once per
+ * process: every event checks the scope on the path and addresses its
+ * notifications by the languages, and a join for them cost PostgreSQL more
+ * than 5 % of an event (bench/README.md). Shared by every connection and
+ * thread; bounded by the agencies there are. */
+struct agency_info {
+	char path[160];
+	char parent[40];
+	bool has_parent;
+	char lang[8], parent_lang[8];
+};
+
+static pthread_mutex_t agency_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *agency_cache;	/* code → [path, parent or null, lang, parent's lang] */
+
+static bool
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= size)
+		return false;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return true;
+}
+
+/* Whether the cache has CODE: then *AI is filled. */
+static bool
+agency_cached(const char *code, struct agency_info *ai)
+{
+	bool ok = false;
+	pthread_mutex_lock(&agency_lock);
+	json_t *e = agency_cache ? json_object_get(agency_cache, code) : NULL;
+	if (e) {
+		json_t *parent = json_array_get(e, 1);
+		ai->has_parent = json_is_string(parent);
+		ok = copy_str(ai->path, sizeof ai->path, json_string_value(json_array_get(e, 0))) &&
+		    copy_str(ai->parent, sizeof ai->parent, json_string_value(parent)) &&
+		    copy_str(ai->lang, sizeof ai->lang, json_string_value(json_array_get(e, 2))) &&
+		    copy_str(ai->parent_lang, sizeof ai->parent_lang,
+		    json_string_value(json_array_get(e, 3)));
+	}
+	pthread_mutex_unlock(&agency_lock);
+	return ok;
+}
+
+/* What the daemon needs of agency CODE: 0, or -1 with db_error() set. */
+static int
+agency_info(struct db *db, const char *code, struct agency_info *ai)
+{
+	if (agency_cached(code, ai))
+		return 0;
+	const char *v[1] = { code };
+	PGresult *r = run(db, S_AGENCY_INFO, 1, v, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		snprintf(db->errbuf, sizeof db->errbuf, "agency %s not found", code);
+		return -1;
+	}
+	json_t *e = json_pack("[s,s?,s,s]", gs(r, 0, 0), gnull(r, 0, 1) ? NULL : gs(r, 0, 1),
+	    gs(r, 0, 2), gs(r, 0, 3));
+	PQclear(r);
+	pthread_mutex_lock(&agency_lock);
+	if (agency_cache == NULL)
+		agency_cache = json_object();
+	json_object_set_new(agency_cache, code, e);
+	pthread_mutex_unlock(&agency_lock);
+	if (!agency_cached(code, ai)) {
+		snprintf(db->errbuf, sizeof db->errbuf, "agency %s: a path or code too long", code);
+		return -1;
+	}
+	return 0;
+}
+
 /* The project ID as the user sees it, or NULL (404 outside the scope).
  * BEGIN_TOO starts the transaction in the same round trip (lock only). */
 static PGresult *
@@ -1674,7 +1759,13 @@ project_fetch_tx(struct req_ctx *c, int64_t id, bool lock, bool begin_too)
 		dbfail(c, "reading a project");
 		return NULL;
 	}
-	if (PQntuples(r) != 1 || !user_sees(c->u, gs(r, 0, PC_PATH))) {
+	struct agency_info ai;
+	if (PQntuples(r) == 1 && agency_info(c->db, gs(r, 0, PC_AGENCY), &ai)) {
+		PQclear(r);
+		dbfail(c, "reading a project's agency");
+		return NULL;
+	}
+	if (PQntuples(r) != 1 || !user_sees(c->u, ai.path)) {
 		/* 404, not 403, outside the scope: ids cannot be probed */
 		PQclear(r);
 		fail(c, 404, "not_found", NULL, "no such project");
@@ -2375,9 +2466,15 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 		plan = json_incref(json_object_get(ct, "takeover_plan"));
 		json_decref(ct);
 	}
+	struct agency_info ai;
+	if (agency_info(c->db, gs(pr, 0, PC_AGENCY), &ai)) {
+		json_decref(plan);
+		dbfail(c, "reading a project's agency");
+		goto done;
+	}
 	struct notice_ctx nc = { ev, ev_name, p.state, res.to, gs(pr, 0, PC_AGENCY),
-		gnull(pr, 0, PC_PARENT) ? NULL : gs(pr, 0, PC_PARENT), id, gs(pr, 0, PC_TITLE),
-		c->u->name, stored, plan, gs(pr, 0, PC_LANG), gs(pr, 0, PC_PARENT_LANG) };
+		ai.has_parent ? ai.parent : NULL, id, gs(pr, 0, PC_TITLE),
+		c->u->name, stored, plan, ai.lang, ai.parent_lang };
 	notices = notice_rows(&nc);
 	json_decref(plan);
 	w.notices = notices;

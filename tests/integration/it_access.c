@@ -279,6 +279,21 @@ test_parent_sees_children(void **state)
 	assert_json_int(r.body, "items.0.id", child_pid);
 	r = h_get(h, child_officer, "/v1/agencies/PRV");
 	assert_error(r, 404, "not_found");
+
+	/* the daemon keeps each agency's place in the tree for its life: the
+	 * database refuses to move or delete one (migration 010), a name may be
+	 * corrected */
+	assert_int_equal(harness_sql(h, "UPDATE agency SET name = 'renamed' WHERE code = 'PRV'"), 0);
+	assert_int_not_equal(harness_sql(h, "UPDATE agency SET parent = NULL WHERE code = 'PRV-C1'"), 0);
+	assert_int_not_equal(harness_sql(h, "UPDATE agency SET lang = 'en' WHERE code = 'PRV'"), 0);
+	assert_int_not_equal(harness_sql(h, "UPDATE agency SET path = '/x/' WHERE code = 'PRV'"), 0);
+	r = h_post(h, prov_admin, "/v1/agencies", "{\"code\":\"PRV-C9\",\"name\":\"unused\","
+	    "\"level\":\"city\",\"parent\":\"PRV\"}");
+	assert_status(r, 201);	/* nothing refers to it: only the trigger stops this */
+	assert_int_not_equal(harness_sql(h, "DELETE FROM agency WHERE code = 'PRV-C9'"), 0);
+	assert_int_not_equal(harness_sql(h, "TRUNCATE agency CASCADE"), 0);
+	r = h_get(h, child_officer, "/v1/projects/%lld", (long long)child_pid);
+	assert_status(r, 200);
 }
 
 /* Each listed project once, in id order, none outside AGENCY_PREFIX. */
