@@ -46,7 +46,6 @@ enum stmt {
 	S_PROJECT_LIST,
 	S_EVENT_WRITE,
 	S_EVENT_WRITE_LIGHT,
-	S_EVENT_WRITE_OPT,
 	S_EVENT_LIST,
 	S_IDEM_GET,
 	S_IDEM_PUT,
@@ -265,28 +264,17 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
 	    "(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
 	    "ts2us((SELECT next_check FROM p)), (SELECT count(*) FROM dc)",
-	/* The same without deadline work: most events in a state (supervision
-	 * records, escalations of other deadlines) change none, and skipping
-	 * the deadline CTEs keeps the hot path lean. */
+	/* The same without deadline work, for an event that stays in its state
+	 * and plans no deadline (supervision records, escalations of other
+	 * deadlines): it applies only while the project is still at the version
+	 * the event was decided on ($12), and then all of it. An event decided on
+	 * a row read without a lock (lifecycle_stays) sends it alone, its own
+	 * transaction: no row back means the project moved meanwhile, nothing was
+	 * written, and the caller decides again. Under the lock it always
+	 * applies. The UPDATE comes first and computes the hash; the history and
+	 * outbox rows take theirs from its one row (no CTE is read twice, so none
+	 * is materialised). */
 	[S_EVENT_WRITE_LIGHT] =
-	    "WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, v.at, "
-	    "v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
-	    "$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
-	    "p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
-	    "last_hash = e.hash, updated_at = us2ts($8) FROM e WHERE id = $1 RETURNING version, next_check), "
-	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
-	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
-	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
-	    "FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
-	    "SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
-	    "(SELECT count(*) FROM o), 0, 0, ts2us((SELECT next_check FROM p)), 0",
-	/* The light write of an event decided on a row read without a lock
-	 * (lifecycle_stays: it stays in its state and needs nothing else): it
-	 * applies only while the project is still at the version read ($12),
-	 * and then all of it, in its own transaction. No row: the project moved
-	 * meanwhile and nothing was written; the caller decides again. */
-	[S_EVENT_WRITE_OPT] =
 	    "WITH p AS (UPDATE project SET version = version + 1, last_seq = $2, "
 	    "last_hash = event_hash(decode($10, 'hex'), $1, $2, $3, $4, $5, $6, us2ts($8), $9::jsonb), "
 	    "updated_at = us2ts($8) WHERE id = $1 AND version = $12 "
@@ -298,7 +286,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
 	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
 	    "FROM p, jsonb_array_elements($11::jsonb) AS x) "
-	    /* the outbox rows are all there when p is: the caller counts them */
 	    "SELECT p.version, encode(p.last_hash, 'hex'), 0, 0, 0, ts2us(p.next_check), 0 FROM p",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
@@ -794,7 +781,7 @@ prepare(struct db *db, enum stmt s, char name[16], char state[6])
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return false;
 	}
-	if (db->opt_only && s != S_EVENT_WRITE_OPT) {
+	if (db->opt_only && s != S_EVENT_WRITE_LIGHT) {
 		db->opt_blocked = true;
 		snprintf(db->errbuf, sizeof db->errbuf, "s%d needs the project locked", (int)s);
 		return false;
@@ -1864,12 +1851,9 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
 	enum stmt st = light ? S_EVENT_WRITE_LIGHT : S_EVENT_WRITE;
-	int np = light ? 11 : 16;
-	if (c->optimistic) {
-		st = S_EVENT_WRITE_OPT;
-		np = 12;
+	int np = light ? 12 : 16;
+	if (light)
 		v[11] = pi64(&pb, w->read_version);
-	}
 	PGresult *r = c->commit_on_write && !c->optimistic ?
 	    run_piped(c->db, NULL, st, np, v, "COMMIT", NULL) : run(c->db, st, np, v, NULL);
 	if (r && (c->commit_on_write || c->optimistic))
@@ -1881,9 +1865,15 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
-		/* optimistic only: the project moved since it was read */
+		/* the light write: the project moved since it was read */
 		PQclear(r);
 		c->committed = false;
+		if (!c->optimistic) {
+			snprintf(c->db->errbuf, sizeof c->db->errbuf,
+			    "project %" PRId64 " moved from version %d under its lock", w->id,
+			    w->read_version);
+			return -1;
+		}
 		c->retry = RETRY_MOVED;
 		metrics_event_retry();
 		return -1;
@@ -1893,7 +1883,8 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	w->has_next_check = !gnull(r, 0, 5);
 	w->next_check = w->has_next_check ? gi64(r, 0, 5) : 0;
 	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
-	w->outbox_rows = c->optimistic ? (int64_t)json_array_size(w->notices) : gi64(r, 0, 2);
+	/* the light write's outbox rows are all there when its row is */
+	w->outbox_rows = light ? (int64_t)json_array_size(w->notices) : gi64(r, 0, 2);
 	if (gi64(r, 0, 4) > 0)
 		log_warn("project %" PRId64 ": no working-day calendar for %d; incident raised",
 		    w->id, w->uncovered_year);

@@ -268,6 +268,24 @@ test_supervision_race(void **state)
 	p = h_project_get(h, &w, id);
 	assert_json_int(p, "version", v + 125);
 
+	/* with an Idempotency-Key the record takes the locked path (the key is
+	 * looked up under the lock): the same light write, the retry answered
+	 * from the first */
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	const char *body = "{\"event\":\"record_supervision\",\"payload\":{\"inspection\":"
+	    "\"keyed\",\"finding\":\"ok\"}}";
+	struct resp a = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: visit-keyed");
+	assert_project(a, "in_service", v + 126);
+	struct resp b = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: visit-keyed");
+	assert_project(b, "in_service", v + 126);
+	assert_json_int(b.body, "event.seq", h_int(a.body, "event.seq"));
+	assert_json_str(b.body, "event.hash", h_str(a.body, "event.hash"));
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE project_id = %lld "
+	    "AND template = 'supervision_recorded'", (long long)id);
+	assert_int_equal(harness_sql_value(h, sql, out, sizeof out), 0);
+	assert_string_equal(out, "126");
+
 	assert_int_equal(harness_ctl(h, out, sizeof out, "verify", (char *)NULL), 0);
 	struct resp m = h_req(h, "GET", "/metrics", NULL, NULL, NULL);
 	assert_status(m, 200);
