@@ -238,6 +238,10 @@ api_run(struct api_request *r, struct db *db)
 		}
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
+	if (c.answer_text && r->reply)
+		r->reply_text = c.answer_text;	/* sent as it is */
+	else
+		free(c.answer_text);
 	if (r->reply && (r->route->flags & R_CREATED))
 		r->status = 201;
 	if (r->reply == NULL && r->err.status == 0)

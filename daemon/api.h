@@ -34,10 +34,11 @@ struct api_request {
 	/* the answer */
 	int status;
 	json_t *reply;
-	bool text_reply;
+	char *reply_text;		/* when set, the JSON text answered instead of REPLY */
+	bool text_reply;		/* reply is a JSON string sent as text/plain */
 	bool outbox_written;		/* the relay should look at the outbox */
 	bool clock_changed;		/* the scheduler should look again */
-	json_t *published;		/* committed events for the PUB socket */		/* reply is a JSON string sent as text/plain */
+	json_t *published;		/* committed events for the PUB socket */
 	struct apierr err;
 };
 

@@ -38,6 +38,7 @@ request_free(struct api_request *r)
 	for (int i = 0; i < API_MAX_PARAMS; i++)
 		free(r->params[i]);
 	json_decref(r->reply);
+	free(r->reply_text);
 	json_decref(r->published);
 	apierr_clear(&r->err);
 	free(r);
@@ -92,7 +93,8 @@ reply(struct http *h, struct api_request *r)
 			    "text/plain; version=0.0.4; charset=utf-8");
 			goto sent;
 		}
-		text = jsonw_dump(r->reply, NULL);
+		text = r->reply_text ? r->reply_text : jsonw_dump(r->reply, NULL);
+		r->reply_text = NULL;
 	} else {
 		status = r->err.status ? r->err.status : 500;
 		json_t *e = json_pack("{s:{s:s,s:s,s:o}}", "error", "code",

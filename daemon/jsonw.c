@@ -15,14 +15,8 @@
 #include <string.h>
 #include "util.h"
 
-struct wbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
 static bool
-grow(struct wbuf *b, size_t more)
+grow(struct jsonw *b, size_t more)
 {
 	if (b->oom)
 		return false;
@@ -42,7 +36,7 @@ grow(struct wbuf *b, size_t more)
 }
 
 static void
-put(struct wbuf *b, const char *s, size_t n)
+put(struct jsonw *b, const char *s, size_t n)
 {
 	if (!grow(b, n))
 		return;
@@ -51,7 +45,7 @@ put(struct wbuf *b, const char *s, size_t n)
 }
 
 static void
-put_c(struct wbuf *b, char c)
+put_c(struct jsonw *b, char c)
 {
 	if (!grow(b, 1))
 		return;
@@ -59,7 +53,7 @@ put_c(struct wbuf *b, char c)
 }
 
 static void
-put_int(struct wbuf *b, json_int_t v)
+put_int(struct jsonw *b, json_int_t v)
 {
 	char tmp[21];
 	put(b, tmp, i64_dec(tmp, (int64_t)v));
@@ -68,7 +62,7 @@ put_int(struct wbuf *b, json_int_t v)
 /* As jansson's jsonp_dtostr(): %.17g, ".0" when it reads as an integer, no
  * '+' and no leading zeros in the exponent. */
 static void
-put_real(struct wbuf *b, double v)
+put_real(struct jsonw *b, double v)
 {
 	char tmp[64];
 	int n = snprintf(tmp, sizeof tmp, "%.17g", v);
@@ -102,7 +96,7 @@ plain(unsigned char c)
 }
 
 static void
-put_str(struct wbuf *b, const char *s, size_t n)
+put_str(struct jsonw *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	put_c(b, '"');
@@ -138,7 +132,7 @@ put_str(struct wbuf *b, const char *s, size_t n)
 }
 
 static void
-put_value(struct wbuf *b, const json_t *j)
+put_value(struct jsonw *b, const json_t *j)
 {
 	switch (json_typeof(j)) {
 	case JSON_OBJECT: {
@@ -189,19 +183,114 @@ put_value(struct wbuf *b, const json_t *j)
 	}
 }
 
+/* --- the writer ----------------------------------------------------------- */
+
+void
+jsonw_init(struct jsonw *w)
+{
+	memset(w, 0, sizeof *w);
+	w->first = true;
+}
+
+/* A comma unless this is the first member of the innermost object. */
+static void
+sep(struct jsonw *w)
+{
+	if (!w->first)
+		put_c(w, ',');
+	w->first = false;
+}
+
+void
+jsonw_open(struct jsonw *w)
+{
+	put_c(w, '{');
+	w->first = true;
+}
+
+void
+jsonw_close(struct jsonw *w)
+{
+	put_c(w, '}');
+	w->first = false;
+}
+
+void
+jsonw_key(struct jsonw *w, const char *k)
+{
+	sep(w);
+	put_str(w, k, strlen(k));
+	put_c(w, ':');
+}
+
+void
+jsonw_str(struct jsonw *w, const char *s)
+{
+	if (s == NULL)
+		put(w, "null", 4);
+	else
+		put_str(w, s, strlen(s));
+}
+
+void
+jsonw_int(struct jsonw *w, int64_t v)
+{
+	put_int(w, (json_int_t)v);
+}
+
+void
+jsonw_bool(struct jsonw *w, bool v)
+{
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void
+jsonw_null(struct jsonw *w)
+{
+	put(w, "null", 4);
+}
+
+void
+jsonw_raw(struct jsonw *w, const char *json_text)
+{
+	put(w, json_text, strlen(json_text));
+}
+
+void
+jsonw_value(struct jsonw *w, const json_t *j)
+{
+	if (j == NULL)
+		put(w, "null", 4);
+	else
+		put_value(w, j);
+}
+
+char *
+jsonw_finish(struct jsonw *w, size_t *len)
+{
+	if (w->oom || !grow(w, 0)) {
+		free(w->p);
+		w->p = NULL;
+		return NULL;
+	}
+	w->p[w->n] = '\0';
+	if (len)
+		*len = w->n;
+	char *out = w->p;
+	w->p = NULL;
+	return out;
+}
+
 char *
 jsonw_dump(const json_t *j, size_t *len)
 {
-	struct wbuf b = { .p = NULL };
+	struct jsonw w;
 	if (j == NULL)
 		return NULL;
-	put_value(&b, j);
-	if (b.oom || !grow(&b, 0)) {
-		free(b.p);
-		return NULL;
-	}
-	b.p[b.n] = '\0';
-	if (len)
-		*len = b.n;
-	return b.p;
+	jsonw_init(&w);
+	put_value(&w, j);
+	return jsonw_finish(&w, len);
 }

@@ -1553,53 +1553,152 @@ store_verify(struct db *db, char *report, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Projects                                                                 */
 
+/* The project as the API shows it, one table for both renderings: a jansson
+ * tree (project_json) and text written straight from the row for the hot
+ * event answer (project_text). A field with a WHEN column is shown only when
+ * that column is not NULL; consecutive fields with the same IN form that
+ * nested object. */
+enum pf_kind { PF_INT, PF_STR, PF_JSON, PF_TIME, PF_BOOL };
+struct pfield {
+	const char *name;
+	int col;
+	enum pf_kind kind;
+	int when;		/* -1: always */
+	const char *in;		/* NULL: a member of the project */
+};
+#define PF(n, c, k) { n, c, k, -1, NULL }
+#define PF_IF(n, c, k, w) { n, c, k, w, NULL }
+#define PF_IN(o, n, c, k, w) { n, c, k, w, o }
+static const struct pfield project_fields[] = {
+	PF("id", PC_ID, PF_INT), PF("agency", PC_AGENCY, PF_STR),
+	PF("fiscal_year", PC_YEAR, PF_INT), PF("title", PC_TITLE, PF_STR),
+	PF("catalog_items", PC_ITEMS, PF_JSON), PF("budget_fen", PC_BUDGET, PF_INT),
+	PF("funding_source", PC_FUNDING, PF_STR), PF("method", PC_METHOD, PF_STR),
+	PF("quantity", PC_QUANTITY, PF_STR), PF("quality_standard", PC_QUALITY, PF_STR),
+	PF("service_start", PC_START, PF_STR), PF("service_end", PC_END, PF_STR),
+	PF("state", PC_STATE, PF_STR), PF("version", PC_VERSION, PF_INT),
+	PF("next_check", PC_NEXT_CHECK, PF_TIME),
+	PF("budget_approved", PC_BUDGET_APPROVED, PF_BOOL), PF("round", PC_ROUND, PF_INT),
+	PF_IF("published_at", PC_PUBLISHED_AT, PF_TIME, PC_PUBLISHED_AT),
+	PF_IF("bid_deadline", PC_BID_DEADLINE, PF_TIME, PC_PUBLISHED_AT),
+	PF_IF("requirements", PC_REQUIREMENTS, PF_STR, PC_PUBLISHED_AT),
+	PF_IF("evaluators_required", PC_EVALUATORS, PF_INT, PC_PUBLISHED_AT),
+	PF_IF("criteria", PC_CRITERIA, PF_JSON, PC_PUBLISHED_AT),
+	PF_IN("award", "bid_id", PC_AWARD_BID, PF_INT, PC_AWARD_BID),
+	PF_IN("award", "contractor_id", PC_AWARD_CONTRACTOR, PF_INT, PC_AWARD_BID),
+	PF_IN("award", "price_fen", PC_AWARD_PRICE, PF_INT, PC_AWARD_BID),
+	PF_IN("award", "awarded_at", PC_AWARDED_AT, PF_TIME, PC_AWARD_BID),
+	PF_IF("contract", PC_CONTRACT, PF_JSON, PC_CONTRACT),
+	PF_IF("paid_fen", PC_PAID, PF_INT, PC_PAID),
+	PF_IF("evaluation", PC_EVALUATION, PF_JSON, PC_EVALUATION),
+	PF_IF("predecessor_id", PC_PREDECESSOR, PF_INT, PC_PREDECESSOR),
+	PF_IF("successor_id", PC_SUCCESSOR, PF_INT, PC_SUCCESSOR),
+	PF("created_at", PC_CREATED_AT, PF_TIME), PF("updated_at", PC_UPDATED_AT, PF_TIME),
+};
+#define N_PFIELDS (sizeof project_fields / sizeof project_fields[0])
+
+/* What an event's write changed in the row it was decided on. */
+struct project_after {
+	int version;
+	bool has_next_check;
+	usec_t next_check;
+	usec_t updated_at;
+};
+
+static bool
+pf_shown(const struct pfield *f, const PGresult *r, int i)
+{
+	return f->when < 0 || !gnull(r, i, f->when);
+}
+
+static json_t *
+pf_json(struct req_ctx *c, const struct pfield *f, const PGresult *r, int i)
+{
+	switch (f->kind) {
+	case PF_INT: return ji64_col(r, i, f->col);
+	case PF_STR: return jstr_col(r, i, f->col);
+	case PF_JSON: return jjson_col(r, i, f->col);
+	case PF_TIME: return jtime_col(c, r, i, f->col);
+	case PF_BOOL: return json_boolean(gbool(r, i, f->col));
+	}
+	return json_null();
+}
+
 static json_t *
 project_json(struct req_ctx *c, const PGresult *r, int i)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", ji64_col(r, i, PC_ID));
-	json_object_set_new(o, "agency", jstr_col(r, i, PC_AGENCY));
-	json_object_set_new(o, "fiscal_year", ji64_col(r, i, PC_YEAR));
-	json_object_set_new(o, "title", jstr_col(r, i, PC_TITLE));
-	json_object_set_new(o, "catalog_items", jjson_col(r, i, PC_ITEMS));
-	json_object_set_new(o, "budget_fen", ji64_col(r, i, PC_BUDGET));
-	json_object_set_new(o, "funding_source", jstr_col(r, i, PC_FUNDING));
-	json_object_set_new(o, "method", jstr_col(r, i, PC_METHOD));
-	json_object_set_new(o, "quantity", jstr_col(r, i, PC_QUANTITY));
-	json_object_set_new(o, "quality_standard", jstr_col(r, i, PC_QUALITY));
-	json_object_set_new(o, "service_start", jstr_col(r, i, PC_START));
-	json_object_set_new(o, "service_end", jstr_col(r, i, PC_END));
-	json_object_set_new(o, "state", jstr_col(r, i, PC_STATE));
-	json_object_set_new(o, "version", ji64_col(r, i, PC_VERSION));
-	json_object_set_new(o, "next_check", jtime_col(c, r, i, PC_NEXT_CHECK));
-	json_object_set_new(o, "budget_approved", json_boolean(gbool(r, i, PC_BUDGET_APPROVED)));
-	json_object_set_new(o, "round", ji64_col(r, i, PC_ROUND));
-	if (!gnull(r, i, PC_PUBLISHED_AT)) {
-		json_object_set_new(o, "published_at", jtime_col(c, r, i, PC_PUBLISHED_AT));
-		json_object_set_new(o, "bid_deadline", jtime_col(c, r, i, PC_BID_DEADLINE));
-		json_object_set_new(o, "requirements", jstr_col(r, i, PC_REQUIREMENTS));
-		json_object_set_new(o, "evaluators_required", ji64_col(r, i, PC_EVALUATORS));
-		json_object_set_new(o, "criteria", jjson_col(r, i, PC_CRITERIA));
+	for (size_t k = 0; k < N_PFIELDS; k++) {
+		const struct pfield *f = &project_fields[k];
+		if (!pf_shown(f, r, i))
+			continue;
+		json_t *into = o;
+		if (f->in) {
+			into = json_object_get(o, f->in);
+			if (into == NULL)
+				json_object_set_new(o, f->in, into = json_object());
+		}
+		json_object_set_new(into, f->name, pf_json(c, f, r, i));
 	}
-	if (!gnull(r, i, PC_AWARD_BID))
-		json_object_set_new(o, "award", json_pack("{s:o,s:o,s:o,s:o}",
-		    "bid_id", ji64_col(r, i, PC_AWARD_BID),
-		    "contractor_id", ji64_col(r, i, PC_AWARD_CONTRACTOR),
-		    "price_fen", ji64_col(r, i, PC_AWARD_PRICE),
-		    "awarded_at", jtime_col(c, r, i, PC_AWARDED_AT)));
-	if (!gnull(r, i, PC_CONTRACT))
-		json_object_set_new(o, "contract", jjson_col(r, i, PC_CONTRACT));
-	if (!gnull(r, i, PC_PAID))
-		json_object_set_new(o, "paid_fen", ji64_col(r, i, PC_PAID));
-	if (!gnull(r, i, PC_EVALUATION))
-		json_object_set_new(o, "evaluation", jjson_col(r, i, PC_EVALUATION));
-	if (!gnull(r, i, PC_PREDECESSOR))
-		json_object_set_new(o, "predecessor_id", ji64_col(r, i, PC_PREDECESSOR));
-	if (!gnull(r, i, PC_SUCCESSOR))
-		json_object_set_new(o, "successor_id", ji64_col(r, i, PC_SUCCESSOR));
-	json_object_set_new(o, "created_at", jtime_col(c, r, i, PC_CREATED_AT));
-	json_object_set_new(o, "updated_at", jtime_col(c, r, i, PC_UPDATED_AT));
 	return o;
+}
+
+static void
+pf_time_text(struct jsonw *w, struct req_ctx *c, usec_t t)
+{
+	char buf[64];
+	jsonw_str(w, time_format(t, c->cal ? c->cal->utc_offset_s : 28800, buf, sizeof buf));
+}
+
+/* The members of project_json(), as text into W, with AFTER's changes. */
+static void
+project_text(struct jsonw *w, struct req_ctx *c, const PGresult *r, int i,
+    const struct project_after *after)
+{
+	const char *in = NULL;
+	for (size_t k = 0; k < N_PFIELDS; k++) {
+		const struct pfield *f = &project_fields[k];
+		if (!pf_shown(f, r, i))
+			continue;
+		if (in && (f->in == NULL || strcmp(f->in, in))) {
+			jsonw_close(w);
+			in = NULL;
+		}
+		if (f->in && in == NULL) {
+			jsonw_key(w, f->in);
+			jsonw_open(w);
+			in = f->in;
+		}
+		jsonw_key(w, f->name);
+		if (f->col == PC_VERSION) {
+			jsonw_int(w, after->version);
+			continue;
+		}
+		if (f->col == PC_NEXT_CHECK) {
+			if (after->has_next_check)
+				pf_time_text(w, c, after->next_check);
+			else
+				jsonw_null(w);
+			continue;
+		}
+		if (f->col == PC_UPDATED_AT) {
+			pf_time_text(w, c, after->updated_at);
+			continue;
+		}
+		if (gnull(r, i, f->col) && f->kind != PF_BOOL) {
+			jsonw_null(w);
+			continue;
+		}
+		switch (f->kind) {
+		case PF_INT: jsonw_int(w, gi64(r, i, f->col)); break;
+		case PF_STR: jsonw_str(w, gs(r, i, f->col)); break;
+		case PF_JSON: jsonw_raw(w, gs(r, i, f->col)); break;	/* printed by PostgreSQL */
+		case PF_TIME: pf_time_text(w, c, gi64(r, i, f->col)); break;
+		case PF_BOOL: jsonw_bool(w, gbool(r, i, f->col)); break;
+		}
+	}
+	if (in)
+		jsonw_close(w);
 }
 
 /* The row as the guards see it. */
@@ -2504,6 +2603,24 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 			goto done;
 		out = project_json(c, again, 0);
 		PQclear(again);
+	} else if (c->text_answer) {
+		/* the hot path: the answer written as text straight from the row
+		 * (no tree of forty values to build, print and free); the caller
+		 * gets the event alone, for the PUB socket */
+		struct project_after after = { w.version, w.has_next_check, w.next_check, c->now };
+		json_t *e = event_json(c, w.seq, ev_name, w.from, w.to, c->u->name, c->now,
+		    json_incref(stored), w.last_hash, w.hash);
+		struct jsonw jw;
+		jsonw_init(&jw);
+		jsonw_open(&jw);
+		project_text(&jw, c, pr, 0, &after);
+		jsonw_key(&jw, "event");
+		jsonw_value(&jw, e);
+		jsonw_close(&jw);
+		if ((c->answer_text = jsonw_finish(&jw, NULL)) == NULL)
+			abort();	/* only out of memory */
+		out = json_pack("{s:o}", "event", e);
+		goto done;
 	} else {
 		out = project_json(c, pr, 0);
 		json_object_set_new(out, "version", json_integer(w.version));
@@ -2585,8 +2702,10 @@ again:
 	c->committed = false;
 	c->optimistic = c->db->opt_only = unlocked > 0;
 	c->retry = RETRY_NONE;
+	c->text_answer = idem_key == NULL;	/* a stored answer is kept as a tree */
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
 	c->commit_on_write = c->optimistic = c->db->opt_only = c->db->opt_blocked = false;
+	c->text_answer = false;
 	PQclear(pr);
 	if (out == NULL && c->retry != RETRY_NONE && !c->committed) {
 		unlocked = c->retry == RETRY_MOVED ? unlocked - 1 : 0;

@@ -114,6 +114,11 @@ struct req_ctx {
 	 * says to decide again: the project moved, or the lock is needed */
 	bool commit_on_write, committed, optimistic;
 	enum { RETRY_NONE, RETRY_MOVED, RETRY_LOCK } retry;
+	/* set by the caller: an event's answer may be written as text; then
+	 * ANSWER_TEXT (free()) is the answer and the JSON returned is only
+	 * {"event": …} */
+	bool text_answer;
+	char *answer_text;
 };
 
 /* LANG: the language of the agency's notifications ("zh", "en"; NULL: zh). */

@@ -268,6 +268,30 @@ test_supervision_race(void **state)
 	p = h_project_get(h, &w, id);
 	assert_json_int(p, "version", v + 125);
 
+	/* the answer is the project as GET shows it, plus the event: on the hot
+	 * path it is written as text straight from the row, elsewhere built as
+	 * a tree; both from one table of fields */
+	{
+		char epath[64];
+		snprintf(epath, sizeof epath, "/v1/projects/%lld/events", (long long)id);
+		struct resp ans = h_req(h, "POST", epath, w.officer, "{\"event\":\"record_supervision\","
+		    "\"payload\":{\"inspection\":\"same shape\",\"finding\":\"ok\"}}", NULL);
+		assert_project(ans, "in_service", v + 126);
+		json_t *got = json_deep_copy(ans.body);
+		assert_int_equal(json_object_del(got, "event"), 0);
+		json_t *now = h_project_get(h, &w, id);
+		if (!json_equal(got, now)) {
+			char *a1 = json_dumps(got, JSON_SORT_KEYS), *a2 = json_dumps(now, JSON_SORT_KEYS);
+			fail_msg("event answer %s\nGET          %s", a1, a2);
+		}
+		assert_non_null(h_at(now, "award.contractor_id"));
+		assert_non_null(h_at(now, "contract.takeover_plan"));
+		assert_non_null(h_at(now, "criteria"));
+		json_decref(got);
+		assert_json_int(ans.body, "event.seq", before + 126);
+		assert_json_str(ans.body, "event.payload.inspection", "same shape");
+	}
+
 	/* with an Idempotency-Key the record takes the locked path (the key is
 	 * looked up under the lock): the same light write, the retry answered
 	 * from the first */
@@ -276,15 +300,15 @@ test_supervision_race(void **state)
 	const char *body = "{\"event\":\"record_supervision\",\"payload\":{\"inspection\":"
 	    "\"keyed\",\"finding\":\"ok\"}}";
 	struct resp a = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: visit-keyed");
-	assert_project(a, "in_service", v + 126);
+	assert_project(a, "in_service", v + 127);
 	struct resp b = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: visit-keyed");
-	assert_project(b, "in_service", v + 126);
+	assert_project(b, "in_service", v + 127);
 	assert_json_int(b.body, "event.seq", h_int(a.body, "event.seq"));
 	assert_json_str(b.body, "event.hash", h_str(a.body, "event.hash"));
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE project_id = %lld "
 	    "AND template = 'supervision_recorded'", (long long)id);
 	assert_int_equal(harness_sql_value(h, sql, out, sizeof out), 0);
-	assert_string_equal(out, "126");
+	assert_string_equal(out, "127");
 
 	assert_int_equal(harness_ctl(h, out, sizeof out, "verify", (char *)NULL), 0);
 	struct resp m = h_req(h, "GET", "/metrics", NULL, NULL, NULL);
