@@ -95,11 +95,12 @@ plain(unsigned char c)
 	return c >= 0x20 && c != '"' && c != '\\';
 }
 
+/* The rest of a string from its first byte that needs an escape, and the
+ * closing quote. */
 static void
-put_str(struct jsonw *b, const char *s, size_t n)
+put_str_escaped(struct jsonw *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	put_c(b, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -129,6 +130,28 @@ put_str(struct jsonw *b, const char *s, size_t n)
 	}
 	put(b, s + run, n - run);
 	put_c(b, '"');
+}
+
+/* Most strings (keys, codes, times) need no escape: one reservation and a
+ * byte loop, no call per piece. */
+static void
+put_str(struct jsonw *b, const char *s, size_t n)
+{
+	if (!grow(b, n + 2))
+		return;
+	char *o = b->p + b->n;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!plain(c)) {
+			b->n = (size_t)(o - b->p);
+			put_str_escaped(b, s + i, n - i);
+			return;
+		}
+		*o++ = (char)c;
+	}
+	*o++ = '"';
+	b->n = (size_t)(o - b->p);
 }
 
 static void
