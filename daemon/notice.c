@@ -48,10 +48,15 @@ static void
 add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char *template,
     const char *lang)
 {
-	json_t *data = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "project_id",
-	    (json_int_t)n->project_id, "title", n->title ? n->title : "", "event", n->ev_name,
-	    "from", lc_state_name(n->from), "to", lc_state_name(n->to), "actor",
-	    n->actor ? n->actor : "");
+	/* member by member rather than json_pack: one row per notification of
+	 * every event, and the format's parsing was a third of the cost */
+	json_t *data = json_object();
+	json_object_set_new_nocheck(data, "project_id", json_integer((json_int_t)n->project_id));
+	json_object_set_new_nocheck(data, "title", json_string(n->title ? n->title : ""));
+	json_object_set_new_nocheck(data, "event", json_string(n->ev_name));
+	json_object_set_new_nocheck(data, "from", json_string(lc_state_name(n->from)));
+	json_object_set_new_nocheck(data, "to", json_string(lc_state_name(n->to)));
+	json_object_set_new_nocheck(data, "actor", json_string(n->actor ? n->actor : ""));
 	const char *k;
 	json_t *v;
 	if (json_is_object(n->payload))
@@ -60,8 +65,13 @@ add(json_t *rows, const struct notice_ctx *n, const char *recipient, const char 
 				json_object_set(data, k, v);
 	if (lang == NULL || (strcmp(lang, "zh") && strcmp(lang, "en")))
 		lang = "zh";
-	json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:o}", "channel", "spool",
-	    "recipient", recipient, "template", template, "lang", lang, "data", data));
+	json_t *row = json_object();
+	json_object_set_new_nocheck(row, "channel", json_string("spool"));
+	json_object_set_new_nocheck(row, "recipient", json_string(recipient));
+	json_object_set_new_nocheck(row, "template", json_string(template));
+	json_object_set_new_nocheck(row, "lang", json_string(lang));
+	json_object_set_new_nocheck(row, "data", data);
+	json_array_append_new(rows, row);
 }
 
 static void

@@ -1995,9 +1995,19 @@ static json_t *
 event_json(struct req_ctx *c, int seq, const char *ev, const char *from, const char *to,
     const char *actor, usec_t at, json_t *payload, const char *prev, const char *hash)
 {
-	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "seq", seq, "event", ev, "from",
-	    from, "to", to, "actor", actor, "at", jtime(c, at), "payload", payload, "prev_hash",
-	    prev, "hash", hash);
+	/* built member by member: every event answer and history row passes
+	 * here, and json_pack spent a third of its time reading its format */
+	json_t *o = json_object();
+	json_object_set_new_nocheck(o, "seq", json_integer(seq));
+	json_object_set_new_nocheck(o, "event", json_string(ev));
+	json_object_set_new_nocheck(o, "from", json_string(from));
+	json_object_set_new_nocheck(o, "to", json_string(to));
+	json_object_set_new_nocheck(o, "actor", json_string(actor));
+	json_object_set_new_nocheck(o, "at", jtime(c, at));
+	json_object_set_new_nocheck(o, "payload", payload);
+	json_object_set_new_nocheck(o, "prev_hash", json_string(prev));
+	json_object_set_new_nocheck(o, "hash", json_string(hash));
+	return o;
 }
 
 static int
