@@ -487,10 +487,13 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 		metrics_event_applied(json_string_value(ev));
 		if (r->published == NULL)
 			r->published = json_array();
-		json_array_append_new(r->published, json_pack("{s:I,s:O,s:O,s:O,s:O,s:O}",
-		    "project_id", (json_int_t)id, "seq", json_object_get(e, "seq"), "event",
-		    json_object_get(e, "event"), "from", json_object_get(e, "from"), "to",
-		    json_object_get(e, "to"), "at", json_object_get(e, "at")));
+		/* what the PUB socket says of the event, once committed */
+		static const char *const keys[] = { "seq", "event", "from", "to", "at" };
+		json_t *p = json_object();
+		json_object_set_new_nocheck(p, "project_id", json_integer((json_int_t)id));
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			json_object_set_nocheck(p, keys[i], json_object_get(e, keys[i]));
+		json_array_append_new(r->published, p);
 	}
 	else if (c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
 		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
