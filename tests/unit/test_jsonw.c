@@ -67,6 +67,21 @@ test_strings(void **state)
 		all[i - 1] = (char)i;
 	all[127] = '\0';
 	same(json_string(all));
+	/* each byte that needs an escape, at every place of a string read
+	 * eight bytes at a time, next to multi-byte characters */
+	const char specials[] = { '"', '\\', '\n', '\x01', '\x1f', '\t' };
+	for (size_t k = 0; k < sizeof specials; k++) {
+		static const char base[] = "abcdefgh\xc3\xa9ijklmnop\xe6\xb0\x91qrstuvwx";
+		for (size_t at = 0; at + 1 < sizeof base; at++) {
+			char buf[sizeof base];
+			memcpy(buf, base, sizeof base);
+			buf[at] = specials[k];
+			json_t *j = json_string(buf);
+			if (j == NULL)	/* the byte broke a multi-byte character */
+				continue;
+			same(j);
+		}
+	}
 }
 
 static void
@@ -105,8 +120,8 @@ random_string(void)
 {
 	static const char *const pieces[] = { "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t",
 		"\x01", "\x1f", "\x7f", "é", "民", "𝄞", "{", "}", "[", ",", ":" };
-	char buf[96];
-	size_t n = 0, want = next() % 12;
+	char buf[200];
+	size_t n = 0, want = next() % (next() % 4 ? 12 : 40);
 	for (size_t i = 0; i < want; i++) {
 		const char *p = pieces[next() % (sizeof pieces / sizeof pieces[0])];
 		size_t l = strlen(p);
