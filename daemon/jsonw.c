@@ -23,7 +23,9 @@ grow(struct jsonw *b, size_t more)
 		return false;
 	if (b->n + more + 1 <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 256;
+	/* 1 kB holds an event's parameters and is still a small request to
+	 * malloc; an answer grows once */
+	size_t cap = b->cap ? b->cap : 1024;
 	while (cap < b->n + more + 1)
 		cap *= 2;
 	char *p = realloc(b->p, cap);
