@@ -19,6 +19,7 @@ struct scheduler {
 	struct event *retry;	/* reconnect LISTEN */
 	PGconn *listen;
 	int firing;		/* fire jobs in flight */
+	bool fire_failed;	/* one of them failed: pause before the next look */
 	bool query_inflight;	/* a next-due query in flight */
 	bool again;		/* poked while busy: look again when done */
 	usec_t armed_due;	/* what the timer waits for (0: only the periodic look) */
@@ -78,13 +79,20 @@ job_done(struct pool_job *pj)
 
 	if (j->fire) {
 		s->firing--;
+		s->fire_failed |= j->failed;
 		if (j->fired > 0)
 			log_info("deadlines: %d fired", j->fired);
 		relay_publish_all(s->d->relay, j->published);
 		if (j->fired > 0)
 			relay_wake(s->d->relay);
-		if (s->firing == 0)
+		if (s->firing == 0 && s->fire_failed) {
+			/* the same due time would come back at once: a batch that
+			 * failed is tried again in a second, not in a tight loop */
+			s->fire_failed = false;
+			arm(s, clock_now() + USEC_PER_SEC);
+		} else if (s->firing == 0) {
 			query_next(s);
+		}
 	} else {
 		s->query_inflight = false;
 		if (j->failed) {
