@@ -422,10 +422,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_NEXT_DUE] =
 	    "SELECT ts2us(min(next_check)) FROM project WHERE next_check IS NOT NULL",
 	/* a firing that cannot happen (its guard refused) is dropped, and the
-	 * project's next check moves on */
+	 * project's next check moves on; with $2 NULL nothing is dropped and
+	 * only the next check is computed again (it said due, nothing was) */
 	[S_DEADLINE_DROP] =
 	    "WITH d AS (UPDATE deadline SET status = 'cancelled' WHERE project_id = $1 "
-	    "AND status = 'pending' AND ($2::bigint IS NULL OR id = $2) RETURNING id) "
+	    "AND status = 'pending' AND id = $2::bigint RETURNING id) "
 	    "UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline WHERE project_id = $1 "
 	    "AND status = 'pending' AND id NOT IN (SELECT id FROM d)) WHERE id = $1",
 	[S_DEADLINE_LIST] =

@@ -567,6 +567,35 @@ test_daemon_down_fires_everything_once_on_return(void **state)
 	assert_true(nh_metric(m, "procurd_deadline_lag_seconds_sum") > DOWN_N * 3 * 86400.0);
 }
 
+/* A next check that says "due" when nothing is (another daemon moved the
+ * deadlines, or an operator): the daemon computes it again from the pending
+ * deadlines and cancels none of them. */
+static void
+test_stale_next_check_is_healed(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	char parent_reviewer[65];
+
+	nh_world(h, &w, "DLS", "DLSP", parent_reviewer);
+	int64_t id = nh_submitted(h, &w);
+	int64_t pending = nh_sql_int(h, "SELECT count(*) FROM deadline WHERE project_id = %lld "
+	    "AND status = 'pending'", (long long)id);
+	assert_true(pending > 0);
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE project SET next_check = created_at - interval '1 day' "
+	    "WHERE id = %lld; SELECT pg_notify('procurd_deadline', '')", (long long)id);
+	assert_int_equal(harness_sql(h, sql), 0);
+	/* (NULL while a firing job holds the project claimed) */
+	assert_int_equal(nh_sql_wait(h, 1, 10000, "SELECT coalesce((next_check = (SELECT "
+	    "min(fire_at) FROM deadline WHERE project_id = %lld AND status = 'pending'))::int, 0) "
+	    "FROM project WHERE id = %lld", (long long)id, (long long)id), 1);
+	assert_int_equal(nh_sql_int(h, "SELECT count(*) FROM deadline WHERE project_id = %lld "
+	    "AND status = 'pending'", (long long)id), pending);
+	assert_int_equal(nh_sql_int(h, "SELECT count(*) FROM project_event WHERE project_id = %lld "
+	    "AND event = 'escalate'", (long long)id), 0);
+}
+
 int
 main(void)
 {
@@ -576,6 +605,7 @@ main(void)
 	/* one project per claim, so that the two daemons' batches interleave */
 	static struct nh_spec two = { "dl_two", NH_FAST_NOTIFY "[deadlines]\nbatch = 1\n" };
 	static struct nh_spec down = { "dl_down", NH_FAST_NOTIFY };
+	static struct nh_spec stale = { "dl_stale", NH_FAST_NOTIFY };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate_setup_teardown(test_tender_closes_by_itself, nh_setup,
 		    nh_teardown, &tender),
@@ -587,6 +617,8 @@ main(void)
 		    nh_setup, nh_teardown, &two),
 		cmocka_unit_test_prestate_setup_teardown(test_daemon_down_fires_everything_once_on_return,
 		    nh_setup, nh_teardown, &down),
+		cmocka_unit_test_prestate_setup_teardown(test_stale_next_check_is_healed, nh_setup,
+		    nh_teardown, &stale),
 	};
 	return cmocka_run_group_tests_name("it_deadlines", tests, NULL, NULL);
 }
