@@ -1923,7 +1923,8 @@ struct ev_write {
 	const json_t *deadlines;	/* new ones: [{state, kind, level, event, due, fire}] */
 	const char *cancel_kind;	/* NULL none */
 	int uncovered_year;		/* 0 none: else an incident */
-	int read_version;		/* c->optimistic: write only while still there */
+	int read_version;		/* the light write applies only while still there */
+	bool commit;			/* the write ends the transaction: COMMIT travels with it */
 	/* out */
 	int version;
 	char hash[65];
@@ -1933,20 +1934,17 @@ struct ev_write {
 };
 
 /* Write the event (hash-chained to the previous one), move the project,
- * plan its deadlines and queue its notifications: one statement. With
- * c->optimistic (the row was read without a lock) only a light write is
- * made, and only while the project is at w->read_version; else -1 with
- * c->retry set and nothing written. */
+ * plan its deadlines and queue its notifications: one statement. On a row
+ * read without a lock (db->opt_only) only the light write can run (prepare()
+ * refuses the other), and it applies only while the project is at
+ * w->read_version; else -1 with c->retry set and nothing written. */
 static int
 event_write(struct req_ctx *c, struct ev_write *w)
 {
 	struct pbuf pb = { .n = 0 };
+	bool unlocked = c->db->opt_only;	/* its own transaction, no COMMIT to send */
 	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
 	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
-	if (c->optimistic && !light) {
-		c->retry = RETRY_LOCK;	/* deadlines to plan or an incident */
-		return -1;
-	}
 	json_t *none = json_array();
 	char *pl = dump(w->payload), *nt = dump(w->notices ? w->notices : none);
 	char *dl = light ? NULL : dump(w->deadlines ? w->deadlines : none);
@@ -1959,9 +1957,9 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	int np = light ? 12 : 16;
 	if (light)
 		v[11] = pi64(&pb, w->read_version);
-	PGresult *r = c->commit_on_write && !c->optimistic ?
+	PGresult *r = w->commit && !unlocked ?
 	    run_piped(c->db, NULL, st, np, v, "COMMIT", NULL) : run(c->db, st, np, v, NULL);
-	if (r && (c->commit_on_write || c->optimistic))
+	if (r && (w->commit || unlocked))
 		c->committed = true;
 	free(pl);
 	free(nt);
@@ -1973,7 +1971,7 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		/* the light write: the project moved since it was read */
 		PQclear(r);
 		c->committed = false;
-		if (!c->optimistic) {
+		if (!unlocked) {
 			snprintf(c->db->errbuf, sizeof c->db->errbuf,
 			    "project %" PRId64 " moved from version %d under its lock", w->id,
 			    w->read_version);
@@ -2594,6 +2592,11 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	notices = notice_rows(&nc);
 	json_decref(plan);
 	w.notices = notices;
+	/* an answer that must read the project again reads it before the
+	 * COMMIT, in the event's transaction: a failed read then leaves nothing
+	 * committed, and the answer shows this event's row, not a later one */
+	bool reread = changes_row(ev) || w.leave_state || json_array_size(dl) || w.cancel_kind;
+	w.commit = c->commit_on_write && !(want_answer && reread);
 	if (event_write(c, &w)) {
 		if (!c->retry)
 			dbfail(c, "writing an event");
@@ -2613,16 +2616,16 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 		out = json_true();
 		goto done;
 	}
-	if (changes_row(ev) || w.leave_state || json_array_size(dl) || w.cancel_kind) {
+	if (reread) {
 		PGresult *again = project_fetch(c, id, false);
 		if (again == NULL)
 			goto done;
 		out = project_json(c, again, 0);
 		PQclear(again);
-	} else if (c->text_answer) {
-		/* the hot path: the answer written as text straight from the row
-		 * (no tree of forty values to build, print and free); the caller
-		 * gets the event alone, for the PUB socket */
+	} else if (c->commit_on_write) {
+		/* no answer to keep for an Idempotency-Key (the hot path): it is
+		 * written as text straight from the row (no tree of forty values to
+		 * build, print and free); the caller gets the event alone */
 		struct project_after after = { w.version, w.has_next_check, w.next_check, c->now };
 		json_t *e = event_json(c, w.seq, ev_name, w.from, w.to, c->u->name, c->now,
 		    json_incref(stored), w.last_hash, w.hash);
@@ -2716,12 +2719,10 @@ again:
 	/* without an idempotent answer to store, the write carries the COMMIT */
 	c->commit_on_write = idem_key == NULL;
 	c->committed = false;
-	c->optimistic = c->db->opt_only = unlocked > 0;
+	c->db->opt_only = unlocked > 0;
 	c->retry = RETRY_NONE;
-	c->text_answer = idem_key == NULL;	/* a stored answer is kept as a tree */
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
-	c->commit_on_write = c->optimistic = c->db->opt_only = c->db->opt_blocked = false;
-	c->text_answer = false;
+	c->commit_on_write = c->db->opt_only = c->db->opt_blocked = false;
 	PQclear(pr);
 	if (out == NULL && c->retry != RETRY_NONE && !c->committed) {
 		unlocked = c->retry == RETRY_MOVED ? unlocked - 1 : 0;

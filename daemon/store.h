@@ -109,15 +109,14 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
-	/* internal to the store: the event's write carries the COMMIT; the
-	 * event is decided on a row read without a lock (OPTIMISTIC) and RETRY
-	 * says to decide again: the project moved, or the lock is needed */
-	bool commit_on_write, committed, optimistic;
+	/* internal to the store: the event's own write may carry the COMMIT
+	 * (COMMITTED once it has); RETRY says to decide the event again: the
+	 * project moved since its row was read without a lock, or the decision
+	 * needs the lock */
+	bool commit_on_write, committed;
 	enum { RETRY_NONE, RETRY_MOVED, RETRY_LOCK } retry;
-	/* set by the caller: an event's answer may be written as text; then
-	 * ANSWER_TEXT (free()) is the answer and the JSON returned is only
-	 * {"event": …} */
-	bool text_answer;
+	/* an event's answer written as text (no Idempotency-Key): then this
+	 * (free()) is the answer and the JSON returned is only {"event": …} */
 	char *answer_text;
 };
 
