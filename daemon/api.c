@@ -480,22 +480,14 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "Idempotency-Key"),
 		    "Idempotency-Key must be 1 to 200 characters");
 	}
+	/* the store counts the event and queues it for the PUB socket when it
+	 * commits one, not when it replays an answer for an Idempotency-Key */
+	if (r->published == NULL)
+		r->published = json_array();
+	c->published = r->published;
 	json_t *out = store_event_apply(c, id, json_string_value(ev), expected, payload,
 	    r->idem_key, r->body ? r->body : "", status);
-	if (out) {
-		json_t *e = json_object_get(out, "event");
-		metrics_event_applied(json_string_value(ev));
-		if (r->published == NULL)
-			r->published = json_array();
-		/* what the PUB socket says of the event, once committed */
-		static const char *const keys[] = { "seq", "event", "from", "to", "at" };
-		json_t *p = json_object();
-		json_object_set_new_nocheck(p, "project_id", json_integer((json_int_t)id));
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			json_object_set_nocheck(p, keys[i], json_object_get(e, keys[i]));
-		json_array_append_new(r->published, p);
-	}
-	else if (c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
+	if (out == NULL && c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
 		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
 	json_decref(empty);
 	return out;

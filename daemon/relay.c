@@ -103,7 +103,6 @@ publish(struct relay *r)
 	json_t *ev;
 	json_array_foreach(list, i, ev) {
 		const char *topic = json_string_value(json_object_get(ev, "to"));
-		json_object_set_new(ev, "v", json_integer(1));
 		char *text = jsonw_dump(ev, NULL);
 		/* two frames: the topic (the new state) for SUB filters, then the JSON */
 		zmq_send(r->pub, topic ? topic : "", topic ? strlen(topic) : 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);

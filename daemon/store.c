@@ -2497,6 +2497,22 @@ add_deadlines(json_t *arr, enum lc_state st, const struct deadline_row *rows, si
 	}
 }
 
+static void
+publish_add(json_t *arr, const json_t *answer_event, int64_t pid)
+{
+	static const char *const keys[] = { "seq", "event", "from", "to", "at" };
+	if (arr == NULL || answer_event == NULL)
+		return;
+	/* the message as the PUB socket sends it (DESIGN.md, version 1): built
+	 * whole here, so the relay thread only reads it */
+	json_t *p = json_object();
+	json_object_set_new_nocheck(p, "project_id", json_integer((json_int_t)pid));
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		json_object_set_nocheck(p, keys[i], json_object_get(answer_event, keys[i]));
+	json_object_set_new_nocheck(p, "v", json_integer(1));
+	json_array_append_new(arr, p);
+}
+
 /* What guards of events that need nothing see (lifecycle_needs() == 0):
  * const, so a guard that wrote to it without declaring the need would fault
  * in the tests rather than share state between requests. */
@@ -2734,7 +2750,7 @@ again:
 		return NULL;
 	}
 	if (c->committed)
-		return out;
+		goto committed;
 	if (idem_key) {
 		char *body = dump(out);
 		const char *v[7] = { pi64(&pb, c->u->id), idem_key, pi64(&pb, id), raw_body, "200",
@@ -2746,6 +2762,10 @@ again:
 	}
 	if (commit(c->db))
 		goto dberr;
+committed:
+	/* a fresh event, not an answer replayed for its Idempotency-Key */
+	metrics_event_applied(ev_name);
+	publish_add(c->published, json_object_get(out, "event"), id);
 	return out;
 dberr:
 	PQclear(pr);
@@ -3450,17 +3470,6 @@ store_next_due(struct db *db, usec_t *t)
 	*t = gnull(r, 0, 0) ? 0 : gi64(r, 0, 0);
 	PQclear(r);
 	return 0;
-}
-
-static void
-publish_add(json_t *arr, json_t *answer_event, int64_t pid)
-{
-	if (arr == NULL || answer_event == NULL)
-		return;
-	json_array_append_new(arr, json_pack("{s:I,s:O,s:O,s:O,s:O,s:O}", "project_id",
-	    (json_int_t)pid, "seq", json_object_get(answer_event, "seq"), "event",
-	    json_object_get(answer_event, "event"), "from", json_object_get(answer_event, "from"),
-	    "to", json_object_get(answer_event, "to"), "at", json_object_get(answer_event, "at")));
 }
 
 /* Fire the due deadlines of project PID (locked by this transaction). */

@@ -109,6 +109,7 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
+	json_t *published;		/* NULL, or where committed events go for the PUB socket */
 	/* internal to the store: the event's own write may carry the COMMIT
 	 * (COMMITTED once it has); RETRY says to decide the event again: the
 	 * project moved since its row was read without a lock, or the decision

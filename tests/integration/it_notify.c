@@ -407,6 +407,7 @@ test_pub_socket(void **state)
 	assert_json_str(m, "event", "submit");
 	assert_json_str(m, "from", "draft");
 	assert_json_str(m, "to", "needs_review");
+	assert_json_int(m, "v", 1);
 	json_decref(m);
 	/* nothing else for this subscriber, and nothing for "awarded" */
 	assert_null(sub_recv(review, topic, 300));
@@ -447,6 +448,22 @@ test_pub_socket(void **state)
 	assert_json_str(m, "event", "submit");
 	json_decref(m);
 	assert_null(sub_recv(review, topic, 300));
+
+	/* an answer replayed for its Idempotency-Key is not published again */
+	int64_t k = nh_project(h, &w);
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)k);
+	const char *body = "{\"event\":\"submit\",\"payload\":{}}";
+	r = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: publish-once");
+	assert_project(r, "needs_review", 2);
+	r = h_req(h, "POST", path, w.officer, body, "Idempotency-Key: publish-once");
+	assert_project(r, "needs_review", 2);
+	m = sub_recv(review, topic, 5000);
+	assert_non_null(m);
+	assert_json_int(m, "project_id", k);
+	assert_json_str(m, "event", "submit");
+	json_decref(m);
+	assert_null(sub_recv(review, topic, 500));
 
 	zmq_close(review);
 	zmq_close(awarded);
