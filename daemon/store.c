@@ -1051,12 +1051,18 @@ gbool(const PGresult *r, int row, int col)
 	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
 }
 
+/* T as the API shows times: RFC 3339 at the calendar's offset (+08:00). */
+static const char *
+ltime(struct req_ctx *c, usec_t t, char buf[64])
+{
+	return time_format(t, c->cal ? c->cal->utc_offset_s : 28800, buf, 64);
+}
+
 static json_t *
 jtime(struct req_ctx *c, usec_t t)
 {
 	char buf[64];
-	int off = c->cal ? c->cal->utc_offset_s : 28800;
-	return json_string(time_format(t, off, buf, sizeof buf));
+	return json_string(ltime(c, t, buf));
 }
 
 static json_t *
@@ -1653,7 +1659,7 @@ static void
 pf_time_text(struct jsonw *w, struct req_ctx *c, usec_t t)
 {
 	char buf[64];
-	jsonw_str(w, time_format(t, c->cal ? c->cal->utc_offset_s : 28800, buf, sizeof buf));
+	jsonw_str(w, ltime(c, t, buf));
 }
 
 /* The members of project_json(), as text into W, with AFTER's changes. */

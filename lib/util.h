@@ -20,11 +20,11 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a new string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* V in decimal at OUT, not terminated: its length (at most 20). */
+size_t i64_dec(char out[21], int64_t v);
 /* Format T as RFC 3339 with the given offset from UTC in seconds, e.g.
  * "2026-03-01T09:30:00+08:00" (microseconds shown only when non-zero).
  * BUF must hold at least 40 bytes. Returns BUF. */
-/* V in decimal at OUT, not terminated: its length (at most 20). */
-size_t i64_dec(char out[21], int64_t v);
 char *time_format(usec_t t, int offset_s, char *buf, size_t len);
 /* Parse RFC 3339 ("2026-03-01T09:30:00Z", "...+08:00", fractions allowed).
  * Returns 0 and sets *out, or -1 when S is not such a time. */
