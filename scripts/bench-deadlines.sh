@@ -51,7 +51,7 @@ bench_workdir bdl
 
 # --- PostgreSQL, configuration (adjustable clock, quiet log), accounts ----------
 bench_pg_start
-bench_log4crc warn procurd procurd.notify procur-notify
+bench_log4crc warn procurd procurd.notify
 bench_configure "$pool" "[clock]
 adjustable = true
 

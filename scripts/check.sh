@@ -16,7 +16,8 @@
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
-build=$root/${B:-build}
+build=${B:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac	# make B=/abs/dir check
 me=check.sh
 
 per_binary=${CHECK_BINARY_TIMEOUT:-300}
