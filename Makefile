@@ -46,8 +46,7 @@ PROGRAMS   := $(B)/procurd $(B)/procurctl $(if $(WORKER_SRC),$(B)/procur-notify)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 IT_BINS    := $(patsubst tests/integration/%.c,$(B)/tests/%,$(IT_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
-WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC)) \
-	$(if $(wildcard tests/worker/e2e_fake_daemon.c),$(B)/tests/worker/e2e_fake_daemon)
+WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC))
 
 .PHONY: all deps run check unit bench install clean valgrind
 all: $(PROGRAMS)
@@ -74,9 +73,6 @@ $(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SR
 $(B)/tests/worker/test_%: $(B)/tests/worker/test_%.o $(call obj,$(WORKER_LIB_SRC) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-$(B)/tests/worker/e2e_fake_daemon: $(B)/tests/worker/e2e_fake_daemon.o $(call obj,$(LIB_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-
 $(B)/bench/%: $(B)/bench/%.o $(call obj,$(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -90,14 +86,14 @@ run: deps all
 	@B=$(B) sh scripts/run.sh
 
 unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(filter-out %/e2e_fake_daemon,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(WORKER_TEST_BINS)
 
 # Every test: unit, then integration against a throwaway PostgreSQL.
 check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
 	@B=$(B) sh scripts/check.sh all
 
 valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(filter-out %/e2e_fake_daemon,$(WORKER_TEST_BINS))
+	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(WORKER_TEST_BINS)
 
 # Benchmarks print their figures (bench/README.md); they are not tests.
 bench: deps all $(BENCH_BINS)

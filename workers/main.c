@@ -142,6 +142,7 @@ struct pending {
 	int64_t id;
 	bool ok;
 	bool spool;		/* waits for the directory fsync */
+	bool duplicate;		/* counted as a duplicate, not as delivered */
 	char err[256];
 };
 static struct pending batch[BATCH_MAX];
@@ -189,6 +190,7 @@ handle(struct worker *w, const void *buf, size_t len)
 	p->id = job->id;
 	p->ok = res != DELIVER_FAILED;
 	p->spool = p->ok && job->channel == CHANNEL_SPOOL;
+	p->duplicate = res == DELIVER_DUPLICATE;
 	snprintf(p->err, sizeof p->err, "%s", res == DELIVER_FAILED ? err : "");
 	job_free(job);
 }
@@ -203,6 +205,11 @@ flush_batch(struct worker *w)
 	for (int i = 0; i < n_batch; i++) {
 		struct pending *p = &batch[i];
 		if (p->spool && !synced) {
+			/* counted when written; it failed after all */
+			if (p->duplicate)
+				w->duplicates--;
+			else
+				w->delivered--;
 			p->ok = false;
 			snprintf(p->err, sizeof p->err, "%s", err);
 			w->failed++;

@@ -98,8 +98,12 @@ spool_prepare(const char *dir, char *err, size_t errlen)
 	time_t now = time(NULL);
 
 	errno = 0;
-	if (mkdir_p(dir) != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    access(dir, W_OK | X_OK) != 0) {
+	bool ok = mkdir_p(dir) == 0 && stat(dir, &st) == 0;
+	if (ok && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;	/* not the EEXIST mkdir left behind */
+		ok = false;
+	}
+	if (!ok || access(dir, W_OK | X_OK) != 0) {
 		snprintf(err, errlen, "spool_dir %s: %s", dir,
 		    errno ? strerror(errno) : "not a writable directory");
 		return -1;
@@ -167,8 +171,8 @@ spool_write(const char *dir, const char *worker, const struct job *job,
 
 	final = xasprintf("%s/%" PRId64 ".json", dir, job->id);
 	if (stat(final, &st) == 0) {
-		res = DELIVER_DUPLICATE;
-		goto sync;
+		res = DELIVER_DUPLICATE;	/* its directory entry too waits for spool_sync() */
+		goto done;
 	}
 	line = spool_build_line(worker, job, msg, now_usec());
 	if (line == NULL) {
@@ -202,7 +206,6 @@ spool_write(const char *dir, const char *worker, const struct job *job,
 		snprintf(err, errlen, "spool: link %s: %s", final, strerror(errno));
 		goto done;
 	}
-sync:
 	/* the directory entry is made durable by spool_sync() before any ack */
 done:
 	if (fd >= 0)
@@ -223,16 +226,4 @@ spool_sync(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-enum deliver_result
-spool_deliver(const char *dir, const char *worker, const struct job *job,
-    const struct message *msg, char *err, size_t errlen)
-{
-	enum deliver_result res = spool_write(dir, worker, job, msg, err, errlen);
-	/* Even for a duplicate: the worker that linked it may have died before
-	 * its own directory fsync, and our ack vouches for the file. */
-	if (res != DELIVER_FAILED && spool_sync(dir, err, errlen) != 0)
-		res = DELIVER_FAILED;
-	return res;
 }

@@ -13,21 +13,18 @@ struct job;
  * by workers that died over an hour ago. 0, or -1 with ERR set. */
 int spool_prepare(const char *dir, char *err, size_t errlen);
 
-/* Write DIR/<id>.json holding one JSON line, durably (file and directory
- * fsynced), unless it exists: then DELIVER_DUPLICATE, however many workers
- * try at once. DELIVER_FAILED with ERR set when the disk says no. */
-enum deliver_result spool_deliver(const char *dir, const char *worker,
-    const struct job *job, const struct message *msg, char *err, size_t errlen);
-
-/* spool_deliver() in two halves, so a batch of jobs shares one directory
- * fsync: spool_write() makes the file durable and links it (or finds it
- * there), spool_sync() makes the directory entries durable. A job may be
- * acked only after spool_sync() of its directory returned 0. */
+/* Delivering to the spool is two halves, so a batch of jobs shares one
+ * directory fsync: spool_write() writes DIR/<id>.json holding one JSON line
+ * durably and links it, unless it exists (then DELIVER_DUPLICATE, however
+ * many workers try at once; DELIVER_FAILED with ERR set when the disk says
+ * no); spool_sync() makes the directory entries durable. A job may be acked
+ * only after spool_sync() of its directory returned 0, a duplicate too (the
+ * worker that linked it may have died before its own sync). */
 enum deliver_result spool_write(const char *dir, const char *worker,
     const struct job *job, const struct message *msg, char *err, size_t errlen);
 int spool_sync(const char *dir, char *err, size_t errlen);
 
-/* The line spool_deliver() writes, without its newline; the caller frees it. */
+/* The line spool_write() writes, without its newline; the caller frees it. */
 char *spool_build_line(const char *worker, const struct job *job,
     const struct message *msg, int64_t now_usec);
 

@@ -390,8 +390,6 @@ add_time(struct strbuf *b, const char *s, const char *lang)
 	return true;
 }
 
-static void add_value(struct strbuf *b, const json_t *v, const char *lang);
-
 static void
 add_value(struct strbuf *b, const json_t *v, const char *lang)
 {

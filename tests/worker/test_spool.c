@@ -18,6 +18,18 @@
 
 static char dir[64];
 
+/* One job as the worker delivers a batch of one: write, then sync the
+ * directory (a duplicate too), then it may be acked. */
+static enum deliver_result
+write_and_sync(const char *d, const char *worker, const struct job *job,
+    const struct message *msg, char *err, size_t errlen)
+{
+	enum deliver_result res = spool_write(d, worker, job, msg, err, errlen);
+	if (res != DELIVER_FAILED && spool_sync(d, err, errlen) != 0)
+		res = DELIVER_FAILED;
+	return res;
+}
+
 static int
 setup(void **state)
 {
@@ -94,9 +106,9 @@ test_once(void **state)
 
 	(void)state;
 	assert_non_null(job);
-	assert_int_equal(spool_deliver(dir, "w1", job, &msg, err, sizeof err), DELIVER_OK);
-	assert_int_equal(spool_deliver(dir, "w2", job, &msg, err, sizeof err), DELIVER_DUPLICATE);
-	assert_int_equal(spool_deliver(dir, "w1", job, &msg, err, sizeof err), DELIVER_DUPLICATE);
+	assert_int_equal(write_and_sync(dir, "w1", job, &msg, err, sizeof err), DELIVER_OK);
+	assert_int_equal(write_and_sync(dir, "w2", job, &msg, err, sizeof err), DELIVER_DUPLICATE);
+	assert_int_equal(write_and_sync(dir, "w1", job, &msg, err, sizeof err), DELIVER_DUPLICATE);
 	assert_int_equal(count_entries(dir, &tmp), 1);
 	assert_int_equal(tmp, 0);
 
@@ -148,7 +160,7 @@ test_race(void **state)
 				enum deliver_result r;
 
 				snprintf(name, sizeof name, "w%d", p);
-				r = spool_deliver(dir, name, job, &msg, err, sizeof err);
+				r = write_and_sync(dir, name, job, &msg, err, sizeof err);
 				c = r == DELIVER_OK ? 'D' : r == DELIVER_DUPLICATE ? 'd' : 'F';
 				if (write(fds[1], &c, 1) != 1)
 					_exit(2);
@@ -185,17 +197,18 @@ test_prepare_and_failure(void **state)
 	(void)state;
 	snprintf(sub, sizeof sub, "%s/a/b/spool", dir);
 	assert_int_equal(spool_prepare(sub, err, sizeof err), 0);
-	assert_int_equal(spool_deliver(sub, "w", job, &msg, err, sizeof err), DELIVER_OK);
+	assert_int_equal(write_and_sync(sub, "w", job, &msg, err, sizeof err), DELIVER_OK);
 	assert_int_equal(count_entries(sub, &tmp), 1);
 
 	/* A directory that is gone: a failure with a reason, not a crash. */
 	snprintf(sub, sizeof sub, "%s/missing", dir);
-	assert_int_equal(spool_deliver(sub, "w", job, &msg, err, sizeof err), DELIVER_FAILED);
+	assert_int_equal(write_and_sync(sub, "w", job, &msg, err, sizeof err), DELIVER_FAILED);
 	assert_non_null(strstr(err, "missing"));
 
 	/* spool_dir that is a file. */
 	snprintf(sub, sizeof sub, "%s/a/b/spool/5.json", dir);
 	assert_int_equal(spool_prepare(sub, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Not a directory"));
 	job_free(job);
 }
 
