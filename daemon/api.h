@@ -22,7 +22,6 @@ struct api_request {
 	void *conn;			/* the evhttp request: loop thread only */
 	int method;			/* enum evhttp_cmd_type */
 	char *path;
-	char *query;			/* after '?', or NULL */
 	struct evkeyvalq args;		/* the query's parameters, parsed once */
 	char *authorization;
 	char *idem_key;

@@ -29,7 +29,6 @@ static void
 request_free(struct api_request *r)
 {
 	free(r->path);
-	free(r->query);
 	evhttp_clear_headers(&r->args);
 	free(r->authorization);
 	free(r->idem_key);
@@ -172,7 +171,6 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	char *decoded = evhttp_uridecode(path, 0, NULL);
 	r->path = decoded ? decoded : xstrdup(path);
-	r->query = query ? xstrdup(query) : NULL;
 	if (query && evhttp_parse_query_str(query, &r->args) != 0)
 		return fail_now(h, r, 400, "malformed", "the query string is malformed");
 

@@ -520,7 +520,6 @@ struct db {
 	char *set_name, *set_value;	/* a session setting to keep across reconnects */
 	bool prepared[S__COUNT];
 	char errbuf[512];
-	bool in_tx;
 	/* a migration changed a table under our prepared statements: forget
 	 * them before the next job (they fail until prepared again) */
 	bool reprepare;
@@ -637,7 +636,6 @@ db_connect(struct db *db)
 		db->conn = PQconnectdb(db->conninfo);
 	}
 	memset(db->prepared, 0, sizeof db->prepared);
-	db->in_tx = false;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database: cannot connect: %s", PQerrorMessage(db->conn));
 		return;
@@ -727,7 +725,6 @@ db_ensure(struct db *db)
 		/* a job left a transaction open: never let it leak into the next */
 		PGresult *r = exec_simple(db, "ROLLBACK");
 		PQclear(r);
-		db->in_tx = false;
 	}
 	if (!db_ok(db) || PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		db_connect(db);	/* prepares everything again as it is used */
@@ -889,10 +886,6 @@ run_piped(struct db *db, const char *before, enum stmt s, int n, const char *con
 		PQclear(main_r);
 		return NULL;
 	}
-	if (before && !strcmp(before, "BEGIN"))
-		db->in_tx = true;
-	if (after)
-		db->in_tx = false;
 	return main_r;
 }
 
@@ -926,7 +919,6 @@ tx(struct db *db, const char *what)
 	if (!ok)
 		set_dberr(db, r);
 	PQclear(r);
-	db->in_tx = !strcmp(what, "BEGIN") && ok;
 	return ok ? 0 : -1;
 }
 
@@ -943,7 +935,6 @@ rollback(struct db *db)
 {
 	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		tx(db, "ROLLBACK");
-	db->in_tx = false;
 }
 
 /* ------------------------------------------------------------------------ */
