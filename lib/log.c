@@ -4,6 +4,7 @@
 #include <log4c.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,10 @@ static log4c_category_t *cat;
 static char cat_name[64] = "procurd";
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int inited;
+/* The category's priority as log_open() last found it: the lock-free test
+ * of every call reads only this, never log4c's state that a reload changes
+ * (everything passes until the category is known) */
+static atomic_int threshold = LOG4C_PRIORITY_UNKNOWN;
 
 int
 log_open(const char *name, const char *path)
@@ -28,6 +33,7 @@ log_open(const char *name, const char *path)
 	if (path && log4c_load(path) != 0)
 		rc = -1;
 	cat = log4c_category_get(cat_name);
+	atomic_store(&threshold, log4c_category_get_chainedpriority(cat));
 	pthread_mutex_unlock(&log_lock);
 	return rc;
 }
@@ -40,6 +46,7 @@ log_close(void)
 		log4c_fini();
 	inited = 0;
 	cat = NULL;
+	atomic_store(&threshold, LOG4C_PRIORITY_UNKNOWN);
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -47,8 +54,7 @@ static void
 vlog(int prio, const char *fmt, va_list ap)
 {
 	/* a disabled priority costs no lock: the hot path logs at debug */
-	log4c_category_t *c = cat;
-	if (c != NULL && !log4c_category_is_priority_enabled(c, prio))
+	if (prio > atomic_load_explicit(&threshold, memory_order_relaxed))
 		return;
 	/* log4c appenders are not thread-safe: pool threads log too. */
 	pthread_mutex_lock(&log_lock);
