@@ -15,6 +15,7 @@ struct config {
 	char *db_conninfo;
 	int db_pool_size;
 	char *db_migrations;
+	int db_project_cache;
 	/* [http] */
 	char *http_listen;
 	int64_t http_max_body_bytes;

@@ -21,6 +21,7 @@
 #include "store.h"
 
 static struct procurd D;
+static void warm_start(void);
 static struct event *drain_timer, *watchdog_timer;
 
 static void
@@ -91,6 +92,11 @@ reload(void)
 	D.cfg->clock_adjustable = nc->clock_adjustable;
 	D.cfg->http_max_body_bytes = nc->http_max_body_bytes;
 	pthread_mutex_unlock(&D.lock);
+	if (nc->db_project_cache != D.cfg->db_project_cache) {
+		store_project_cache((size_t)nc->db_project_cache);
+		D.cfg->db_project_cache = nc->db_project_cache;
+		warm_start();
+	}
 	config_free(nc);
 	log_info("reload: configuration, rules, calendar and logging reloaded");
 }
@@ -128,6 +134,60 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct timeval tv = { 0, 20000 };
 	drain_timer = event_new(D.base, -1, EV_PERSIST, on_drain_tick, NULL);
 	event_add(drain_timer, &tv);
+}
+
+/* The project cache's start: the projects under way, a page per job, in
+ * the pool's queue behind requests, until the cache is full (a supervision
+ * record on a project in it needs no read first). */
+struct warm {
+	struct pool_job job;
+	int64_t after;
+	int page, slots;
+	long loaded;
+	bool failed;
+};
+
+static void
+warm_run(struct pool_job *job, struct db *db)
+{
+	struct warm *w = (struct warm *)job;
+	int n = store_project_cache_warm(db, w->after, w->page, &w->after);
+	if (n < 0) {
+		log_warn("project cache: cannot read projects (%s); it fills as they are used",
+		    db_error(db));
+		w->failed = true;
+		n = 0;
+	}
+	w->loaded += n;
+	if (n < w->page)
+		w->page = 0;	/* no more */
+}
+
+static void
+warm_done(struct pool_job *job)
+{
+	struct warm *w = (struct warm *)job;
+	if (w->page > 0 && w->loaded < w->slots && !atomic_load(&D.draining)) {
+		pool_submit(D.pool, &w->job);
+		return;
+	}
+	if (!w->failed)
+		log_info("project cache: %ld projects under way loaded (%d slots)", w->loaded,
+		    w->slots);
+	free(w);
+}
+
+static void
+warm_start(void)
+{
+	if (D.cfg->db_project_cache == 0)
+		return;
+	struct warm *w = xcalloc(1, sizeof *w);
+	w->job.run = warm_run;
+	w->job.done = warm_done;
+	w->page = 1000;
+	w->slots = D.cfg->db_project_cache;
+	pool_submit(D.pool, &w->job);
 }
 
 static void
@@ -207,11 +267,13 @@ main(int argc, char **argv)
 	D.relay = relay_start(&D);
 	if (D.relay == NULL)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
+	store_project_cache((size_t)D.cfg->db_project_cache);
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
 	D.sched = scheduler_start(&D);
+	warm_start();
 	relay_wake(D.relay);	/* resend what was not acked before a restart */
 
 	struct event *sigs[4];
@@ -236,6 +298,7 @@ main(int argc, char **argv)
 	log_info("procurd stopping");
 	http_free(D.http);
 	pool_free(D.pool);
+	store_project_cache(0);
 	scheduler_free(D.sched);
 	relay_stop(D.relay);
 	for (int i = 0; signos[i]; i++)

@@ -34,6 +34,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct named events[NAMES_MAX], refusals[NAMES_MAX];
 static uint64_t fired[4];
 static uint64_t event_retries;
+static uint64_t pcache_hits, pcache_misses;
 static double lag_sum;
 static uint64_t lag_count;
 static struct http_series http[HTTP_MAX];
@@ -71,6 +72,14 @@ metrics_event_retry(void)
 {
 	pthread_mutex_lock(&lock);
 	event_retries++;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+metrics_project_cache(bool hit)
+{
+	pthread_mutex_lock(&lock);
+	*(hit ? &pcache_hits : &pcache_misses) += 1;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -143,6 +152,11 @@ metrics_render(const struct metrics_gauges *g)
 	    "lock whose project moved before the write, decided again.\n"
 	    "# TYPE procurd_event_retries_total counter\nprocurd_event_retries_total %" PRIu64 "\n",
 	    event_retries);
+	fprintf(f, "# HELP procurd_project_cache_total Events that looked for their project in the "
+	    "project cache, by outcome.\n"
+	    "# TYPE procurd_project_cache_total counter\n"
+	    "procurd_project_cache_total{outcome=\"hit\"} %" PRIu64 "\n"
+	    "procurd_project_cache_total{outcome=\"miss\"} %" PRIu64 "\n", pcache_hits, pcache_misses);
 	fprintf(f, "# HELP procurd_deadlines_fired_total Deadlines fired, by level.\n"
 	    "# TYPE procurd_deadlines_fired_total counter\n");
 	/* level 0: the timed events themselves (close_bidding, start_service) */

@@ -9,6 +9,8 @@ void metrics_event_applied(const char *event);
 void metrics_refusal(const char *rule);
 /* An event decided without a lock met a moved project and is decided again. */
 void metrics_event_retry(void);
+/* An event looked for its project in the project cache: HIT or not. */
+void metrics_project_cache(bool hit);
 void metrics_deadline_fired(int level);
 void metrics_deadline_lag(usec_t lag);
 /* One HTTP answer: route name, status, latency. */

@@ -43,6 +43,7 @@ enum stmt {
 	S_PROJECT_CREATE,
 	S_PROJECT_GET,
 	S_PROJECT_LOCK,
+	S_PROJECT_WARM,
 	S_PROJECT_LIST,
 	S_EVENT_WRITE,
 	S_EVENT_WRITE_LIGHT,
@@ -218,6 +219,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PROJECT_LOCK] =
 	    "SELECT " PROJECT_COLS PROJECT_FROM
 	    "WHERE p.id = $1 FOR UPDATE OF p",
+	/* the project cache's start: the projects still under way, a page at a time */
+	[S_PROJECT_WARM] =
+	    "SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND NOT p.state = ANY($2::text[]) "
+	    "ORDER BY p.id LIMIT $3",
 	/* Keyset pagination over id; the scope is the user's agency path. */
 	[S_PROJECT_LIST] =
 	    "SELECT " PROJECT_COLS PROJECT_FROM "JOIN agency a ON a.code = p.agency "
@@ -1835,8 +1840,161 @@ agency_info(struct db *db, const char *code, struct agency_info *ai)
 	return 0;
 }
 
+/* Projects as last read or written, by id (see store_project_cache()).
+ * An entry is one row of PROJECT_COLS, packed: what a fresh read returned
+ * at that version, or what the light write made of it. Only committed rows
+ * go in: reads outside a transaction and light writes that were their own
+ * transaction; a project's version names one committed content for ever
+ * (versions only grow, with every write of the row but next_check, which
+ * the light write returns), so an entry at the version the write finds is
+ * exactly the row. Direct-mapped (ids are a sequence): an entry is replaced
+ * by the next id with its slot. */
+struct pc_entry {
+	int64_t id;
+	int64_t version;
+	int len[PC__COUNT];		/* -1: NULL */
+	char data[];			/* the values, each with its NUL */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	size_t slots;
+	struct pc_entry **slot;
+	PGresult *attrs;		/* the columns' descriptions, no rows */
+} pcache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void
+store_project_cache(size_t slots)
+{
+	pthread_mutex_lock(&pcache.lock);
+	for (size_t i = 0; i < pcache.slots; i++)
+		free(pcache.slot[i]);
+	free(pcache.slot);
+	pcache.slot = slots ? xcalloc(slots, sizeof *pcache.slot) : NULL;
+	pcache.slots = slots;
+	if (slots == 0) {
+		PQclear(pcache.attrs);
+		pcache.attrs = NULL;
+	}
+	pthread_mutex_unlock(&pcache.lock);
+}
+
+/* A column's new value for pc_put(): COL, or -1 for none. */
+struct pc_patch {
+	int col;
+	const char *value;		/* NULL: NULL */
+};
+
+/* Keep ROW of R (a project read or written, committed), with PATCH's N
+ * columns replaced. */
+static void
+pc_put(const PGresult *r, int row, const struct pc_patch *patch, int n)
+{
+	if (pcache.slots == 0 || row >= PQntuples(r) || PQnfields(r) != PC__COUNT)
+		return;
+	const char *val[PC__COUNT];
+	int len[PC__COUNT];
+	size_t size = 0;
+	for (int col = 0; col < PC__COUNT; col++) {
+		val[col] = PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+		for (int k = 0; k < n; k++)
+			if (patch[k].col == col)
+				val[col] = patch[k].value;
+		len[col] = val[col] ? (int)strlen(val[col]) : -1;
+		size += val[col] ? (size_t)len[col] + 1 : 0;
+	}
+	struct pc_entry *e = xmalloc(sizeof *e + size);
+	e->id = strtoll(val[PC_ID], NULL, 10);
+	e->version = val[PC_VERSION] ? strtoll(val[PC_VERSION], NULL, 10) : 0;
+	char *d = e->data;
+	for (int col = 0; col < PC__COUNT; col++) {
+		e->len[col] = len[col];
+		if (val[col]) {
+			memcpy(d, val[col], (size_t)len[col] + 1);
+			d += len[col] + 1;
+		}
+	}
+	pthread_mutex_lock(&pcache.lock);
+	if (pcache.slots && e->id > 0) {
+		if (pcache.attrs == NULL)
+			pcache.attrs = PQcopyResult(r, PG_COPYRES_ATTRS);
+		/* never an older row over a newer one: a read that started
+		 * before a write may end after it */
+		struct pc_entry **s = &pcache.slot[(uint64_t)e->id % pcache.slots];
+		if (*s == NULL || (*s)->id != e->id || (*s)->version <= e->version) {
+			free(*s);
+			*s = e;
+			e = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pcache.lock);
+	free(e);
+}
+
+/* Project ID as a result of one row, as a read would return it, or NULL. */
+static PGresult *
+pc_get(int64_t id)
+{
+	PGresult *r = NULL;
+	pthread_mutex_lock(&pcache.lock);
+	struct pc_entry *e = pcache.slots ? pcache.slot[(uint64_t)id % pcache.slots] : NULL;
+	if (e && e->id == id && pcache.attrs && (r = PQcopyResult(pcache.attrs,
+	    PG_COPYRES_ATTRS)) != NULL) {
+		const char *d = e->data;
+		for (int col = 0; col < PC__COUNT && r; col++) {
+			if (!PQsetvalue(r, 0, col, e->len[col] < 0 ? NULL : (char *)d,
+			    e->len[col])) {
+				PQclear(r);
+				r = NULL;
+			}
+			d += e->len[col] < 0 ? 0 : e->len[col] + 1;
+		}
+	}
+	bool on = pcache.slots > 0;
+	pthread_mutex_unlock(&pcache.lock);
+	if (on)
+		metrics_project_cache(r != NULL);
+	return r;
+}
+
+static void
+pc_drop(int64_t id)
+{
+	pthread_mutex_lock(&pcache.lock);
+	struct pc_entry **s = pcache.slots ? &pcache.slot[(uint64_t)id % pcache.slots] : NULL;
+	if (s && *s && (*s)->id == id) {
+		free(*s);
+		*s = NULL;
+	}
+	pthread_mutex_unlock(&pcache.lock);
+}
+
+int
+store_project_cache_warm(struct db *db, int64_t after, int limit, int64_t *last)
+{
+	char finals[256] = "{", *f = finals + 1;
+	for (int s = 0; s < ST__COUNT; s++)
+		if (lc_state_is_final((enum lc_state)s))
+			f += snprintf(f, (size_t)(finals + sizeof finals - f), "%s%s",
+			    f > finals + 1 ? "," : "", lc_state_name((enum lc_state)s));
+	snprintf(f, (size_t)(finals + sizeof finals - f), "}");
+	struct pbuf pb = { .n = 0 };
+	const char *v[3] = { pi64(&pb, after), finals, pi64(&pb, limit) };
+	PGresult *r = run(db, S_PROJECT_WARM, 3, v, NULL);
+	if (r == NULL)
+		return -1;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		pc_put(r, i, NULL, 0);
+	*last = n ? gi64(r, n - 1, PC_ID) : after;
+	PQclear(r);
+	return n;
+}
+
 /* The project ID as the user sees it, or NULL (404 outside the scope).
  * BEGIN_TOO starts the transaction in the same round trip (lock only). */
+static PGresult *project_scoped(struct req_ctx *c, PGresult *r);
+
 static PGresult *
 project_fetch_tx(struct req_ctx *c, int64_t id, bool lock, bool begin_too)
 {
@@ -1848,6 +2006,13 @@ project_fetch_tx(struct req_ctx *c, int64_t id, bool lock, bool begin_too)
 		dbfail(c, "reading a project");
 		return NULL;
 	}
+	return project_scoped(c, r);
+}
+
+/* R (a project read, or nothing) if the user sees it; else NULL, 404. */
+static PGresult *
+project_scoped(struct req_ctx *c, PGresult *r)
+{
 	struct agency_info ai;
 	if (PQntuples(r) == 1 && agency_info(c->db, gs(r, 0, PC_AGENCY), &ai)) {
 		PQclear(r);
@@ -1869,10 +2034,25 @@ project_fetch(struct req_ctx *c, int64_t id, bool lock)
 	return project_fetch_tx(c, id, lock, false);
 }
 
+/* Project ID read outside a transaction: committed, so it is kept; from
+ * the cache when CACHED and it is there (then *KEPT). */
+static PGresult *
+project_read(struct req_ctx *c, int64_t id, bool cached, bool *kept)
+{
+	PGresult *r = cached ? pc_get(id) : NULL;
+	*kept = r != NULL;
+	if (r)
+		return project_scoped(c, r);
+	if ((r = project_fetch(c, id, false)) != NULL)
+		pc_put(r, 0, NULL, 0);
+	return r;
+}
+
 json_t *
 store_project_get(struct req_ctx *c, int64_t id)
 {
-	PGresult *r = project_fetch(c, id, false);
+	bool kept;
+	PGresult *r = project_read(c, id, false, &kept);
 	if (r == NULL)
 		return NULL;
 	json_t *o = project_json(c, r, 0);
@@ -1921,6 +2101,7 @@ struct ev_write {
 	const char *cancel_kind;	/* NULL none */
 	int uncovered_year;		/* 0 none: else an incident */
 	int read_version;		/* the light write applies only while still there */
+	const PGresult *row;		/* the project as the event was decided on */
 	bool commit;			/* the write ends the transaction: COMMIT travels with it */
 	/* out */
 	int version;
@@ -1983,6 +2164,16 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	w->has_next_check = !gnull(r, 0, 5);
 	w->next_check = w->has_next_check ? gi64(r, 0, 5) : 0;
 	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
+	if (unlocked && w->row) {
+		/* committed, and all the light write changed of the row */
+		struct pc_patch patch[] = { { PC_VERSION, gs(r, 0, 0) },
+			{ PC_NEXT_CHECK, gnull(r, 0, 5) ? NULL : gs(r, 0, 5) },
+			{ PC_LAST_SEQ, pi64(&pb, w->seq) }, { PC_LAST_HASH, w->hash },
+			{ PC_UPDATED_AT, pi64(&pb, c->now) } };
+		pc_put(w->row, 0, patch, (int)(sizeof patch / sizeof patch[0]));
+	} else {
+		pc_drop(w->id);	/* to be read again when it has committed */
+	}
 	/* the light write's outbox rows are all there when its row is */
 	w->outbox_rows = light ? (int64_t)json_array_size(w->notices) : gi64(r, 0, 2);
 	if (gi64(r, 0, 4) > 0)
@@ -2544,6 +2735,10 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 	struct lc_ctx ctx = { .rc = c->rc, .cal = c->cal, .now = c->now,
 		.actor = { c->u->id, c->u->roles }, .p = &p, .l = l, .payload = payload };
 	lifecycle_decide(&ctx, ev, &res);
+	if (res.status != 0 && c->row_kept) {
+		c->retry = RETRY_READ;	/* refused on what may be stale: read, decide again */
+		goto done;
+	}
 	if (res.status != 0) {
 		refuse(c, id, ev_name, &res);
 		goto done;
@@ -2563,7 +2758,7 @@ event_locked(struct req_ctx *c, const PGresult *pr, enum lc_event ev, const char
 		.last_hash = gs(pr, 0, PC_LAST_HASH), .ev = ev_name, .from = lc_state_name(p.state),
 		.to = lc_state_name(res.to), .payload = stored, .leave_state = res.to != p.state,
 		.fired_deadline = fired, .uncovered_year = res.uncovered_year,
-		.read_version = (int)gi64(pr, 0, PC_VERSION) };
+		.read_version = (int)gi64(pr, 0, PC_VERSION), .row = pr };
 	char kind[40];
 	dl = json_array();
 	if (w.leave_state) {
@@ -2694,9 +2889,16 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	 * decided again; after two such misses, or when the decision needs more
 	 * than that light write, with the row locked, as every other event. */
 	int unlocked = idem_key == NULL && lifecycle_stays((enum lc_event)evi) ? 2 : 0;
+	/* The first decision may be taken on the row as this process last read
+	 * or wrote it (the project cache): the write finds out whether it still
+	 * is. Whatever that row would refuse (a version, a guard) is read again
+	 * first, as is the row after a write that found it moved. */
+	bool use_kept = true, kept = false;
 again:
-	if ((pr = unlocked ? project_fetch(c, id, false) : project_fetch_tx(c, id, true, true)) == NULL)
+	if ((pr = unlocked ? project_read(c, id, use_kept, &kept) :
+	    project_fetch_tx(c, id, true, true)) == NULL)
 		return NULL;
+	use_kept = false;
 	if (idem_key) {
 		/* checked under the project's lock: a concurrent retry waits for
 		 * the first answer's commit and then finds it */
@@ -2721,6 +2923,10 @@ again:
 		PQclear(r);
 	}
 	int version = (int)gi64(pr, 0, PC_VERSION);
+	if (expected_version >= 0 && expected_version != version && kept) {
+		PQclear(pr);
+		goto again;
+	}
 	if (expected_version >= 0 && expected_version != version) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "the project is at version %d, not %" PRId64, version,
@@ -2734,11 +2940,16 @@ again:
 	c->committed = false;
 	c->db->opt_only = unlocked > 0;
 	c->retry = RETRY_NONE;
+	c->row_kept = kept;
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
-	c->commit_on_write = c->db->opt_only = c->db->opt_blocked = false;
+	c->commit_on_write = c->db->opt_only = c->db->opt_blocked = c->row_kept = false;
 	PQclear(pr);
 	if (out == NULL && c->retry != RETRY_NONE && !c->committed) {
-		unlocked = c->retry == RETRY_MOVED ? unlocked - 1 : 0;
+		/* a kept row found stale costs a read, not one of the two tries */
+		if (c->retry == RETRY_LOCK)
+			unlocked = 0;
+		else if (c->retry == RETRY_MOVED && !kept)
+			unlocked--;
 		c->retry = RETRY_NONE;
 		goto again;
 	}

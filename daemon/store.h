@@ -93,6 +93,12 @@ void calendar_data_free(struct calendar *c);
 /* The adjustable clock's offset, and the latest recorded event time. */
 int store_clock_get(struct db *db, usec_t *offset);
 int store_clock_set(struct db *db, usec_t offset, usec_t new_now, struct apierr *err);
+/* Keep the rows of up to SLOTS projects as last read or written, to decide
+ * supervision records on without a read (0: none; drops what was kept). */
+void store_project_cache(size_t slots);
+/* Put up to LIMIT projects not in a final state with ids above AFTER into it,
+ * in id order; *LAST is the last id. The number read, or -1 (db_error()). */
+int store_project_cache_warm(struct db *db, int64_t after, int limit, int64_t *last);
 /* Walk every project's hash chain; prints the first broken link. 0 intact,
  * 1 broken, -1 database error. */
 int store_verify(struct db *db, char *report, size_t len);
@@ -113,9 +119,10 @@ struct req_ctx {
 	/* internal to the store: the event's own write may carry the COMMIT
 	 * (COMMITTED once it has); RETRY says to decide the event again: the
 	 * project moved since its row was read without a lock, or the decision
-	 * needs the lock */
-	bool commit_on_write, committed;
-	enum { RETRY_NONE, RETRY_MOVED, RETRY_LOCK } retry;
+	 * needs the lock, or a refusal was decided on a kept row (ROW_KEPT: the
+	 * project cache's), which no write confirms: only a read can */
+	bool commit_on_write, committed, row_kept;
+	enum { RETRY_NONE, RETRY_MOVED, RETRY_LOCK, RETRY_READ } retry;
 	/* an event's answer written as text (no Idempotency-Key): then this
 	 * (free()) is the answer and the JSON returned is only {"event": …} */
 	char *answer_text;

@@ -16,6 +16,7 @@
 #   BENCH_CLIENTS   concurrent clients, HTTP and pgbench alike (8)
 #   BENCH_PROJECTS  projects seeded in in_service (10000)
 #   BENCH_POOL      the daemon's [database] pool_size (BENCH_CLIENTS)
+#   BENCH_CACHE     the daemon's [database] project_cache (its default)
 #   BENCH_LOG       the daemon's log priority: info (as shipped) or warn, … (info)
 #   BENCH_WARMUP    seconds of unmeasured load before the daemon's phase (2)
 #   BENCH_STRICT    1: exit 1 when the ratio misses the 0.8 target
@@ -51,8 +52,12 @@ bench_workdir bench
 bench_pg_start
 # The log4crc as shipped, with procurd's priority set to BENCH_LOG.
 bench_log4crc "$loglevel" procurd
+cache=
+[ -z "${BENCH_CACHE:-}" ] || cache="[database]
+project_cache = $BENCH_CACHE"
 bench_configure "$pool" "[clock]
-adjustable = false"
+adjustable = false
+$cache"
 bench_accounts
 bench_seed_in_service "$projects"
 

@@ -320,6 +320,68 @@ test_supervision_race(void **state)
 	assert_true(atol(line + strlen("\nprocurd_event_retries_total ")) > 0);
 }
 
+/* A supervision record is decided on the project as this daemon last read
+ * or wrote it (the project cache) when it has it; the write applies only at
+ * that version. Another writer (here SQL, as a second daemon on the same
+ * database would write) makes the kept row stale: the event must then be
+ * decided on the row as it is, never on the kept one. */
+static void
+test_supervision_on_a_row_changed_elsewhere(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	h_world(h, &w, "SCE", 0);
+	int64_t id = h_project(h, &w, &(struct pspec){ .title = "meals on wheels" });
+	int64_t v = h_drive(h, &w, id, "in_service", NULL);
+	const char *pl = "{\"inspection\": \"kitchen\", \"finding\": \"ok\"}";
+	struct resp r = h_event(h, w.officer, id, "record_supervision", "%s", pl);
+	assert_project(r, "in_service", v + 1);	/* the daemon now has the row at v + 1 */
+	r = h_event(h, w.officer, id, "record_supervision", "%s", pl);
+	assert_project(r, "in_service", v + 2);
+
+	/* elsewhere, the project leaves in_service */
+	char sql[1024], out[64];
+	snprintf(sql, sizeof sql, "UPDATE project SET state = 'acceptance', version = version + 1 "
+	    "WHERE id = %lld", (long long)id);
+	assert_int_equal(harness_sql(h, sql), 0);
+	r = h_event(h, w.officer, id, "record_supervision", "%s", pl);
+	assert_error(r, 409, "invalid_transition");
+
+	/* back in in_service elsewhere, with an event of another writer in the
+	 * chain: the next record follows it (seq, prev_hash), not the kept row */
+	snprintf(sql, sizeof sql, "WITH o AS (SELECT p.last_seq, p.last_hash, (SELECT max(at) FROM "
+	    "project_event e WHERE e.project_id = p.id) AS at FROM project p WHERE p.id = %lld), "
+	    "p AS (UPDATE project SET state = 'in_service', version = version + 1, "
+	    "last_seq = o.last_seq + 1, last_hash = event_hash(o.last_hash, %lld, o.last_seq + 1, "
+	    "'record_supervision', 'in_service', 'in_service', 'elsewhere', o.at, '{}'::jsonb) "
+	    "FROM o WHERE id = %lld RETURNING project.last_seq, project.last_hash) "
+	    "INSERT INTO project_event (project_id, seq, event, from_state, to_state, actor, at, "
+	    "payload, prev_hash, hash) SELECT %lld, p.last_seq, 'record_supervision', 'in_service', "
+	    "'in_service', 'elsewhere', o.at, '{}', o.last_hash, p.last_hash FROM p, o",
+	    (long long)id, (long long)id, (long long)id, (long long)id);
+	assert_int_equal(harness_sql(h, sql), 0);
+	snprintf(sql, sizeof sql, "SELECT last_seq || ' ' || encode(last_hash, 'hex') FROM project "
+	    "WHERE id = %lld", (long long)id);
+	char head[160];
+	assert_int_equal(harness_sql_value(h, sql, head, sizeof head), 0);
+	r = h_event(h, w.officer, id, "record_supervision", "%s", pl);
+	assert_project(r, "in_service", v + 5);
+	char want[160];
+	snprintf(want, sizeof want, "%lld %s", (long long)h_int(r.body, "event.seq") - 1,
+	    h_str(r.body, "event.prev_hash"));
+	assert_string_equal(want, head);
+	json_t *p = h_project_get(h, &w, id);
+	assert_json_int(p, "version", v + 5);
+	assert_int_equal(harness_ctl(h, out, sizeof out, "verify", (char *)NULL), 0);
+
+	/* and the records that found the row as kept did not read it */
+	struct resp m = h_req(h, "GET", "/metrics", NULL, NULL, NULL);
+	assert_status(m, 200);
+	const char *line = strstr(m.raw, "\nprocurd_project_cache_total{outcome=\"hit\"} ");
+	assert_non_null(line);
+	assert_true(atol(strchr(line, '}') + 1) > 0);
+}
+
 /* --- the catalogue ---------------------------------------------------------- */
 
 static void
@@ -679,6 +741,7 @@ main(void)
 		cmocka_unit_test_teardown(test_special_funds_cap, h_test_teardown),
 		cmocka_unit_test_teardown(test_special_funds_cap_race, h_test_teardown),
 		cmocka_unit_test_teardown(test_supervision_race, h_test_teardown),
+		cmocka_unit_test_teardown(test_supervision_on_a_row_changed_elsewhere, h_test_teardown),
 		cmocka_unit_test_teardown(test_catalogue_scope, h_test_teardown),
 		cmocka_unit_test_teardown(test_fraud_exit_bans_and_hands_over, h_test_teardown),
 		cmocka_unit_test_teardown(test_qualifications_and_credit_codes, h_test_teardown),
