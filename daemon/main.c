@@ -4,6 +4,7 @@
 #include <event2/thread.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,12 @@ main(int argc, char **argv)
 	bool check = false;
 	int ch;
 	char err[4096];
+
+	/* No fastbins: tcache serves the small sizes as fast, and every block
+	 * of 1 KiB or more (each PGresult's, each answer's) made glibc's malloc
+	 * first consolidate the fastbins, a walk of its free lists per request
+	 * (bench/README.md). */
+	mallopt(M_MXFAST, 0);
 
 	while ((ch = getopt(argc, argv, "c:nh")) != -1) {
 		switch (ch) {
