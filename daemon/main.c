@@ -267,7 +267,15 @@ main(int argc, char **argv)
 	}
 	db_close(db);
 
-	D.base = event_base_new();
+	/* epoll changes wait for the next dispatch and cancel out there: evhttp
+	 * turns reading off and writing on and back for every request. No
+	 * descriptor is dup()ed, which the changelist would not follow. */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	D.base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+	if (ecfg)
+		event_config_free(ecfg);
 	if (D.base == NULL)
 		fatal("libevent: cannot create the event loop");
 	D.auth = auth_new(D.cfg->http_token_cache_seconds);
