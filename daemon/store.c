@@ -2034,13 +2034,15 @@ project_fetch(struct req_ctx *c, int64_t id, bool lock)
 	return project_fetch_tx(c, id, lock, false);
 }
 
-/* Project ID read outside a transaction: committed, so it is kept; from
- * the cache when CACHED and it is there (then *KEPT). */
+/* Project ID read outside a transaction: committed, so it is kept. KEPT
+ * NULL: from the database; else from the cache when it is there, and then
+ * *KEPT. */
 static PGresult *
-project_read(struct req_ctx *c, int64_t id, bool cached, bool *kept)
+project_read(struct req_ctx *c, int64_t id, bool *kept)
 {
-	PGresult *r = cached ? pc_get(id) : NULL;
-	*kept = r != NULL;
+	PGresult *r = kept ? pc_get(id) : NULL;
+	if (kept)
+		*kept = r != NULL;
 	if (r)
 		return project_scoped(c, r);
 	if ((r = project_fetch(c, id, false)) != NULL)
@@ -2051,8 +2053,7 @@ project_read(struct req_ctx *c, int64_t id, bool cached, bool *kept)
 json_t *
 store_project_get(struct req_ctx *c, int64_t id)
 {
-	bool kept;
-	PGresult *r = project_read(c, id, false, &kept);
+	PGresult *r = project_read(c, id, NULL);
 	if (r == NULL)
 		return NULL;
 	json_t *o = project_json(c, r, 0);
@@ -2893,9 +2894,10 @@ store_event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t ex
 	 * or wrote it (the project cache): the write finds out whether it still
 	 * is. Whatever that row would refuse (a version, a guard) is read again
 	 * first, as is the row after a write that found it moved. */
-	bool use_kept = true, kept = false;
+	bool use_kept = true, kept;
 again:
-	if ((pr = unlocked ? project_read(c, id, use_kept, &kept) :
+	kept = false;
+	if ((pr = unlocked ? project_read(c, id, use_kept ? &kept : NULL) :
 	    project_fetch_tx(c, id, true, true)) == NULL)
 		return NULL;
 	use_kept = false;
