@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clock.h"
 #include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
@@ -47,6 +48,8 @@ enum stmt {
 	S_PROJECT_LIST,
 	S_EVENT_WRITE,
 	S_EVENT_WRITE_LIGHT,
+	S_EVENT_WRITE_LIGHT_GROUP,
+	S_COMMIT_FLUSH,
 	S_EVENT_LIST,
 	S_IDEM_GET,
 	S_IDEM_PUT,
@@ -133,6 +136,22 @@ enum {
 	PC_SUCCESSOR, PC_LAST_SEQ, PC_LAST_HASH, PC_CREATED_AT, PC_UPDATED_AT,
 	PC_BUDGET_APPROVED, PC_ROUND, PC__COUNT
 };
+
+/* The light event write (see S_EVENT_WRITE_LIGHT), with EXTRA CTEs after
+ * its own and EXTRA_FROM joined to its answer. */
+#define EVENT_WRITE_LIGHT(extra, extra_from) \
+	"WITH p AS (UPDATE project SET version = version + 1, last_seq = $2, " \
+	"last_hash = event_hash(decode($10, 'hex'), $1, $2, $3, $4, $5, $6, us2ts($8), $9::jsonb), " \
+	"updated_at = us2ts($8) WHERE id = $1 AND version = $12 " \
+	"RETURNING version, next_check, last_hash), " \
+	"e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, " \
+	"actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, " \
+	"us2ts($8), $9::jsonb, decode($10, 'hex'), p.last_hash FROM p), " \
+	"o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, " \
+	"data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', " \
+	"x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) " \
+	"FROM p, jsonb_array_elements($11::jsonb) AS x)" extra " " \
+	"SELECT p.version, encode(p.last_hash, 'hex'), 0, 0, 0, ts2us(p.next_check), 0 FROM p" extra_from
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_USER_BY_TOKEN] =
@@ -279,19 +298,21 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * applies. The UPDATE comes first and computes the hash; the history and
 	 * outbox rows take theirs from its one row (no CTE is read twice, so none
 	 * is materialised). */
-	[S_EVENT_WRITE_LIGHT] =
-	    "WITH p AS (UPDATE project SET version = version + 1, last_seq = $2, "
-	    "last_hash = event_hash(decode($10, 'hex'), $1, $2, $3, $4, $5, $6, us2ts($8), $9::jsonb), "
-	    "updated_at = us2ts($8) WHERE id = $1 AND version = $12 "
-	    "RETURNING version, next_check, last_hash), "
-	    "e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	    "actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, "
-	    "us2ts($8), $9::jsonb, decode($10, 'hex'), p.last_hash FROM p), "
-	    "o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
-	    "data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
-	    "x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
-	    "FROM p, jsonb_array_elements($11::jsonb) AS x) "
-	    "SELECT p.version, encode(p.last_hash, 'hex'), 0, 0, 0, ts2us(p.next_check), 0 FROM p",
+	[S_EVENT_WRITE_LIGHT] = EVENT_WRITE_LIGHT("", ""),
+	/* The same under group commit (durable.h): its transaction commits
+	 * without waiting for the WAL flush, and its answer waits for a flush
+	 * that started after it instead. */
+	[S_EVENT_WRITE_LIGHT_GROUP] = EVENT_WRITE_LIGHT(
+	    ", a AS (SELECT set_config('synchronous_commit', 'off', true))", ", a"),
+	/* Group commit's flush: a transaction that writes WAL (here a
+	 * transactional logical message: one small record, no table) commits at
+	 * the session's synchronous_commit level, never lowered here, so its
+	 * commit flushes the WAL up to its own record, and with it every commit
+	 * made anywhere before it started. One that only takes a transaction id
+	 * (pg_current_xact_id()) would not do: PostgreSQL commits a transaction
+	 * that wrote nothing before its commit record without waiting for the
+	 * flush. */
+	[S_COMMIT_FLUSH] = "SELECT pg_logical_emit_message(true, 'procurd', '')",
 	[S_EVENT_LIST] =
 	    "SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	    "encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
@@ -529,6 +550,7 @@ struct db {
 	 * them before the next job (they fail until prepared again) */
 	bool reprepare;
 	unsigned generation;		/* counts connections made: a new socket */
+	usec_t connected_at;		/* monotonic, when the current one was made */
 	/* an event decided without a lock: every statement but its conditional
 	 * write is refused (and BLOCKED set), so nothing else runs outside the
 	 * event's transaction; the caller then takes the locked path */
@@ -645,6 +667,14 @@ db_connect(struct db *db)
 		log_warn("database: cannot connect: %s", PQerrorMessage(db->conn));
 		return;
 	}
+	db->connected_at = clock_monotonic();
+	if (db->generation > 1) {
+		/* A new connection after a lost one: the server may have restarted
+		 * and, under group commit, lost commits not yet flushed, whose rows
+		 * the project cache may hold. Nothing is decided on those: every
+		 * job makes its connection before it reads the cache. */
+		store_project_cache_forget();
+	}
 	PQsetNoticeProcessor(db->conn, on_notice, NULL);
 	if (db->wait && PQsetnonblocking(db->conn, 1) != 0)
 		log_warn("database: cannot make the connection nonblocking");
@@ -690,6 +720,12 @@ unsigned
 db_generation(const struct db *db)
 {
 	return db->generation;
+}
+
+usec_t
+db_connected_at(const struct db *db)
+{
+	return db->connected_at;
 }
 
 bool
@@ -784,7 +820,7 @@ prepare(struct db *db, enum stmt s, char name[16], char state[6])
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return false;
 	}
-	if (db->opt_only && s != S_EVENT_WRITE_LIGHT) {
+	if (db->opt_only && s != S_EVENT_WRITE_LIGHT && s != S_EVENT_WRITE_LIGHT_GROUP) {
 		db->opt_blocked = true;
 		snprintf(db->errbuf, sizeof db->errbuf, "s%d needs the project locked", (int)s);
 		return false;
@@ -1879,6 +1915,17 @@ store_project_cache(size_t slots)
 	pthread_mutex_unlock(&pcache.lock);
 }
 
+void
+store_project_cache_forget(void)
+{
+	pthread_mutex_lock(&pcache.lock);
+	for (size_t i = 0; i < pcache.slots; i++) {
+		free(pcache.slot[i]);
+		pcache.slot[i] = NULL;
+	}
+	pthread_mutex_unlock(&pcache.lock);
+}
+
 /* A column's new value for pc_put(): COL, or -1 for none. */
 struct pc_patch {
 	int col;
@@ -2132,7 +2179,10 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		w->leave_state ? "true" : "false",
 		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
-	enum stmt st = light ? S_EVENT_WRITE_LIGHT : S_EVENT_WRITE;
+	/* under group commit the light write does not wait for the WAL flush:
+	 * c->async_commit tells the caller its answer must wait for one */
+	enum stmt st = !light ? S_EVENT_WRITE :
+	    c->async_commit ? S_EVENT_WRITE_LIGHT_GROUP : S_EVENT_WRITE_LIGHT;
 	int np = light ? 12 : 16;
 	if (light)
 		v[11] = pi64(&pb, w->read_version);
@@ -2140,6 +2190,8 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	    run_piped(c->db, NULL, st, np, v, "COMMIT", NULL) : run(c->db, st, np, v, NULL);
 	if (r && (w->commit || unlocked))
 		c->committed = true;
+	if (r && st == S_EVENT_WRITE_LIGHT_GROUP)
+		*c->async_commit = true;	/* even if it wrote nothing: harmless */
 	free(pl);
 	free(nt);
 	free(dl);
@@ -2182,6 +2234,14 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		    w->id, w->uncovered_year);
 	PQclear(r);
 	return 0;
+}
+
+bool
+store_commit_flush(struct db *db)
+{
+	PGresult *r = run(db, S_COMMIT_FLUSH, 0, NULL, NULL);
+	PQclear(r);
+	return r != NULL;
 }
 
 static json_t *

@@ -30,6 +30,8 @@ void db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), vo
  * old descriptor number. */
 int db_socket(struct db *db);
 unsigned db_generation(const struct db *db);
+/* When the current connection was made (clock_monotonic()). */
+usec_t db_connected_at(const struct db *db);
 /* Read what an idle connection's server sent unasked (a notice, or the news
  * that it is closing). False when the connection is broken: the next
  * db_ensure() makes a new one. */
@@ -96,9 +98,15 @@ int store_clock_set(struct db *db, usec_t offset, usec_t new_now, struct apierr 
 /* Keep the rows of up to SLOTS projects as last read or written, to decide
  * supervision records on without a read (0: none; drops what was kept). */
 void store_project_cache(size_t slots);
+/* Drop every kept row (the slots stay). */
+void store_project_cache_forget(void);
 /* Put up to LIMIT projects not in a final state with ids above AFTER into it,
  * in id order; *LAST is the last id. The number read, or -1 (db_error()). */
 int store_project_cache_warm(struct db *db, int64_t after, int limit, int64_t *last);
+/* Group commit's flush (durable.h): one transaction of its own, committed
+ * at the session's synchronous_commit level, so that every commit made
+ * before it started is on disk when it returns true. */
+bool store_commit_flush(struct db *db);
 /* Walk every project's hash chain; prints the first broken link. 0 intact,
  * 1 broken, -1 database error. */
 int store_verify(struct db *db, char *report, size_t len);
@@ -115,6 +123,10 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
+	/* group commit on (durable.h): the light event write commits without
+	 * waiting for the WAL flush, and sets this; its answer must then wait
+	 * for durable_wait(). NULL: every commit waits for its own flush */
+	bool *async_commit;
 	json_t *published;		/* NULL, or where committed events go for the PUB socket */
 	/* internal to the store: the event's own write may carry the COMMIT
 	 * (COMMITTED once it has); RETRY says to decide the event again: the
