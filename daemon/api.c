@@ -210,7 +210,8 @@ api_run(struct api_request *r, struct db *db)
 	struct deadline_config dc;
 	const struct calendar *cal;
 	struct req_ctx c = { .db = db, .u = &u, .err = &r->err, .dc = &dc,
-		.outbox_written = &r->outbox_written };
+		.outbox_written = &r->outbox_written,
+		.async_commit = r->d->durable ? &r->async_commit : NULL };
 
 	memset(&u, 0, sizeof u);
 	procurd_snapshot(r->d, &rules, &dc, &cal);

@@ -6,6 +6,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include "durable.h"
 #include "pool.h"
 #include "procurd.h"
 #include "store.h"
@@ -36,6 +37,8 @@ struct api_request {
 	char *reply_text;		/* when set, the JSON text answered instead of REPLY */
 	bool text_reply;		/* reply is a JSON string sent as text/plain */
 	bool outbox_written;		/* the relay should look at the outbox */
+	bool async_commit;		/* committed without waiting for its flush */
+	struct durable_waiter durable;	/* its answer waits for one (durable.h) */
 	bool clock_changed;		/* the scheduler should look again */
 	json_t *published;		/* committed events for the PUB socket */
 	struct apierr err;

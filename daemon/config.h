@@ -16,6 +16,7 @@ struct config {
 	int db_pool_size;
 	char *db_migrations;
 	int db_project_cache;
+	bool db_group_commit;
 	/* [http] */
 	char *http_listen;
 	int64_t http_max_body_bytes;

@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +127,10 @@ job_run(struct pool_job *job, struct db *db)
 	api_run((struct api_request *)job, db);
 }
 
+/* The job's commit is durable (or it wrote nothing): tell and answer. */
 static void
-job_done(struct pool_job *job)
+finish(struct api_request *r)
 {
-	struct api_request *r = (struct api_request *)job;
 	/* after the commit: the relay sends, the PUB socket tells, the timer looks */
 	if (r->outbox_written)
 		relay_wake(r->d->relay);
@@ -137,6 +138,46 @@ job_done(struct pool_job *job)
 	if (r->clock_changed)
 		scheduler_poke(r->d->sched);
 	reply(r->d->http, r);
+}
+
+static void
+on_durable(struct durable_waiter *w, bool durable)
+{
+	struct api_request *r = (struct api_request *)((char *)w - offsetof(struct api_request, durable));
+	if (!durable) {
+		/* the commit may or may not have survived: say so, and tell
+		 * nobody else about events that may not exist */
+		json_decref(r->reply);
+		r->reply = NULL;
+		free(r->reply_text);
+		r->reply_text = NULL;
+		json_decref(r->published);
+		r->published = NULL;
+		apierr_clear(&r->err);
+		apierr_set(&r->err, 503, "database_unavailable", NULL,
+		    "the database connection was lost before the write could be confirmed "
+		    "durable: it may or may not be recorded; retry with the same Idempotency-Key, "
+		    "or read the project to see");
+	}
+	finish(r);
+}
+
+static void
+job_done(struct pool_job *job)
+{
+	struct api_request *r = (struct api_request *)job;
+	struct durable *g = r->d->durable;
+	if (g && r->async_commit)
+		durable_committed(g);
+	/* Group commit: an answer leaves once what it reports is durable. Its
+	 * own commit did not wait for the flush, or it may have read another's
+	 * that did not. */
+	if (g && (r->async_commit || durable_pending(g))) {
+		r->durable.done = on_durable;
+		durable_wait(g, &r->durable);
+		return;
+	}
+	finish(r);
 }
 
 static char *

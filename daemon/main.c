@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "config.h"
+#include "durable.h"
 #include "http.h"
 #include "log.h"
 #include "pool.h"
@@ -76,8 +77,8 @@ reload(void)
 		return;
 	}
 	if (strcmp(nc->http_listen, D.cfg->http_listen) || nc->db_pool_size != D.cfg->db_pool_size ||
-	    strcmp(nc->db_conninfo, D.cfg->db_conninfo))
-		log_warn("reload: listen, conninfo and pool_size change only at restart");
+	    strcmp(nc->db_conninfo, D.cfg->db_conninfo) || nc->db_group_commit != D.cfg->db_group_commit)
+		log_warn("reload: listen, conninfo, pool_size and group_commit change only at restart");
 	log_open("procurd", nc->log_config);
 	struct db *db = db_open(D.cfg->db_conninfo);
 	struct calendar *cal = db_ok(db) ? load_calendar(db, nc, false) : NULL;
@@ -108,7 +109,8 @@ on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (http_inflight(D.http) == 0 && pool_busy(D.pool) == 0)
+	if (http_inflight(D.http) == 0 && pool_busy(D.pool) == 0 &&
+	    (D.durable == NULL || durable_busy(D.durable) == 0))
 		event_base_loopexit(D.base, NULL);
 }
 
@@ -284,6 +286,8 @@ main(int argc, char **argv)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
 	store_project_cache((size_t)D.cfg->db_project_cache);
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
+	if (D.cfg->db_group_commit)
+		D.durable = durable_new(D.base, D.cfg->db_conninfo);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
@@ -313,6 +317,7 @@ main(int argc, char **argv)
 	log_info("procurd stopping");
 	http_free(D.http);
 	pool_free(D.pool);
+	durable_free(D.durable);
 	store_project_cache(0);
 	scheduler_free(D.sched);
 	relay_stop(D.relay);

@@ -17,6 +17,7 @@ struct procurd {
 	struct config *cfg;
 	struct event_base *base;
 	struct pool *pool;
+	struct durable *durable;	/* group commit, or NULL when it is off */
 	struct auth *auth;
 	struct http *http;
 	struct relay *relay;

@@ -2,6 +2,7 @@
  * loses nothing — state, history, idempotency records, the clock; and a
  * daemon whose database connections are cut reconnects by itself. */
 #include "harness.h"
+#include "nharness.h"
 
 #include <string.h>
 
@@ -136,41 +137,54 @@ test_sigkill_mid_lifecycle(void **state)
 
 /* Every connection the daemon holds is cut under it (as when PostgreSQL
  * restarts): requests meanwhile get 503 in the error shape, never a hang or a
- * crash; the pool's connections, the relay's and the timer's LISTEN come
- * back by themselves, and nothing half-written is left. */
+ * crash; the pool's connections, group commit's, the relay's and the timer's
+ * LISTEN come back by themselves, and nothing half-written is left. A 503 may
+ * come after the commit (group commit's connection was cut, so it cannot
+ * confirm the commit durable): a client retries with its Idempotency-Key and
+ * each record is applied exactly once. */
 static void
 test_database_connections_cut(void **state)
 {
 	struct harness *h = *state;
 	struct world *w = world(h);
 	struct tender t = { .n_bids = 3 };
+	char path[64];
 
 	int64_t id = h_project(h, w, NULL);
 	int64_t v = h_drive(h, w, id, "in_service", &t);
 	assert_int_equal(v, 9);
+	double unknown0 = nh_metric(nh_metrics(h), "procurd_commit_answers_total{outcome=\"unknown\"}");
 	assert_int_equal(harness_sql(h, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
 	    "WHERE datname = current_database() AND pid <> pg_backend_pid()"), 0);
 
-	int ok = 0, unavailable = 0;
-	for (int i = 0; i < 60 && ok < 5; i++) {
-		struct resp r = h_event(h, w->officer, id, "record_supervision",
-		    "{\"inspection\":\"after the cut\",\"finding\":\"ok\"}");
-		if (r.status == 200) {
-			ok++;
-			assert_json_int(r.body, "version", v + ok);
-		} else {
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	const char *body = "{\"event\":\"record_supervision\",\"payload\":"
+	    "{\"inspection\":\"after the cut\",\"finding\":\"ok\"}}";
+	int unavailable = 0;
+	for (int k = 1; k <= 5; k++) {
+		char key[64];
+		snprintf(key, sizeof key, "Idempotency-Key: after-the-cut-%d", k);
+		struct resp r;
+		for (int tries = 0; (r = h_req(h, "POST", path, w->officer, body, key)).status != 200;
+		    tries++) {
 			assert_error(r, 503, "database_unavailable");
 			unavailable++;
+			assert_true(tries < 40);
 			h_sleep_ms(50);
 		}
+		/* exactly once: a retry after an unknown outcome found the first */
+		assert_json_int(r.body, "version", v + k);
+		assert_json_int(r.body, "event.seq", v + k);
 	}
-	assert_int_equal(ok, 5);
 	/* each of the pool's connections (pool_size = 4 in the harness) fails at
 	 * most once, and only if a request reaches it before the loop has read
-	 * the server's goodbye on it */
-	assert_true(unavailable <= 4);
+	 * the server's goodbye on it; group commit's once, after the commit */
+	assert_true(unavailable <= 5);
 	json_t *p = h_project_get(h, w, id);
 	assert_json_int(p, "version", v + 5);
+	/* that one came after a commit group commit could not confirm */
+	double unknown = nh_metric(nh_metrics(h), "procurd_commit_answers_total{outcome=\"unknown\"}");
+	assert_int_equal((int)unknown, (int)unknown0 + 1);
 
 	/* the deadline timer still fires: a tender closes by itself */
 	int64_t id2 = h_project(h, w, NULL);
@@ -181,6 +195,56 @@ test_database_connections_cut(void **state)
 	verify_ok(h);
 }
 
+/* No answer leaves before its event is on disk, with group commit and without
+ * it. PostgreSQL's WAL writer is put to sleep (wal_writer_delay 10 s), so the
+ * only flushes are the ones somebody waits for: after each 200, the flush
+ * position must be past where the WAL ended before the request. A flush that
+ * did not flush (a commit that writes no WAL before its record is not waited
+ * for) fails here. */
+static void
+test_answers_wait_for_the_flush(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	struct tender t = { .n_bids = 3 };
+	int64_t id = h_project(h, w, NULL);
+	int64_t v = h_drive(h, w, id, "in_service", &t);
+	const char *flushes = "procurd_commit_flushes_total{outcome=\"ok\"}";
+
+	assert_int_equal(harness_sql(h, "ALTER SYSTEM SET wal_writer_delay = '10s'"), 0);
+	assert_int_equal(harness_sql(h, "SELECT pg_reload_conf()"), 0);
+	for (int group = 1; group >= 0; group--) {
+		if (!group) {
+			/* the same with group commit off, as configured */
+			FILE *f = fopen(h->conf, "a");
+			assert_non_null(f);
+			fputs("\n[database]\ngroup_commit = false\n", f);
+			assert_int_equal(fclose(f), 0);
+			harness_restart(h);
+		}
+		double f0 = nh_metric(nh_metrics(h), flushes);
+		for (int k = 0; k < 4; k++) {
+			char lsn[64];
+			assert_int_equal(harness_sql_value(h, "SELECT pg_current_wal_insert_lsn()", lsn,
+			    sizeof lsn), 0);
+			struct resp r = h_event(h, w->officer, id, "record_supervision",
+			    "{\"inspection\":\"flush %d\",\"finding\":\"ok\"}", k);
+			assert_int_equal(r.status, 200);
+			assert_json_int(r.body, "version", ++v);
+			assert_int_equal(nh_sql_int(h, "SELECT (pg_current_wal_flush_lsn() > '%s'::pg_lsn)::int",
+			    lsn), 1);
+		}
+		double f1 = nh_metric(nh_metrics(h), flushes);
+		if (group)
+			assert_true(f1 >= f0 + 4);	/* one each: they came one by one */
+		else
+			assert_true(f1 == 0);
+	}
+	assert_int_equal(harness_sql(h, "ALTER SYSTEM RESET wal_writer_delay"), 0);
+	assert_int_equal(harness_sql(h, "SELECT pg_reload_conf()"), 0);
+	verify_ok(h);
+}
+
 int
 main(void)
 {
@@ -188,6 +252,8 @@ main(void)
 		cmocka_unit_test_teardown(test_sigterm_mid_lifecycle, h_test_teardown),
 		cmocka_unit_test_teardown(test_sigkill_mid_lifecycle, h_test_teardown),
 		cmocka_unit_test_teardown(test_database_connections_cut, h_test_teardown),
+		/* last: it turns group commit off */
+		cmocka_unit_test_teardown(test_answers_wait_for_the_flush, h_test_teardown),
 	};
 	h_group_name = "restart";
 	return cmocka_run_group_tests_name("it_restart", tests, h_group_setup, h_group_teardown);

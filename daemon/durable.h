@@ -1,0 +1,54 @@
+/* Group commit: answers leave only once what they report is on disk.
+ *
+ * With PostgreSQL's own synchronous commit every event's backend waits for
+ * its WAL flush, and the eight or so backends in flight queue on the WAL
+ * write lock, each woken in turn: on a small machine that dance costs about
+ * as much CPU as the event itself. Under group commit the hot event write
+ * (the light write of a supervision record) commits without waiting
+ * (synchronous_commit off for that transaction alone), and its answer waits
+ * here instead: one connection of its own runs one small synchronous commit
+ * for every answer that queued while the previous one ran. A commit flushes
+ * the WAL up to its own record, so every commit made before it started is
+ * then durable: the same promise as before, paid once per batch.
+ *
+ * The rule for an answer: it leaves when a flush that started after its
+ * job ended has succeeded on a connection made before its job ended. A
+ * connection made later may be to a server that restarted in between and
+ * lost what was not yet flushed, so then the outcome is unknown and the
+ * answer is 503 (a retry with the same Idempotency-Key tells). While some
+ * commit of this daemon is not yet known durable, every other answer that
+ * read the database waits too, so that nothing it shows can vanish in a
+ * crash. Loop thread only. */
+#ifndef PROCURD_DURABLE_H
+#define PROCURD_DURABLE_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include "util.h"
+
+struct durable;
+
+struct durable_waiter {
+	struct durable_waiter *next;
+	usec_t since;			/* set by durable_wait() */
+	/* DURABLE: false when the flush failed or its outcome is unknown */
+	void (*done)(struct durable_waiter *w, bool durable);
+};
+
+/* One connection with CONNINFO, nonblocking on BASE. */
+struct durable *durable_new(struct event_base *base, const char *conninfo);
+void durable_free(struct durable *d);
+/* A commit that did not wait for its flush has just completed. */
+void durable_committed(struct durable *d);
+/* Some such commit is not yet known to be durable. */
+bool durable_pending(const struct durable *d);
+/* Call W->done once a flush started after now has ended. */
+void durable_wait(struct durable *d, struct durable_waiter *w);
+/* Answers waiting, or a flush running. */
+int durable_busy(const struct durable *d);
+
+/* The rule above: may a flush that succeeded (OK) on a connection made at
+ * CONNECTED_AT confirm a waiter that queued at SINCE? */
+bool durable_covers(bool ok, usec_t connected_at, usec_t since);
+
+#endif
