@@ -210,8 +210,7 @@ api_run(struct api_request *r, struct db *db)
 	struct deadline_config dc;
 	const struct calendar *cal;
 	struct req_ctx c = { .db = db, .u = &u, .err = &r->err, .dc = &dc,
-		.outbox_written = &r->outbox_written,
-		.async_commit = r->d->durable ? &r->async_commit : NULL };
+		.outbox_written = &r->outbox_written, .durable = r->d->durable };
 
 	memset(&u, 0, sizeof u);
 	procurd_snapshot(r->d, &rules, &dc, &cal);
@@ -239,6 +238,9 @@ api_run(struct api_request *r, struct db *db)
 		}
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
+	r->async_commit = c.async_committed;
+	/* a leader's own commit flushed everything it read: nothing after it */
+	r->flushed_self = c.led && db_queries(db) == c.led_queries;
 	if (c.answer_text && r->reply)
 		r->reply_text = c.answer_text;	/* sent as it is */
 	else

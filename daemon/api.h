@@ -38,6 +38,7 @@ struct api_request {
 	bool text_reply;		/* reply is a JSON string sent as text/plain */
 	bool outbox_written;		/* the relay should look at the outbox */
 	bool async_commit;		/* committed without waiting for its flush */
+	bool flushed_self;		/* its last query was its own synchronous commit */
 	struct durable_waiter durable;	/* its answer waits for one (durable.h) */
 	bool clock_changed;		/* the scheduler should look again */
 	json_t *published;		/* committed events for the PUB socket */

@@ -172,11 +172,13 @@ job_done(struct pool_job *job)
 	/* Group commit: an answer leaves once what it reports is durable. Its
 	 * own commit did not wait for the flush, or it may have read another's
 	 * that did not. */
-	if (g && (r->async_commit || durable_pending(g))) {
+	if (g && !r->flushed_self && (r->async_commit || durable_pending(g))) {
 		r->durable.done = on_durable;
 		durable_wait(g, &r->durable);
 		return;
 	}
+	if (g)
+		durable_poke(g);	/* a flush waiting for a leader need wait no more */
 	finish(r);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "durable.h"
 #include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
@@ -551,6 +552,7 @@ struct db {
 	bool reprepare;
 	unsigned generation;		/* counts connections made: a new socket */
 	usec_t connected_at;		/* monotonic, when the current one was made */
+	uint64_t queries;		/* sent, for group commit's leaders */
 	/* an event decided without a lock: every statement but its conditional
 	 * write is refused (and BLOCKED set), so nothing else runs outside the
 	 * event's transaction; the caller then takes the locked path */
@@ -611,6 +613,7 @@ static PGresult *
 collect(struct db *db, int sent)
 {
 	PGresult *keep = NULL, *r;
+	db->queries++;
 	if (!sent)
 		return NULL;
 	while ((r = next_result(db)) != NULL) {
@@ -726,6 +729,12 @@ usec_t
 db_connected_at(const struct db *db)
 {
 	return db->connected_at;
+}
+
+uint64_t
+db_queries(const struct db *db)
+{
+	return db->queries;
 }
 
 bool
@@ -2179,10 +2188,13 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		w->leave_state ? "true" : "false",
 		w->fired_deadline ? pi64(&pb, w->fired_deadline) : NULL, dl, w->cancel_kind,
 		w->uncovered_year ? pi64(&pb, w->uncovered_year) : NULL };
-	/* under group commit the light write does not wait for the WAL flush:
-	 * c->async_commit tells the caller its answer must wait for one */
+	/* Group commit: a light write that carries its commit either leads
+	 * (no flush running: it commits synchronously and is the flush for the
+	 * answers queued before it) or commits without waiting for the flush,
+	 * and its answer waits for the next one. */
+	bool lead = light && c->durable && (w->commit || unlocked) && durable_lead(c->durable);
 	enum stmt st = !light ? S_EVENT_WRITE :
-	    c->async_commit ? S_EVENT_WRITE_LIGHT_GROUP : S_EVENT_WRITE_LIGHT;
+	    c->durable && !lead ? S_EVENT_WRITE_LIGHT_GROUP : S_EVENT_WRITE_LIGHT;
 	int np = light ? 12 : 16;
 	if (light)
 		v[11] = pi64(&pb, w->read_version);
@@ -2191,7 +2203,15 @@ event_write(struct req_ctx *c, struct ev_write *w)
 	if (r && (w->commit || unlocked))
 		c->committed = true;
 	if (r && st == S_EVENT_WRITE_LIGHT_GROUP)
-		*c->async_commit = true;	/* even if it wrote nothing: harmless */
+		c->async_committed = true;	/* even if it wrote nothing: harmless */
+	if (lead) {
+		/* a flush only if it wrote: a commit with nothing written waits
+		 * for nothing */
+		bool flushed = r && PQntuples(r) > 0;
+		durable_led(c->durable, flushed, db_connected_at(c->db));
+		c->led = flushed;
+		c->led_queries = db_queries(c->db);
+	}
 	free(pl);
 	free(nt);
 	free(dl);

@@ -32,6 +32,8 @@ int db_socket(struct db *db);
 unsigned db_generation(const struct db *db);
 /* When the current connection was made (clock_monotonic()). */
 usec_t db_connected_at(const struct db *db);
+/* Queries sent on DB so far (any connection). */
+uint64_t db_queries(const struct db *db);
 /* Read what an idle connection's server sent unasked (a notice, or the news
  * that it is closing). False when the connection is broken: the next
  * db_ensure() makes a new one. */
@@ -123,10 +125,15 @@ struct req_ctx {
 	struct apierr *err;
 	const struct deadline_config *dc;
 	bool *outbox_written;		/* set when an event queued notifications */
-	/* group commit on (durable.h): the light event write commits without
-	 * waiting for the WAL flush, and sets this; its answer must then wait
-	 * for durable_wait(). NULL: every commit waits for its own flush */
-	bool *async_commit;
+	/* group commit (durable.h), or NULL: every commit waits for its own
+	 * flush. With it, the light event write either leads (commits
+	 * synchronously, the flush for the answers queued before it: LED, and
+	 * LED_QUERIES the connection's query count just after) or commits
+	 * without waiting for the flush (ASYNC_COMMITTED: its answer must wait
+	 * for durable_wait()) */
+	struct durable *durable;
+	bool async_committed, led;
+	uint64_t led_queries;
 	json_t *published;		/* NULL, or where committed events go for the PUB socket */
 	/* internal to the store: the event's own write may carry the COMMIT
 	 * (COMMITTED once it has); RETRY says to decide the event again: the
