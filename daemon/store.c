@@ -888,6 +888,7 @@ run_piped(struct db *db, const char *before, enum stmt s, int n, const char *con
 
 	if (!prepare(db, s, name, state))
 		return NULL;
+	db->queries++;
 	if (!PQenterPipelineMode(db->conn)) {
 		set_dberr(db, NULL);
 		return NULL;
