@@ -177,8 +177,6 @@ job_done(struct pool_job *job)
 		durable_wait(g, &r->durable);
 		return;
 	}
-	if (g)
-		durable_poke(g);	/* a flush waiting for a leader need wait no more */
 	finish(r);
 }
 

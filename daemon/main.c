@@ -287,7 +287,7 @@ main(int argc, char **argv)
 	store_project_cache((size_t)D.cfg->db_project_cache);
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
 	if (D.cfg->db_group_commit)
-		D.durable = durable_new(D.base, D.cfg->db_conninfo, D.pool);
+		D.durable = durable_new(D.base, D.cfg->db_conninfo);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);

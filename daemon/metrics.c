@@ -35,8 +35,7 @@ static struct named events[NAMES_MAX], refusals[NAMES_MAX];
 static uint64_t fired[4];
 static uint64_t event_retries;
 static uint64_t pcache_hits, pcache_misses;
-static uint64_t flushes[2][2];	/* [leader][ok] */
-static uint64_t answers_durable, answers_unknown;
+static uint64_t flushes_ok, flushes_failed, answers_durable, answers_unknown;
 static double lag_sum;
 static uint64_t lag_count;
 static struct http_series http[HTTP_MAX];
@@ -86,10 +85,10 @@ metrics_project_cache(bool hit)
 }
 
 void
-metrics_commit_flush(bool ok, int answers, int unknown, bool leader)
+metrics_commit_flush(bool ok, int answers, int unknown)
 {
 	pthread_mutex_lock(&lock);
-	flushes[leader][ok]++;
+	*(ok ? &flushes_ok : &flushes_failed) += 1;
 	answers_durable += (uint64_t)(answers - unknown);
 	answers_unknown += (uint64_t)unknown;
 	pthread_mutex_unlock(&lock);
@@ -169,20 +168,16 @@ metrics_render(const struct metrics_gauges *g)
 	    "# TYPE procurd_project_cache_total counter\n"
 	    "procurd_project_cache_total{outcome=\"hit\"} %" PRIu64 "\n"
 	    "procurd_project_cache_total{outcome=\"miss\"} %" PRIu64 "\n", pcache_hits, pcache_misses);
-	fprintf(f, "# HELP procurd_commit_flushes_total Group commit's flushes for waiting answers, "
-	    "by who flushed (an event's own commit, or procurd's) and outcome.\n"
+	fprintf(f, "# HELP procurd_commit_flushes_total Group commit's flushes, by outcome.\n"
 	    "# TYPE procurd_commit_flushes_total counter\n"
-	    "procurd_commit_flushes_total{by=\"event\",outcome=\"ok\"} %" PRIu64 "\n"
-	    "procurd_commit_flushes_total{by=\"event\",outcome=\"failed\"} %" PRIu64 "\n"
-	    "procurd_commit_flushes_total{by=\"procurd\",outcome=\"ok\"} %" PRIu64 "\n"
-	    "procurd_commit_flushes_total{by=\"procurd\",outcome=\"failed\"} %" PRIu64 "\n"
+	    "procurd_commit_flushes_total{outcome=\"ok\"} %" PRIu64 "\n"
+	    "procurd_commit_flushes_total{outcome=\"failed\"} %" PRIu64 "\n"
 	    "# HELP procurd_commit_answers_total Answers that waited for a group commit flush, by "
 	    "outcome (unknown: answered 503).\n"
 	    "# TYPE procurd_commit_answers_total counter\n"
 	    "procurd_commit_answers_total{outcome=\"durable\"} %" PRIu64 "\n"
 	    "procurd_commit_answers_total{outcome=\"unknown\"} %" PRIu64 "\n",
-	    flushes[1][1], flushes[1][0], flushes[0][1], flushes[0][0], answers_durable,
-	    answers_unknown);
+	    flushes_ok, flushes_failed, answers_durable, answers_unknown);
 	fprintf(f, "# HELP procurd_deadlines_fired_total Deadlines fired, by level.\n"
 	    "# TYPE procurd_deadlines_fired_total counter\n");
 	/* level 0: the timed events themselves (close_bidding, start_service) */

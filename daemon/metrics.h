@@ -12,8 +12,8 @@ void metrics_event_retry(void);
 /* An event looked for its project in the project cache: HIT or not. */
 void metrics_project_cache(bool hit);
 /* A group commit flush ended (OK or failed) for ANSWERS waiting, UNKNOWN of
- * which could not be confirmed durable; LEADER: an event's own commit. */
-void metrics_commit_flush(bool ok, int answers, int unknown, bool leader);
+ * which could not be confirmed durable. */
+void metrics_commit_flush(bool ok, int answers, int unknown);
 void metrics_deadline_fired(int level);
 void metrics_deadline_lag(usec_t lag);
 /* One HTTP answer: route name, status, latency. */

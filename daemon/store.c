@@ -2209,7 +2209,7 @@ event_write(struct req_ctx *c, struct ev_write *w)
 		/* a flush only if it wrote: a commit with nothing written waits
 		 * for nothing */
 		bool flushed = r && PQntuples(r) > 0;
-		durable_led(c->durable, flushed, db_connected_at(c->db));
+		durable_led(c->durable, flushed);
 		c->led = flushed;
 		c->led_queries = db_queries(c->db);
 	}

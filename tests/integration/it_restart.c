@@ -241,10 +241,11 @@ post_and_check(void *arg)
  * only flushes are the ones somebody waits for: after each 200, the flush
  * position must be past where the WAL ended before the request. One client
  * alone: each record leads (commits synchronously). Four at once: records
- * that come while a flush runs commit without waiting and their answers wait
- * for the next one. A flush that does not flush (a commit that writes no WAL
- * before its record is not waited for: the first version of procurd's own
- * flush) fails here. */
+ * that come while another commit or a flush is in flight commit without
+ * waiting, and their answers wait for the next flush. A flush that does not
+ * flush (a commit that writes no WAL before its record is not waited for:
+ * the first version of procurd's own flush) fails here, and so does a leader
+ * that does not commit synchronously. */
 static void
 test_answers_wait_for_the_flush(void **state)
 {
