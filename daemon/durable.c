@@ -27,7 +27,9 @@ struct durable {
 	usec_t connected_at;
 };
 
-bool
+/* The rule (durable.h): may a flush that succeeded (OK) on a connection made
+ * at CONNECTED_AT confirm a waiter that queued at SINCE? */
+static bool
 durable_covers(bool ok, usec_t connected_at, usec_t since)
 {
 	return ok && connected_at < since;

@@ -55,11 +55,7 @@ void durable_wait(struct durable *d, struct durable_waiter *w);
  * nothing flushes nothing). */
 bool durable_lead(struct durable *d);
 void durable_led(struct durable *d, bool flushed);
-/* Answers waiting, or a flush running. */
+/* Answers waiting, or a flush or a leader's commit running. */
 int durable_busy(const struct durable *d);
-
-/* The rule above: may a flush that succeeded (OK) on a connection made at
- * CONNECTED_AT confirm a waiter that queued at SINCE? */
-bool durable_covers(bool ok, usec_t connected_at, usec_t since);
 
 #endif
