@@ -36,6 +36,7 @@ static const struct kdef keys[] = {
 	{ { "database", "migrations", "sql" }, K_STR, O(db_migrations), 0, 0 },
 	{ { "database", "project_cache", "100000" }, K_INT, O(db_project_cache), 0, 100000000 },
 	{ { "database", "group_commit", "true" }, K_BOOL, O(db_group_commit), 0, 1 },
+	{ { "database", "group_commit_pipes", "2" }, K_INT, O(db_group_commit_pipes), 0, 32 },
 	{ { "http", "listen", "127.0.0.1:8080" }, K_STR, O(http_listen), 0, 0 },
 	{ { "http", "max_body_bytes", "1048576" }, K_INT64, O(http_max_body_bytes), 64, INT64_C(1) << 30 },
 	{ { "http", "timeout_seconds", "30" }, K_INT, O(http_timeout_seconds), 1, 3600 },

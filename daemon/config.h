@@ -17,6 +17,7 @@ struct config {
 	char *db_migrations;
 	int db_project_cache;
 	bool db_group_commit;
+	int db_group_commit_pipes;
 	/* [http] */
 	char *http_listen;
 	int64_t http_max_body_bytes;

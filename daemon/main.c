@@ -77,8 +77,10 @@ reload(void)
 		return;
 	}
 	if (strcmp(nc->http_listen, D.cfg->http_listen) || nc->db_pool_size != D.cfg->db_pool_size ||
-	    strcmp(nc->db_conninfo, D.cfg->db_conninfo) || nc->db_group_commit != D.cfg->db_group_commit)
-		log_warn("reload: listen, conninfo, pool_size and group_commit change only at restart");
+	    strcmp(nc->db_conninfo, D.cfg->db_conninfo) || nc->db_group_commit != D.cfg->db_group_commit ||
+	    nc->db_group_commit_pipes != D.cfg->db_group_commit_pipes)
+		log_warn("reload: listen, conninfo, pool_size, group_commit and group_commit_pipes "
+		    "change only at restart");
 	log_open("procurd", nc->log_config);
 	struct db *db = db_open(D.cfg->db_conninfo);
 	struct calendar *cal = db_ok(db) ? load_calendar(db, nc, false) : NULL;
@@ -286,8 +288,10 @@ main(int argc, char **argv)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
 	store_project_cache((size_t)D.cfg->db_project_cache);
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
-	if (D.cfg->db_group_commit)
+	if (D.cfg->db_group_commit) {
 		D.durable = durable_new(D.base, D.cfg->db_conninfo);
+		store_pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes);
+	}
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
@@ -317,6 +321,7 @@ main(int argc, char **argv)
 	log_info("procurd stopping");
 	http_free(D.http);
 	pool_free(D.pool);
+	store_pipes_stop();
 	durable_free(D.durable);
 	store_project_cache(0);
 	scheduler_free(D.sched);

@@ -34,6 +34,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct named events[NAMES_MAX], refusals[NAMES_MAX];
 static uint64_t fired[4];
 static uint64_t event_retries;
+static uint64_t piped_ok, piped_failed;
 static uint64_t pcache_hits, pcache_misses;
 static uint64_t flushes_ok, flushes_failed, answers_durable, answers_unknown;
 static double lag_sum;
@@ -73,6 +74,17 @@ metrics_event_retry(void)
 {
 	pthread_mutex_lock(&lock);
 	event_retries++;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+metrics_pipelined_write(bool ok)
+{
+	pthread_mutex_lock(&lock);
+	if (ok)
+		piped_ok++;
+	else
+		piped_failed++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -163,6 +175,11 @@ metrics_render(const struct metrics_gauges *g)
 	    "lock whose project moved before the write, decided again.\n"
 	    "# TYPE procurd_event_retries_total counter\nprocurd_event_retries_total %" PRIu64 "\n",
 	    event_retries);
+	fprintf(f, "# HELP procurd_pipelined_writes_total Supervision records written on group "
+	    "commit's shared pipelined connections, by outcome.\n"
+	    "# TYPE procurd_pipelined_writes_total counter\n"
+	    "procurd_pipelined_writes_total{outcome=\"ok\"} %" PRIu64 "\n"
+	    "procurd_pipelined_writes_total{outcome=\"failed\"} %" PRIu64 "\n", piped_ok, piped_failed);
 	fprintf(f, "# HELP procurd_project_cache_total Events that looked for their project in the "
 	    "project cache, by outcome.\n"
 	    "# TYPE procurd_project_cache_total counter\n"

@@ -109,6 +109,12 @@ int store_project_cache_warm(struct db *db, int64_t after, int limit, int64_t *l
  * at the session's synchronous_commit level, so that every commit made
  * before it started is on disk when it returns true. */
 bool store_commit_flush(struct db *db);
+/* Group commit's pipelined writes (store.c): light writes from every job go
+ * on up to N shared connections in pipeline mode, made as first needed; the
+ * loop thread only. Stop them after the jobs have ended. */
+struct event_base;
+void store_pipes_start(struct event_base *base, const char *conninfo, int n);
+void store_pipes_stop(void);
 /* Walk every project's hash chain; prints the first broken link. 0 intact,
  * 1 broken, -1 database error. */
 int store_verify(struct db *db, char *report, size_t len);
