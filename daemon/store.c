@@ -2307,8 +2307,8 @@ pipe_readable(evutil_socket_t fd, short what, void *arg)
 		*rt = o;
 		rt = &o->next;
 	}
-	/* after the walk, nothing of CONN is touched: a job woken here may
-	 * make this pipe again */
+	/* the jobs are woken last, when nothing of CONN is touched any more:
+	 * one may make this pipe again */
 	if (PQstatus(conn) != CONNECTION_OK) {
 		set_dberr(p->db, NULL);
 		pipe_down(p, p->db->errbuf);
@@ -2353,26 +2353,26 @@ pipe_up(struct pipe *p)
 	return true;
 }
 
-/* The pipe to send on: the least busy one up; else one made (again: at once
- * after a loss, a second after a failed try); else NULL. */
+/* The pipe to send on: one that is down is made first (at once after a
+ * loss, a second after a failed try; this job waits for it); then the least
+ * busy one up, or NULL. */
 static struct pipe *
 pipe_pick(void)
 {
 	struct pipe *best = NULL;
+	usec_t now = clock_monotonic();
+	for (int i = 0; i < pipes.n; i++) {
+		struct pipe *p = &pipes.p[i];
+		if (p->state == PIPE_DOWN && now - p->tried_at >= 1000000 && pipe_up(p))
+			return p;
+	}
+	/* after pipe_up()'s waits: the others may have changed meanwhile */
 	for (int i = 0; i < pipes.n; i++) {
 		struct pipe *p = &pipes.p[i];
 		if (p->state == PIPE_UP && !p->stale && (best == NULL || p->inflight < best->inflight))
 			best = p;
 	}
-	if (best)
-		return best;
-	usec_t now = clock_monotonic();
-	for (int i = 0; i < pipes.n; i++) {
-		struct pipe *p = &pipes.p[i];
-		if (p->state == PIPE_DOWN && now - p->tried_at >= 1000000)
-			return pipe_up(p) ? p : NULL;
-	}
-	return NULL;
+	return best;
 }
 
 /* Statement S on a pipe, like run(); *SENT false when no pipe could take it

@@ -293,6 +293,9 @@ test_pipes_cut_under_load(void **state)
 	}
 	assert_true(p1 > p0);
 	assert_true(nh_metric(nh_metrics(h), piped) > p1);
+	/* both of them (group_commit_pipes = 2, the default) */
+	assert_int_equal(nh_sql_int(h, "SELECT count(*)::int FROM pg_stat_activity "
+	    "WHERE application_name = 'procurd pipelined writes'"), 2);
 	verify_ok(h);
 }
 
