@@ -699,11 +699,19 @@ db_connect(struct db *db)
 	}
 }
 
-struct db *
-db_open(const char *conninfo)
+/* A connection to CONNINFO, not made yet. */
+static struct db *
+db_new(const char *conninfo)
 {
 	struct db *db = xcalloc(1, sizeof *db);
 	db->conninfo = xstrdup(conninfo ? conninfo : "");
+	return db;
+}
+
+struct db *
+db_open(const char *conninfo)
+{
+	struct db *db = db_new(conninfo);
 	db_connect(db);
 	return db;
 }
@@ -802,6 +810,16 @@ db_error(struct db *db)
 	return db->errbuf;
 }
 
+/* db_error()'s text: M (or DEFAULT when empty), without libpq's newline. */
+static void
+set_errbuf(struct db *db, const char *m, const char *dflt)
+{
+	snprintf(db->errbuf, sizeof db->errbuf, "%s", m && *m ? m : dflt);
+	size_t n = strlen(db->errbuf);
+	while (n > 0 && (db->errbuf[n - 1] == '\n' || db->errbuf[n - 1] == ' '))
+		db->errbuf[--n] = '\0';
+}
+
 static void
 set_dberr(struct db *db, const PGresult *r)
 {
@@ -809,10 +827,7 @@ set_dberr(struct db *db, const PGresult *r)
 	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	if (st && !strcmp(st, "0A000"))	/* "cached plan must not change result type" */
 		db->reprepare = true;
-	snprintf(db->errbuf, sizeof db->errbuf, "%s", m && *m ? m : "no answer");
-	size_t n = strlen(db->errbuf);
-	while (n > 0 && (db->errbuf[n - 1] == '\n' || db->errbuf[n - 1] == ' '))
-		db->errbuf[--n] = '\0';
+	set_errbuf(db, m, "no answer");
 }
 
 static const char *
@@ -2417,12 +2432,8 @@ pipe_run(struct db *db, enum stmt s, int n, const char *const *v, bool *sent)
 		/* no answer, or the server ending the session (57P01 and the
 		 * like) or the connection (08…): what it did is unknown */
 		db->pipe_lost = op.r == NULL || !strncmp(code, "57", 2) || !strncmp(code, "08", 2);
-		snprintf(db->errbuf, sizeof db->errbuf, "%s",
-		    m && *m ? m : "the connection was lost with the write in flight");
-		size_t len = strlen(db->errbuf);
-		while (len > 0 && (db->errbuf[len - 1] == '\n' || db->errbuf[len - 1] == ' '))
-			db->errbuf[--len] = '\0';
-		if (!strcmp(sqlstate(op.r), "0A000") && p->state == PIPE_UP) {
+		set_errbuf(db, m, "the connection was lost with the write in flight");
+		if (!strcmp(code, "0A000") && p->state == PIPE_UP) {
 			/* "cached plan must not change result type": a migration
 			 * changed a table; made again once its writes are back */
 			p->stale = true;
@@ -2447,8 +2458,7 @@ store_pipes_start(struct event_base *base, const char *conninfo, int n)
 	pipes.p = n > 0 ? xcalloc((size_t)n, sizeof *pipes.p) : NULL;
 	for (int i = 0; i < n; i++) {
 		struct pipe *p = &pipes.p[i];
-		p->db = xcalloc(1, sizeof *p->db);
-		p->db->conninfo = xstrdup(conninfo ? conninfo : "");
+		p->db = db_new(conninfo);
 		p->db->set_name = xstrdup("application_name");
 		p->db->set_value = xstrdup("procurd pipelined writes");
 		db_set_waiter(p->db, pipe_wait, p);
