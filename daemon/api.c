@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "outage.h"
 #include "relay.h"
 
 typedef json_t *(*handler_fn)(struct api_request *r, struct req_ctx *c, int *status);
@@ -139,21 +140,58 @@ match(const char *pattern, const char *path, struct api_request *r, bool store)
 	return *p == '\0' && *s == '\0';
 }
 
-enum api_match
-api_route(struct api_request *r)
+/* The name of PATTERN's parameter I ("code" of "{code}") into OUT. */
+static void
+param_name(const char *pattern, int i, char *out, size_t len)
 {
-	bool path_known = false;
+	const char *p = pattern;
+	for (int n = 0; (p = strchr(p, '{')) != NULL; n++, p++) {
+		if (n == i) {
+			size_t k = strcspn(p + 1, "}");
+			snprintf(out, len, "%.*s", (int)k, p + 1);
+			return;
+		}
+	}
+	snprintf(out, len, "path");
+}
+
+enum api_match
+api_route(struct api_request *r, struct edge_err *e)
+{
+	/* HEAD is GET without the body (http.c sends no body) */
+	int method = r->method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : r->method;
+	const struct route *found = NULL;
+
+	r->allow = 0;
 	for (size_t i = 0; i < NROUTES; i++) {
 		if (!match(routes[i].pattern, r->path, r, false))
 			continue;
-		path_known = true;
-		if (routes[i].method != r->method)
-			continue;
-		match(routes[i].pattern, r->path, r, true);
-		r->route = &routes[i];
-		return API_FOUND;
+		r->allow |= (unsigned)routes[i].method;
+		if (routes[i].method == method && found == NULL)
+			found = &routes[i];
 	}
-	return path_known ? API_BAD_METHOD : API_NO_ROUTE;
+	if (found == NULL)
+		return r->allow ? API_BAD_METHOD : API_NO_ROUTE;
+	match(found->pattern, r->path, r, true);
+	r->route = found;
+	for (int i = 0; i < API_MAX_PARAMS && r->params[i]; i++) {
+		char name[32];
+		param_name(found->pattern, i, name, sizeof name);
+		if (edge_param(name, r->params[i], e))
+			return API_BAD_INPUT;
+	}
+	return API_FOUND;
+}
+
+void
+api_allow(const struct api_request *r, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s%s%s",
+	    r->allow & EVHTTP_REQ_GET ? "GET, HEAD, " : "",
+	    r->allow & EVHTTP_REQ_POST ? "POST, " : "",
+	    r->allow & EVHTTP_REQ_PUT ? "PUT, " : "",
+	    r->allow & EVHTTP_REQ_DELETE ? "DELETE, " : "",
+	    "OPTIONS");
 }
 
 bool
@@ -222,10 +260,12 @@ api_run(struct api_request *r, struct db *db)
 	if (!(r->route->flags & (R_INLINE | R_PUBLIC))) {
 		int rc = auth_check(r->d->auth, db, r->authorization, clock_monotonic(), &u);
 		if (rc < 0) {
-			apierr_set(&r->err, 503, "database_unavailable", NULL,
-			    "the database is unavailable; retry later");
+			apierr_set(&r->err, 503, "database_unavailable",
+			    json_pack("{s:s}", "outcome", "not_applied"),
+			    "the database is unavailable; nothing was done; retry later");
 			return;
 		}
+		db_sent_clear(db);	/* what the handler sends decides the outcome */
 		if (rc > 0) {
 			apierr_set(&r->err, 401, "unauthorized", NULL,
 			    "a valid bearer token is required (Authorization: Bearer TOKEN)");
@@ -274,10 +314,25 @@ h_health(struct api_request *r, struct req_ctx *c, int *status)
 	bool ready_asked = ready_arg && !strcmp(ready_arg, "1");
 	if (!ready_asked)
 		return json_pack("{s:s}", "status", "ok");
-	bool ready = atomic_load(&r->d->ready);
-	if (!ready)
-		*status = 503;
-	return json_pack("{s:s,s:b}", "status", ready ? "ready" : "not_ready", "ready", ready);
+	/* ready: started, not stopping, and the database answers (dbwatch.h) */
+	bool started = atomic_load(&r->d->ready), stopping = atomic_load(&r->d->draining);
+	bool db_up = !outage_active();
+	bool ready = started && !stopping && db_up;
+	if (ready)
+		return json_pack("{s:s,s:b}", "status", "ready", "ready", true);
+	*status = 503;
+	char why[300];
+	if (!started)
+		snprintf(why, sizeof why, "starting");
+	else if (stopping)
+		snprintf(why, sizeof why, "stopping");
+	else {
+		char db[256];
+		outage_reason(db, sizeof db);
+		snprintf(why, sizeof why, "database unreachable: %s", db);
+	}
+	return json_pack("{s:s,s:b,s:s,s:b}", "status", "not_ready", "ready", false, "reason", why,
+	    "database", db_up);
 }
 
 static json_t *
@@ -286,8 +341,12 @@ h_metrics(struct api_request *r, struct req_ctx *c, int *status)
 	struct metrics_gauges g;
 	(void)status;
 	memset(&g, 0, sizeof g);
-	if (store_metrics_gauges(c, &g))
-		return NULL;
+	/* in an outage the page still answers: the counters, and that the
+	 * database is down, without the gauges it holds */
+	g.database_up = !outage_active();
+	if (g.database_up && store_metrics_gauges(c, &g) == 0)
+		g.from_database = true;
+	apierr_clear(c->err);
 	g.workers = relay_workers(r->d->relay);
 	char *text = metrics_render(&g);
 	json_t *o = json_string(text);
@@ -562,8 +621,11 @@ h_clock(struct api_request *r, struct req_ctx *c, int *status)
 		target = c->now + json_integer_value(adv) * USEC_PER_SEC;
 	} else if (!json_is_string(set) || time_parse(json_string_value(set), &target)) {
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "set"),
-		    "set must be an RFC 3339 time");
+		    "set must be an RFC 3339 time from 1900 to before 9000");
 	}
+	if (!time_in_range(target))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", adv ? "advance_seconds" :
+		    "set"), "the clock would leave the years 1900 to 8999");
 	usec_t offset = clock_offset() + (target - c->now);
 	if (store_clock_set(c->db, offset, target, c->err))
 		return NULL;

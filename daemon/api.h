@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "durable.h"
+#include "edge.h"
 #include "pool.h"
 #include "procurd.h"
 #include "store.h"
@@ -29,6 +30,7 @@ struct api_request {
 	char *body;			/* NUL-terminated copy, or NULL */
 	json_t *json;			/* parsed body, or NULL */
 	const struct route *route;
+	unsigned allow;			/* methods the path has (EVHTTP_REQ_*) */
 	char *params[API_MAX_PARAMS];	/* path parameters in order */
 	usec_t started;			/* monotonic */
 	/* the answer */
@@ -45,9 +47,13 @@ struct api_request {
 	struct apierr err;
 };
 
-enum api_match { API_FOUND, API_NO_ROUTE, API_BAD_METHOD };
-/* Find the route for METHOD and PATH, filling r->route and r->params. */
-enum api_match api_route(struct api_request *r);
+enum api_match { API_FOUND, API_NO_ROUTE, API_BAD_METHOD, API_BAD_INPUT };
+/* Find the route for r->method (HEAD as GET) and r->path, filling r->route,
+ * r->params (each checked at the edge: API_BAD_INPUT with E set) and
+ * r->allow (the path's methods, for 405 and OPTIONS). */
+enum api_match api_route(struct api_request *r, struct edge_err *e);
+/* The Allow header of r->allow into OUT ("GET, HEAD, OPTIONS"). */
+void api_allow(const struct api_request *r, char *out, size_t len);
 /* True when the route reads a JSON body. */
 bool api_route_has_body(const struct route *rt);
 /* True when the route needs neither token nor database (liveness, metrics). */

@@ -4,11 +4,16 @@
 #include "http.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
@@ -16,6 +21,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
+#include "outage.h"
 #include "relay.h"
 #include "scheduler.h"
 
@@ -44,16 +50,29 @@ request_free(struct api_request *r)
 	free(r);
 }
 
+/* Answer REQ with BODY and a newline. A HEAD request gets the headers GET
+ * would (its Content-Length too) and no body: evhttp writes whatever is in
+ * the buffer, whatever the method. */
 static void
 send_json(struct evhttp_request *req, int status, const char *reason, const char *body,
     const char *ctype)
 {
 	struct evbuffer *buf = evbuffer_new();
-	evbuffer_add(buf, body, strlen(body));
-	evbuffer_add(buf, "\n", 1);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	size_t len = strlen(body);
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (status != 204) {
+		/* always framed by its length, a closing connection's answer too */
+		char n[24];
+		snprintf(n, sizeof n, "%zu", len + 1);
+		evhttp_add_header(h, "Content-Length", n);
+		if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+			evbuffer_add(buf, body, len);
+			evbuffer_add(buf, "\n", 1);
+		}
+	}
 	evhttp_send_reply(req, status, reason, buf);
 	evbuffer_free(buf);
 }
@@ -64,6 +83,7 @@ reason_of(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -73,6 +93,7 @@ reason_of(int status)
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "";
 	}
@@ -102,7 +123,8 @@ reply(struct http *h, struct api_request *r)
 		    "details", r->err.details ? json_incref(r->err.details) : json_object());
 		text = jsonw_dump(e, NULL);
 		json_decref(e);
-		if (status >= 500)
+		/* a 503 in an outage was said once, when it began (outage.c) */
+		if (status >= 500 && !(status == 503 && outage_active()))
 			log_warn("http: %s %s: %d %s", api_route_name(r->route), r->path, status,
 			    r->err.message);
 	}
@@ -118,6 +140,15 @@ static void
 fail_now(struct http *h, struct api_request *r, int status, const char *code, const char *msg)
 {
 	apierr_set(&r->err, status, code, NULL, "%s", msg);
+	reply(h, r);
+}
+
+/* Refused at the edge (edge.h): the error names the field. */
+static void
+fail_edge(struct http *h, struct api_request *r, const struct edge_err *e)
+{
+	apierr_set(&r->err, e->status, e->code,
+	    e->field[0] ? json_pack("{s:s}", "field", e->field) : NULL, "%s", e->message);
 	reply(h, r);
 }
 
@@ -154,7 +185,8 @@ on_durable(struct durable_waiter *w, bool durable)
 		json_decref(r->published);
 		r->published = NULL;
 		apierr_clear(&r->err);
-		apierr_set(&r->err, 503, "database_unavailable", NULL,
+		apierr_set(&r->err, 503, "database_unavailable",
+		    json_pack("{s:s}", "outcome", "unknown"),
 		    "the database connection was lost before the write could be confirmed "
 		    "durable: it may or may not be recorded; retry with the same Idempotency-Key, "
 		    "or read the project to see");
@@ -187,6 +219,34 @@ header_copy(struct evhttp_request *req, const char *name)
 	return v ? xstrdup(v) : NULL;
 }
 
+/* The methods of the contract; anything else (CONNECT, TRACE) is refused
+ * and its connection closed. */
+#define SERVED_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
+	EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS)
+
+/* CONNECT: libevent 2.1 keeps a CONNECT's connection open whatever its
+ * answer says (it is a tunnel to it), so the answer is written to the
+ * socket here, whole (a few hundred bytes into an idle socket), and the
+ * connection freed with its request. Safe inside the request's callback:
+ * evhttp touches neither after it, and bufferevents are freed deferred. */
+static void
+refuse_connect(struct evhttp_request *req)
+{
+	static const char body[] = "{\"error\":{\"code\":\"not_implemented\","
+	    "\"message\":\"this method is not served here\",\"details\":{}}}\n";
+	char head[256];
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	int n = snprintf(head, sizeof head, "HTTP/1.1 501 Not Implemented\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", sizeof body - 1);
+	struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, sizeof body - 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	evutil_socket_t fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("http: CONNECT refused without an answer: %s", strerror(errno));
+	evhttp_connection_free(evcon);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -194,6 +254,9 @@ on_request(struct evhttp_request *req, void *arg)
 	struct procurd *d = h->d;
 	struct api_request *r = xcalloc(1, sizeof *r);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq *out_h = evhttp_request_get_output_headers(req);
+	struct edge_err e;
+	char allow[64];
 
 	TAILQ_INIT(&r->args);
 	r->d = d;
@@ -205,20 +268,42 @@ on_request(struct evhttp_request *req, void *arg)
 	h->inflight++;
 
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	if (path == NULL || *path == '\0') {
-		r->path = xstrdup("/");
-		return fail_now(h, r, 400, "malformed", "the request target is malformed");
+	r->path = xstrdup(path && *path ? path : "/");	/* raw until decoded */
+	if (r->method == EVHTTP_REQ_CONNECT) {
+		refuse_connect(req);
+		metrics_http("CONNECT", 501, clock_monotonic() - r->started);
+		h->inflight--;
+		request_free(r);
+		return;
 	}
-	char *decoded = evhttp_uridecode(path, 0, NULL);
-	r->path = decoded ? decoded : xstrdup(path);
-	if (query && evhttp_parse_query_str(query, &r->args) != 0)
-		return fail_now(h, r, 400, "malformed", "the query string is malformed");
+	if (!(r->method & SERVED_METHODS)) {
+		evhttp_add_header(out_h, "Connection", "close");
+		return fail_now(h, r, 501, "not_implemented", "this method is not served here");
+	}
+	if (path == NULL || *path == '\0')
+		return fail_now(h, r, 400, "malformed", "the request target is malformed");
+	char *decoded;
+	if (edge_path(path, &decoded, &e))
+		return fail_edge(h, r, &e);
+	free(r->path);
+	r->path = decoded;
+	if (edge_query(evhttp_uri_get_query(uri), &r->args, &e))
+		return fail_edge(h, r, &e);
 
-	switch (api_route(r)) {
+	switch (api_route(r, &e)) {
 	case API_NO_ROUTE:
 		return fail_now(h, r, 404, "not_found", "no such route");
+	case API_BAD_INPUT:
+		return fail_edge(h, r, &e);
 	case API_BAD_METHOD:
+		api_allow(r, allow, sizeof allow);
+		evhttp_add_header(out_h, "Allow", allow);
+		if (r->method == EVHTTP_REQ_OPTIONS) {
+			r->status = 204;
+			r->reply = json_string("");
+			r->text_reply = true;
+			return reply(h, r);
+		}
 		return fail_now(h, r, 405, "method_not_allowed", "this method is not allowed here");
 	case API_FOUND:
 		break;
@@ -228,6 +313,11 @@ on_request(struct evhttp_request *req, void *arg)
 
 	r->authorization = header_copy(req, "Authorization");
 	r->idem_key = header_copy(req, "Idempotency-Key");
+	if (r->authorization && !edge_auth_ok(r->authorization))
+		return fail_now(h, r, 401, "unauthorized",
+		    "a valid bearer token is required (Authorization: Bearer TOKEN)");
+	if (edge_idem_key(r->idem_key, &e))
+		return fail_edge(h, r, &e);
 
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -237,19 +327,8 @@ on_request(struct evhttp_request *req, void *arg)
 		r->body = xmalloc(len + 1);
 		evbuffer_copyout(in, r->body, len);
 		r->body[len] = '\0';
-		if (memchr(r->body, '\0', len))
-			return fail_now(h, r, 400, "malformed", "the body contains a NUL byte");
-		json_error_t je;
-		r->json = json_loadb(r->body, len, JSON_REJECT_DUPLICATES, &je);
-		if (r->json == NULL || !json_is_object(r->json)) {
-			char msg[300];
-			snprintf(msg, sizeof msg, "the body must be a JSON object: %s",
-			    r->json ? "got another JSON value" : je.text);
-			json_decref(r->json);
-			r->json = NULL;
-			apierr_set(&r->err, 400, "malformed", NULL, "%s", msg);
-			return reply(h, r);
-		}
+		if (edge_body(r->body, len, &r->json, &e))
+			return fail_edge(h, r, &e);
 	}
 	if (api_route_inline(r->route)) {
 		api_run(r, NULL);
@@ -287,8 +366,10 @@ http_start(struct procurd *d)
 	evhttp_set_max_body_size(h->ev, hard);
 	evhttp_set_max_headers_size(h->ev, 64 * 1024);
 	evhttp_set_timeout(h->ev, d->cfg->http_timeout_seconds);
-	evhttp_set_allowed_methods(h->ev, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	/* every method reaches on_request, which refuses what it does not
+	 * serve with its own answer and closes: evhttp's own 501 for CONNECT
+	 * left the connection open */
+	evhttp_set_allowed_methods(h->ev, SERVED_METHODS | EVHTTP_REQ_CONNECT | EVHTTP_REQ_TRACE);
 	evhttp_set_gencb(h->ev, on_request, h);
 	h->sock = evhttp_bind_socket_with_handle(h->ev, host, (ev_uint16_t)port);
 	if (h->sock == NULL) {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static log4c_category_t *cat;
 static char cat_name[64] = "procurd";
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,21 +52,29 @@ log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Every line is one line: a message is formatted first and any control
+ * character or byte that is not UTF-8 in it (text a request supplied, an
+ * error from libpq) is written as \xHH, so nothing can forge a line. */
 static void
 vlog(int prio, const char *fmt, va_list ap)
 {
+	char msg[2048], esc[4096];
+
 	/* a disabled priority costs no lock: the hot path logs at debug */
 	if (prio > atomic_load_explicit(&threshold, memory_order_relaxed))
 		return;
-	/* log4c appenders are not thread-safe: pool threads log too. */
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+	const char *line = text_plain(msg, len) && !memchr(msg, '\\', len) ? msg :
+	    text_escape(msg, len, esc, sizeof esc);
+	/* log4c appenders are not thread-safe: the relay thread logs too */
 	pthread_mutex_lock(&log_lock);
 	if (cat != NULL) {
-		/* log4c_category_vlog() does not check the priority itself */
+		/* log4c_category_log() does not check the priority itself */
 		if (log4c_category_is_priority_enabled(cat, prio))
-			log4c_category_vlog(cat, prio, fmt, ap);
+			log4c_category_log(cat, prio, "%s", line);
 	} else {
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s\n", line);
 	}
 	pthread_mutex_unlock(&log_lock);
 }

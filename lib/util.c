@@ -243,7 +243,7 @@ date_parse(const char *s, int32_t *out)
 		return -1;
 	if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d))
 		return -1;
-	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	if (y < 1900 || y >= TIME_YEAR_MAX || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return -1;
 	*out = days_from_civil(y, m, d);
 	return 0;
@@ -256,6 +256,12 @@ date_format(int32_t days, char *buf, size_t len)
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
 	return buf;
+}
+
+bool
+time_in_range(usec_t t)
+{
+	return t >= TIME_MIN && t < TIME_MAX;
 }
 
 int
@@ -272,7 +278,7 @@ time_parse(const char *s, usec_t *out)
 	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
 	    digits(s + 11, 2, &hh) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &ss))
 		return -1;
-	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	if (y < 1900 || y > TIME_YEAR_MAX || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
 	    hh > 23 || mi > 59 || ss > 59)
 		return -1;
 	const char *p = s + 19;
@@ -306,7 +312,10 @@ time_parse(const char *s, usec_t *out)
 	if (*p != '\0')
 		return -1;
 	int64_t days = days_from_civil(y, mo, d);
-	*out = days * USEC_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss - off) * USEC_PER_SEC + us;
+	usec_t t = days * USEC_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss - off) * USEC_PER_SEC + us;
+	if (!time_in_range(t))
+		return -1;
+	*out = t;
 	return 0;
 }
 
@@ -350,4 +359,106 @@ parse_int64(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text from outside                                                        */
+
+bool
+utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+
+	while (s < end) {
+		unsigned c = *s;
+		size_t n;
+		uint32_t cp;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1; cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2; cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3; cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - s) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+bool
+text_plain(const char *s, size_t len)
+{
+	if (!utf8_valid(s, len))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		/* C1 controls, U+0080 to U+009F, are 0xc2 0x80 to 0xc2 0x9f */
+		if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
+			return false;
+	}
+	return true;
+}
+
+/* The length of the UTF-8 sequence at S (at most LEFT bytes) when it is one
+ * whole printable character, else 0. */
+static size_t
+utf8_char(const unsigned char *s, size_t left)
+{
+	size_t n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3 :
+	    (*s & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 0 || n > left)
+		return 0;
+	return text_plain((const char *)s, n) ? n : 0;
+}
+
+char *
+text_escape(const char *src, size_t len, char *dst, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0, i = 0;
+
+	if (cap == 0)
+		return dst;
+	while (i < len) {
+		size_t n = utf8_char(s + i, len - i);
+		if (n > 0 && s[i] != '\\') {
+			if (o + n >= cap)
+				break;
+			memcpy(dst + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (o + 4 >= cap)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[s[i] >> 4];
+		dst[o++] = hex[s[i] & 15];
+		i++;
+	}
+	dst[o] = '\0';
+	return dst;
 }

@@ -35,7 +35,4 @@ bool template_render(const struct template_set *set, const char *name,
 char *template_expand(const char *text, const json_t *data, int64_t project_id,
     const char *lang);
 
-/* Whether S (LEN bytes) is well-formed UTF-8 without NUL. */
-bool template_utf8_ok(const char *s, size_t len);
-
 #endif

@@ -247,19 +247,6 @@ test_load_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/templates"));
 }
 
-static void
-test_utf8(void **state)
-{
-	(void)state;
-	assert_true(template_utf8_ok("", 0));
-	assert_true(template_utf8_ok("项目 abc", strlen("项目 abc")));
-	assert_true(template_utf8_ok("\xf0\x9f\x98\x80", 4));
-	assert_false(template_utf8_ok("\xe9\xa1", 2));         /* cut short */
-	assert_false(template_utf8_ok("\xc0\xaf", 2));         /* overlong */
-	assert_false(template_utf8_ok("\xed\xa0\x80", 3));     /* surrogate */
-	assert_false(template_utf8_ok("a\0b", 3));
-}
-
 /* The shipped templates: all load, every name in both languages, and each
  * renders a typical job without leaving a placeholder behind. */
 static void
@@ -314,7 +301,6 @@ main(void)
 		cmocka_unit_test(test_load_and_render),
 		cmocka_unit_test(test_subject_one_line),
 		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_shipped_templates),
 	};
 

@@ -1,0 +1,192 @@
+/* The request edge: each text a request brings is checked here once. */
+#include "edge.h"
+
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+
+/* Deeper than any payload of the contract (a takeover plan's contacts are
+ * four levels down): the rest of the daemon walks bodies recursively. */
+#define EDGE_BODY_DEPTH 16
+
+static int
+refuse(struct edge_err *e, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+refuse(struct edge_err *e, int status, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	e->status = status;
+	e->code = code;
+	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+	va_start(ap, fmt);
+	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+	/* a message may quote the input (jansson's error text does): it goes
+	 * out as JSON, which holds only UTF-8 */
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof e->message ? (size_t)n : sizeof e->message - 1;
+	if (!text_plain(e->message, len)) {
+		char copy[sizeof e->message];
+		memcpy(copy, e->message, len);
+		text_escape(copy, len, e->message, sizeof e->message);
+	}
+	return -1;
+}
+
+int
+edge_path(const char *raw, char **out, struct edge_err *e)
+{
+	size_t len = 0;
+	*out = NULL;
+	if (raw == NULL || raw[0] != '/')
+		return refuse(e, 400, "malformed", "path", "the request target is malformed");
+	char *d = evhttp_uridecode(raw, 0, &len);
+	if (d == NULL)
+		return refuse(e, 400, "malformed", "path", "the request target is malformed");
+	if (strlen(d) != len) {
+		free(d);
+		return refuse(e, 400, "malformed", "path", "the path contains a NUL byte");
+	}
+	if (len > EDGE_PATH_MAX) {
+		free(d);
+		return refuse(e, 400, "malformed", "path", "the path is longer than %d bytes",
+		    EDGE_PATH_MAX);
+	}
+	*out = d;
+	return 0;
+}
+
+/* What a query parameter is called in an error: its own name when that is
+ * text, else the query as a whole. */
+static const char *
+arg_field(const char *key)
+{
+	size_t n = strlen(key);
+	return n > 0 && n < 64 && text_plain(key, n) ? key : "query";
+}
+
+int
+edge_query(const char *raw, struct evkeyvalq *args, struct edge_err *e)
+{
+	if (raw == NULL || *raw == '\0')
+		return 0;
+	if (strlen(raw) > EDGE_QUERY_MAX)
+		return refuse(e, 400, "malformed", "query", "the query is longer than %d bytes",
+		    EDGE_QUERY_MAX);
+	/* evhttp's parser decodes each key and value into a C string, where a
+	 * %00 would silently cut it: decode the whole first to see one */
+	size_t len = 0;
+	char *d = evhttp_uridecode(raw, 1, &len);
+	bool nul = d == NULL || strlen(d) != len;
+	free(d);
+	if (nul)
+		return refuse(e, 400, "malformed", "query", "the query contains a NUL byte");
+	if (evhttp_parse_query_str(raw, args) != 0)
+		return refuse(e, 400, "malformed", "query", "the query string is malformed");
+	const struct evkeyval *kv;
+	TAILQ_FOREACH(kv, args, next) {
+		const char *f = arg_field(kv->key);
+		if (!text_plain(kv->key, strlen(kv->key)))
+			return refuse(e, 400, "invalid_field", "query",
+			    "a query parameter's name must be UTF-8 text without control characters");
+		size_t vl = strlen(kv->value);
+		if (vl > EDGE_ARG_MAX)
+			return refuse(e, 400, "invalid_field", f,
+			    "%s is longer than %d bytes", f, EDGE_ARG_MAX);
+		if (!text_plain(kv->value, vl))
+			return refuse(e, 400, "invalid_field", f,
+			    "%s must be UTF-8 text without control characters", f);
+	}
+	return 0;
+}
+
+int
+edge_param(const char *name, const char *value, struct edge_err *e)
+{
+	size_t n = strlen(value);
+	if (n > EDGE_PARAM_MAX)
+		return refuse(e, 400, "invalid_field", name, "%s is longer than %d bytes", name,
+		    EDGE_PARAM_MAX);
+	if (!text_plain(value, n))
+		return refuse(e, 400, "invalid_field", name,
+		    "%s must be UTF-8 text without control characters", name);
+	return 0;
+}
+
+int
+edge_idem_key(const char *value, struct edge_err *e)
+{
+	if (value == NULL)
+		return 0;
+	size_t n = strlen(value);
+	if (n == 0 || n > EDGE_IDEM_KEY_MAX || !text_plain(value, n))
+		return refuse(e, 400, "invalid_field", "Idempotency-Key",
+		    "Idempotency-Key must be 1 to %d bytes of UTF-8 text without control characters",
+		    EDGE_IDEM_KEY_MAX);
+	return 0;
+}
+
+bool
+edge_auth_ok(const char *value)
+{
+	size_t n = strlen(value);
+	if (n > EDGE_AUTH_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)value[i] < 0x20 || (unsigned char)value[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static bool
+depth_ok(const json_t *v, int depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (depth > EDGE_BODY_DEPTH)
+		return false;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (!depth_ok(x, depth + 1))
+				return false;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (!depth_ok(x, depth + 1))
+				return false;
+	}
+	return true;
+}
+
+int
+edge_body(const char *body, size_t len, json_t **out, struct edge_err *e)
+{
+	json_error_t je;
+	*out = NULL;
+	if (memchr(body, '\0', len))
+		return refuse(e, 400, "malformed", NULL, "the body contains a NUL byte");
+	/* jansson refuses what is not UTF-8 and, without JSON_ALLOW_NUL, \u0000 */
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		if (j)
+			refuse(e, 400, "malformed", NULL,
+			    "the body must be a JSON object: got another JSON value");
+		else
+			refuse(e, 400, "malformed", NULL, "the body must be a JSON object: %s",
+			    je.text);
+		json_decref(j);
+		return -1;
+	}
+	if (!depth_ok(j, 0)) {
+		json_decref(j);
+		return refuse(e, 400, "malformed", NULL,
+		    "the body is nested deeper than %d levels", EDGE_BODY_DEPTH);
+	}
+	*out = j;
+	return 0;
+}

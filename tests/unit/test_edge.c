@@ -1,0 +1,183 @@
+/* The request edge and the text checks under it: what is text, what a log
+ * line shows of what is not, what each part of a request may hold. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+#include "edge.h"
+#include "util.h"
+
+static void
+test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("", 0));
+	assert_true(utf8_valid("项目 abc", strlen("项目 abc")));
+	assert_true(utf8_valid("\xf0\x9f\x98\x80", 4));
+	assert_false(utf8_valid("\xe9\xa1", 2));		/* cut short */
+	assert_false(utf8_valid("\xc0\xaf", 2));		/* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));	/* past U+10FFFF */
+	assert_false(utf8_valid("\xff", 1));
+	assert_false(utf8_valid("a\0b", 3));
+}
+
+static void
+test_text_plain(void **state)
+{
+	(void)state;
+	assert_true(text_plain("湖南省 430102", strlen("湖南省 430102")));
+	assert_false(text_plain("a\nb", 3));
+	assert_false(text_plain("a\tb", 3));
+	assert_false(text_plain("a\x7f", 2));
+	assert_false(text_plain("a\xc2\x85", 3));		/* NEL, a C1 control */
+	assert_true(text_plain("\xc2\xa0", 2));		/* no-break space is text */
+	assert_false(text_plain("\xff", 1));
+}
+
+static void
+test_text_escape(void **state)
+{
+	char out[64];
+	(void)state;
+	const char forged[] = "/v1/x\r\n20261203 INFO fake";
+	text_escape(forged, strlen(forged), out, sizeof out);
+	assert_string_equal(out, "/v1/x\\x0d\\x0a20261203 INFO fake");
+	text_escape("项\xff\\", 5, out, sizeof out);
+	assert_string_equal(out, "项\\xff\\x5c");
+	/* cut to fit, never in the middle of an escape or a character */
+	text_escape("\n\n\n\n", 4, out, 10);
+	assert_string_equal(out, "\\x0a\\x0a");
+	text_escape("项项项", 9, out, 8);
+	assert_string_equal(out, "项项");
+}
+
+static void
+test_path(void **state)
+{
+	struct edge_err e;
+	char *p;
+	(void)state;
+	assert_int_equal(edge_path("/v1/agencies/%E6%B9%96", &p, &e), 0);
+	assert_string_equal(p, "/v1/agencies/湖");
+	free(p);
+	assert_int_equal(edge_path("/v1/projects/1%00/events", &p, &e), -1);
+	assert_int_equal(e.status, 400);
+	assert_string_equal(e.field, "path");
+	assert_null(p);
+	assert_int_equal(edge_path("v1", &p, &e), -1);
+	char long_path[EDGE_PATH_MAX + 8];
+	memset(long_path, 'a', sizeof long_path - 1);
+	long_path[0] = '/';
+	long_path[sizeof long_path - 1] = '\0';
+	assert_int_equal(edge_path(long_path, &p, &e), -1);
+}
+
+static void
+test_query(void **state)
+{
+	struct evkeyvalq q;
+	struct edge_err e;
+	(void)state;
+	TAILQ_INIT(&q);
+	assert_int_equal(edge_query("state=draft&agency=430102", &q, &e), 0);
+	assert_string_equal(evhttp_find_header(&q, "agency"), "430102");
+	evhttp_clear_headers(&q);
+	assert_int_equal(edge_query("agency=43%00", &q, &e), -1);
+	assert_string_equal(e.code, "malformed");
+	assert_string_equal(e.field, "query");
+	evhttp_clear_headers(&q);
+	assert_int_equal(edge_query("agency=%ff", &q, &e), -1);
+	assert_string_equal(e.code, "invalid_field");
+	assert_string_equal(e.field, "agency");
+	evhttp_clear_headers(&q);
+	/* evhttp leaves names encoded: a raw byte is what can reach one */
+	assert_int_equal(edge_query("\xff=1", &q, &e), -1);
+	assert_string_equal(e.field, "query");
+	evhttp_clear_headers(&q);
+	assert_int_equal(edge_query("a=%0d%0a", &q, &e), -1);
+	assert_string_equal(e.field, "a");
+	evhttp_clear_headers(&q);
+	assert_int_equal(edge_query(NULL, &q, &e), 0);
+}
+
+static void
+test_headers_and_params(void **state)
+{
+	struct edge_err e;
+	(void)state;
+	assert_int_equal(edge_idem_key(NULL, &e), 0);
+	assert_int_equal(edge_idem_key("retry-7 项目", &e), 0);
+	assert_int_equal(edge_idem_key("", &e), -1);
+	assert_int_equal(edge_idem_key("k\xff", &e), -1);
+	assert_string_equal(e.field, "Idempotency-Key");
+	assert_true(edge_auth_ok("Bearer 0123abcd"));
+	assert_false(edge_auth_ok("Bearer 01\xff"));
+	assert_false(edge_auth_ok("Bearer a\r\nb"));
+	assert_int_equal(edge_param("code", "430102", &e), 0);
+	assert_int_equal(edge_param("code", "43\x01", &e), -1);
+	assert_string_equal(e.field, "code");
+}
+
+static void
+test_body(void **state)
+{
+	struct edge_err e;
+	json_t *j;
+	(void)state;
+	assert_int_equal(edge_body("{\"a\":1}", 7, &j, &e), 0);
+	json_decref(j);
+	assert_int_equal(edge_body("{\"a\":1}\0", 8, &j, &e), -1);
+	assert_int_equal(edge_body("[1]", 3, &j, &e), -1);
+	assert_int_equal(edge_body("{\"a\":1,\"a\":2}", 13, &j, &e), -1);
+	assert_int_equal(edge_body("{\"a\":\"\\u0000\"}", 14, &j, &e), -1);
+	/* jansson quotes the bad bytes: the message stays UTF-8 */
+	assert_int_equal(edge_body("{\"a\":\"\xff\"}", 9, &j, &e), -1);
+	assert_true(text_plain(e.message, strlen(e.message)));
+	char deep[200] = "{\"a\":";
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	assert_int_equal(edge_body(deep, strlen(deep), &j, &e), -1);
+	assert_non_null(strstr(e.message, "nested"));
+}
+
+static void
+test_time_range(void **state)
+{
+	usec_t t;
+	int32_t d;
+	(void)state;
+	assert_int_equal(time_parse("8999-12-31T23:59:59Z", &t), 0);
+	assert_int_equal(time_parse("9000-01-01T00:00:00Z", &t), -1);
+	assert_int_equal(time_parse("9999-12-31T23:59:59Z", &t), -1);
+	assert_int_equal(time_parse("9000-01-01T07:00:00+08:00", &t), 0);	/* 8999 in UTC */
+	assert_int_equal(time_parse("1969-12-31T23:59:59Z", &t), 0);
+	assert_int_equal(time_parse("1899-12-31T23:59:59Z", &t), -1);
+	assert_int_equal(date_parse("8999-12-31", &d), 0);
+	assert_int_equal(date_parse("9000-01-01", &d), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_text_plain),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_headers_and_params),
+		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_time_range),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
