@@ -11,6 +11,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+#include "dbwatch.h"
 #include "clock.h"
 #include "config.h"
 #include "durable.h"
@@ -292,6 +293,7 @@ main(int argc, char **argv)
 		D.durable = durable_new(D.base, D.cfg->db_conninfo);
 		store_pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes);
 	}
+	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
@@ -320,6 +322,7 @@ main(int argc, char **argv)
 
 	log_info("procurd stopping");
 	http_free(D.http);
+	dbwatch_free(watch);
 	pool_free(D.pool);
 	store_pipes_stop();
 	durable_free(D.durable);

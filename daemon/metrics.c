@@ -224,6 +224,13 @@ metrics_render(const struct metrics_gauges *g)
 	}
 	pthread_mutex_unlock(&lock);
 	if (g) {
+		fprintf(f, "# HELP procurd_database_up Whether the database answers (0 in an outage).\n"
+		    "# TYPE procurd_database_up gauge\nprocurd_database_up %d\n", g->database_up);
+		fprintf(f, "# HELP procurd_notify_workers Workers connected to the jobs socket.\n"
+		    "# TYPE procurd_notify_workers gauge\nprocurd_notify_workers %" PRId64 "\n",
+		    g->workers);
+	}
+	if (g && g->from_database) {
 		static const char *st[3] = { "pending", "delivered", "dead" };
 		fprintf(f, "# HELP procurd_incidents_open Incidents that need a person.\n"
 		    "# TYPE procurd_incidents_open gauge\nprocurd_incidents_open %" PRId64 "\n",
@@ -239,9 +246,6 @@ metrics_render(const struct metrics_gauges *g)
 		    "# TYPE procurd_outbox_oldest_pending_seconds gauge\n"
 		    "procurd_outbox_oldest_pending_seconds %.3f\n", g->outbox_backlog,
 		    g->outbox_oldest_age_s);
-		fprintf(f, "# HELP procurd_notify_workers Workers connected to the jobs socket.\n"
-		    "# TYPE procurd_notify_workers gauge\nprocurd_notify_workers %" PRId64 "\n",
-		    g->workers);
 	}
 	fclose(f);
 	return buf;

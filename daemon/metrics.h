@@ -2,6 +2,7 @@
 #ifndef PROCURD_METRICS_H
 #define PROCURD_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "util.h"
 
@@ -27,6 +28,8 @@ struct metrics_gauges {
 	int64_t outbox_backlog;
 	double outbox_oldest_age_s;
 	int64_t workers;		/* connected to the jobs socket */
+	bool from_database;		/* the database's gauges above were read */
+	bool database_up;		/* outage.h: not in an outage */
 };
 /* The whole text, newly allocated. */
 char *metrics_render(const struct metrics_gauges *g);

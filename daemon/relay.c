@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "outage.h"
 #include "procurd.h"
 #include "store.h"
 
@@ -257,7 +258,7 @@ relay_main(void *arg)
 		{ r->pub, 0, ZMQ_POLLIN, 0 },
 		{ r->monitor, 0, ZMQ_POLLIN, 0 },
 	};
-	usec_t next = 0;
+	usec_t next = 0, backoff = 0, retry_at = 0;
 
 	while (!atomic_load(&r->stop)) {
 		long timeout_ms = 1000;
@@ -280,10 +281,18 @@ relay_main(void *arg)
 			while (read(r->wake[0], drain, sizeof drain) > 0)
 				;
 		}
+		/* in an outage: try again after a backoff from a quarter second
+		 * to eight, or as soon as the database watch sees it back */
+		if (clock_monotonic() < retry_at && outage_active())
+			continue;
 		if (!db_ensure(db)) {
-			next = clock_now() + USEC_PER_SEC;
+			backoff = backoff ? (backoff * 2 > 8 * USEC_PER_SEC ? 8 * USEC_PER_SEC :
+			    backoff * 2) : USEC_PER_SEC / 4;
+			retry_at = clock_monotonic() + backoff;
+			next = clock_now() + backoff;
 			continue;
 		}
+		backoff = 0;
 		if (items[0].revents & ZMQ_POLLIN)
 			read_acks(r, db);
 		publish(r);

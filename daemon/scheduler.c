@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "clock.h"
 #include "log.h"
+#include "outage.h"
 #include "relay.h"
 #include "store.h"
 
@@ -23,7 +24,22 @@ struct scheduler {
 	bool query_inflight;	/* a next-due query in flight */
 	bool again;		/* poked while busy: look again when done */
 	usec_t armed_due;	/* what the timer waits for (0: only the periodic look) */
+	int listen_backoff_ms;	/* the next LISTEN reconnect's wait; 0 while connected */
+	int fail_backoff_ms;	/* the next look's wait after a failed job; 0 after success */
 };
+
+/* Retries while the database is away double from a quarter second to
+ * eight: quick back after a restart, quiet in a long outage. */
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_MAX_MS 8000
+
+static int
+backoff_next(int *ms)
+{
+	int now = *ms ? *ms : BACKOFF_FIRST_MS;
+	*ms = now * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : now * 2;
+	return now;
+}
 
 struct sched_job {
 	struct pool_job job;
@@ -87,20 +103,24 @@ job_done(struct pool_job *pj)
 			relay_wake(s->d->relay);
 		if (s->firing == 0 && s->fire_failed) {
 			/* the same due time would come back at once: a batch that
-			 * failed is tried again in a second, not in a tight loop */
+			 * failed is tried again after a backoff, not in a tight loop */
 			s->fire_failed = false;
-			arm(s, clock_now() + USEC_PER_SEC);
+			arm(s, clock_now() + backoff_next(&s->fail_backoff_ms) * INT64_C(1000));
 		} else if (s->firing == 0) {
+			s->fail_backoff_ms = 0;
 			query_next(s);
 		}
 	} else {
 		s->query_inflight = false;
 		if (j->failed) {
-			arm(s, clock_now() + USEC_PER_SEC);	/* database trouble: retry soon */
+			/* database trouble: look again after a backoff */
+			arm(s, clock_now() + backoff_next(&s->fail_backoff_ms) * INT64_C(1000));
 		} else if (s->again) {
+			s->fail_backoff_ms = 0;
 			s->again = false;
 			query_next(s);
 		} else {
+			s->fail_backoff_ms = 0;
 			arm(s, j->next_due);
 		}
 	}
@@ -185,14 +205,18 @@ static void listen_open(struct scheduler *s);
 static void
 listen_lost(struct scheduler *s)
 {
-	log_warn("deadlines: LISTEN connection lost; reconnecting");
+	/* said once: in an outage, outage.c says the rest */
+	if (s->listen_backoff_ms == 0 && !outage_active())
+		log_warn("deadlines: LISTEN connection lost (%s); reconnecting",
+		    s->listen ? PQerrorMessage(s->listen) : "no connection");
 	if (s->listen_ev) {
 		event_free(s->listen_ev);
 		s->listen_ev = NULL;
 	}
 	PQfinish(s->listen);
 	s->listen = NULL;
-	struct timeval tv = { 1, 0 };
+	int ms = backoff_next(&s->listen_backoff_ms);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	event_add(s->retry, &tv);
 }
 
@@ -242,6 +266,9 @@ listen_open(struct scheduler *s)
 	}
 	s->listen_ev = event_new(s->d->base, PQsocket(s->listen), EV_READ | EV_PERSIST, on_listen, s);
 	event_add(s->listen_ev, NULL);
+	if (s->listen_backoff_ms)
+		log_info("deadlines: LISTEN connection made again");
+	s->listen_backoff_ms = 0;
 	query_next(s);	/* whatever was notified while we were away */
 }
 

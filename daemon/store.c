@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notice.h"
+#include "outage.h"
 
 /* ------------------------------------------------------------------------ */
 /* Statements: one table, prepared on each connection on first use.        */
@@ -562,6 +563,9 @@ struct db {
 	/* the last write went on a pipe (store_pipes_start) that was lost with
 	 * it in flight: its outcome is unknown, the answer says unavailable */
 	bool pipe_lost;
+	/* a COMMIT, or a statement that is its own transaction, was sent since
+	 * db_sent_clear(): a loss now leaves the outcome unknown */
+	bool sent_commit;
 	/* set: the connection is nonblocking and WAIT suspends the caller
 	 * (a coroutine) until its socket is ready; unset: libpq blocks */
 	int (*wait)(void *arg, int fd, bool write);
@@ -569,6 +573,7 @@ struct db {
 };
 
 static void set_dberr(struct db *db, const PGresult *r);
+static void set_errbuf(struct db *db, const char *m, const char *dflt);
 
 /* Wait until FD is readable (WRITE: writable): through the waiter when there
  * is one, else (or when it cannot) with poll(2). */
@@ -672,9 +677,12 @@ db_connect(struct db *db)
 	}
 	memset(db->prepared, 0, sizeof db->prepared);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		log_warn("database: cannot connect: %s", PQerrorMessage(db->conn));
+		/* said once per outage, not once per connection and request */
+		outage_begin(PQerrorMessage(db->conn));
+		set_errbuf(db, PQerrorMessage(db->conn), "cannot connect");
 		return;
 	}
+	outage_end();
 	db->connected_at = clock_monotonic();
 	if (db->generation > 1) {
 		/* A new connection after a lost one: the server may have restarted
@@ -742,6 +750,12 @@ usec_t
 db_connected_at(const struct db *db)
 {
 	return db->connected_at;
+}
+
+void
+db_sent_clear(struct db *db)
+{
+	db->sent_commit = false;
 }
 
 uint64_t
@@ -882,6 +896,8 @@ run(struct db *db, enum stmt s, int n, const char *const *v, char state[6])
 	char name[16];
 	if (!prepare(db, s, name, state))
 		return NULL;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		db->sent_commit = true;	/* its own transaction: it may commit */
 	PGresult *r = collect(db, PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0));
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -914,6 +930,8 @@ run_piped(struct db *db, const char *before, enum stmt s, int n, const char *con
 		return NULL;
 	}
 	int nq = 0, main_q;
+	if (after || (before == NULL && PQtransactionStatus(db->conn) == PQTRANS_IDLE))
+		db->sent_commit = true;
 	if (before && PQsendQueryParams(db->conn, before, 0, NULL, NULL, NULL, NULL, 0))
 		nq++;
 	main_q = nq;
@@ -983,7 +1001,7 @@ tx(struct db *db, const char *what)
 	if (!strcmp(what, "BEGIN"))
 		r = exec_simple(db, "BEGIN");
 	else if (!strcmp(what, "COMMIT"))
-		r = exec_simple(db, "COMMIT");
+		r = (db->sent_commit = true, exec_simple(db, "COMMIT"));
 	else
 		r = exec_simple(db, "ROLLBACK");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -1048,9 +1066,19 @@ dbfail(struct req_ctx *c, const char *what)
 		return NULL;
 	}
 	if (!db_ok(c->db) || c->db->pipe_lost) {
+		/* whether the request may have been applied: a COMMIT, or a
+		 * statement outside a transaction, was sent before the loss */
+		bool unknown = c->db->pipe_lost || c->db->sent_commit;
 		c->db->pipe_lost = false;
-		apierr_set(c->err, 503, "database_unavailable", NULL,
-		    "the database is unavailable; retry later");
+		if (unknown)
+			apierr_set(c->err, 503, "database_unavailable",
+			    json_pack("{s:s}", "outcome", "unknown"),
+			    "the database connection was lost while %s: it may or may not have been "
+			    "recorded; retry with the same Idempotency-Key, or read to see", what);
+		else
+			apierr_set(c->err, 503, "database_unavailable",
+			    json_pack("{s:s}", "outcome", "not_applied"),
+			    "the database is unavailable; nothing was recorded; retry later");
 	} else {
 		log_error("database: %s: %s", what, db_error(c->db));
 		apierr_set(c->err, 500, "internal", NULL, "internal error while %s", what);
@@ -3344,6 +3372,7 @@ again:
 	out = event_locked(c, pr, (enum lc_event)evi, ev_name, payload, 0, true);
 	c->commit_on_write = c->db->opt_only = c->db->opt_blocked = c->row_kept = false;
 	PQclear(pr);
+	pr = NULL;	/* the error paths below clear it again */
 	if (out == NULL && c->retry != RETRY_NONE && !c->committed) {
 		/* a kept row found stale costs a read, not one of the two tries */
 		if (c->retry == RETRY_LOCK)

@@ -34,6 +34,10 @@ unsigned db_generation(const struct db *db);
 usec_t db_connected_at(const struct db *db);
 /* Queries sent on DB so far (any connection). */
 uint64_t db_queries(const struct db *db);
+/* Forget what was sent so far: a connection lost from now on leaves the
+ * request's outcome unknown only if a COMMIT (or a statement that is its
+ * own transaction) goes out after this. */
+void db_sent_clear(struct db *db);
 /* Read what an idle connection's server sent unasked (a notice, or the news
  * that it is closing). False when the connection is broken: the next
  * db_ensure() makes a new one. */

@@ -4,6 +4,7 @@
 #
 #   pg.sh start DIR [PORT]   initdb if needed, start, wait, print the env
 #   pg.sh stop DIR           fast shutdown; nothing to do is not an error
+#   pg.sh kill DIR           immediate shutdown, as a crash would (fault tests)
 #   pg.sh env DIR            print the env again
 #   pg.sh status DIR         exit 0 when the server runs
 #
@@ -17,7 +18,7 @@ me=pg.sh
 die() { echo "$me: $*" >&2; exit 1; }
 
 usage() {
-	echo "usage: pg.sh start DIR [PORT] | stop DIR | env DIR | status DIR" >&2
+	echo "usage: pg.sh start DIR [PORT] | stop DIR | kill DIR | env DIR | status DIR" >&2
 	exit 2
 }
 
@@ -106,11 +107,13 @@ status)
 	running
 	;;
 
-stop)
+stop | kill)
 	[ -f "$dir/data/postmaster.pid" ] || exit 0
 	bindir=$(find_bindir)
 	running || exit 0
-	( cd "$dir" && pgctl -m fast -w -t 60 stop >&2 ) || die "pg_ctl stop failed (see $dir/pg.log)"
+	mode=fast
+	[ "$cmd" = kill ] && mode=immediate
+	( cd "$dir" && pgctl -m $mode -w -t 60 stop >&2 ) || die "pg_ctl stop failed (see $dir/pg.log)"
 	;;
 
 start)

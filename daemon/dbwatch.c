@@ -1,0 +1,173 @@
+/* The database watch (see dbwatch.h). */
+#include "dbwatch.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include "clock.h"
+#include "outage.h"
+#include "util.h"
+
+#define TICK_MS 250
+/* a connection or a probe not answered in this long is an outage: with
+ * one tick before it, the watch says so within a second */
+#define PATIENCE (USEC_PER_SEC * 7 / 10)
+
+enum step { IDLE, CONNECTING, WAITING };
+
+struct dbwatch {
+	struct event_base *base;
+	char *conninfo;
+	PGconn *conn;
+	struct event *tick;
+	struct event *io;		/* one-shot, on the socket of the step */
+	enum step step;
+	usec_t started;			/* of the step, monotonic */
+};
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+
+static void
+drop(struct dbwatch *w)
+{
+	if (w->io) {
+		event_free(w->io);
+		w->io = NULL;
+	}
+	PQfinish(w->conn);
+	w->conn = NULL;
+	w->step = IDLE;
+}
+
+static void
+failed(struct dbwatch *w, const char *why)
+{
+	outage_begin(why);
+	drop(w);
+}
+
+static void
+await(struct dbwatch *w, bool write)
+{
+	if (w->io)
+		event_free(w->io);
+	w->io = event_new(w->base, PQsocket(w->conn), write ? EV_WRITE : EV_READ, on_io, w);
+	if (w->io == NULL || event_add(w->io, NULL) != 0)
+		failed(w, "cannot wait on the watch's socket");
+}
+
+static void
+connect_poll(struct dbwatch *w)
+{
+	switch (PQconnectPoll(w->conn)) {
+	case PGRES_POLLING_OK:
+		PQsetnonblocking(w->conn, 1);
+		w->step = IDLE;
+		outage_end();
+		return;
+	case PGRES_POLLING_FAILED:
+		failed(w, PQerrorMessage(w->conn));
+		return;
+	case PGRES_POLLING_WRITING:
+		await(w, true);
+		return;
+	default:
+		await(w, false);
+		return;
+	}
+}
+
+static void
+probe_read(struct dbwatch *w)
+{
+	if (!PQconsumeInput(w->conn)) {
+		failed(w, PQerrorMessage(w->conn));
+		return;
+	}
+	while (!PQisBusy(w->conn)) {
+		PGresult *r = PQgetResult(w->conn);
+		if (r == NULL) {
+			w->step = IDLE;
+			if (PQstatus(w->conn) != CONNECTION_OK)
+				failed(w, PQerrorMessage(w->conn));
+			else
+				outage_end();
+			return;
+		}
+		bool bad = PQresultStatus(r) == PGRES_FATAL_ERROR;
+		PQclear(r);
+		if (bad) {
+			failed(w, PQerrorMessage(w->conn));
+			return;
+		}
+	}
+	await(w, false);
+}
+
+static void
+on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbwatch *w = arg;
+	(void)fd;
+	(void)what;
+	if (w->step == CONNECTING)
+		connect_poll(w);
+	else if (w->step == WAITING)
+		probe_read(w);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbwatch *w = arg;
+	(void)fd;
+	(void)what;
+	if (w->step != IDLE) {
+		if (clock_monotonic() - w->started > PATIENCE)
+			failed(w, w->step == CONNECTING ? "no connection within 0.7 s" :
+			    "no answer within 0.7 s");
+		return;
+	}
+	w->started = clock_monotonic();
+	if (w->conn == NULL || PQstatus(w->conn) != CONNECTION_OK) {
+		drop(w);
+		w->conn = PQconnectStart(w->conninfo);
+		if (w->conn == NULL || PQstatus(w->conn) == CONNECTION_BAD) {
+			failed(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
+			return;
+		}
+		w->step = CONNECTING;
+		await(w, true);
+		return;
+	}
+	/* an empty query: the server answers EmptyQueryResponse, no SQL run */
+	if (!PQsendQuery(w->conn, "") || PQflush(w->conn) != 0) {
+		failed(w, PQerrorMessage(w->conn));
+		return;
+	}
+	w->step = WAITING;
+	await(w, false);
+}
+
+struct dbwatch *
+dbwatch_start(struct event_base *base, const char *conninfo)
+{
+	struct dbwatch *w = xcalloc(1, sizeof *w);
+	w->base = base;
+	w->conninfo = xstrdup(conninfo ? conninfo : "");
+	w->tick = event_new(base, -1, EV_PERSIST, on_tick, w);
+	struct timeval tv = { 0, TICK_MS * 1000 };
+	event_add(w->tick, &tv);
+	return w;
+}
+
+void
+dbwatch_free(struct dbwatch *w)
+{
+	if (w == NULL)
+		return;
+	drop(w);
+	event_free(w->tick);
+	free(w->conninfo);
+	free(w);
+}

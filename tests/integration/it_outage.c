@@ -1,0 +1,182 @@
+/* Integration: the daemon while its PostgreSQL is down. This binary runs its
+ * own cluster (scripts/pg.sh in a temp dir) so that it can stop it as a
+ * crash would: readiness goes to 503 within a second and comes back, writes
+ * answer 503 at once saying whether they were applied, /metrics still
+ * answers and says the database is down, the outage is logged once, and
+ * nothing a request sends can forge a log line. */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char pgdir[128];
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+pg(const char *cmd)
+{
+	char line[512];
+	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' %s '%s' >/dev/null 2>&1",
+	    getenv("PROCURD_ROOT"), cmd, pgdir);
+	return system(line);
+}
+
+/* Poll /healthz?ready=1 until it answers WANT: the seconds it took, or -1
+ * after LIMIT seconds. */
+static double
+await_ready(struct harness *h, long want, double limit)
+{
+	double t0 = now_s();
+	while (now_s() - t0 < limit) {
+		struct resp r = h_get(h, NULL, "/healthz?ready=1");
+		if (r.status == want)
+			return now_s() - t0;
+		h_sleep_ms(50);
+	}
+	return -1;
+}
+
+static int
+count_lines(const char *path, const char *needle, const char *at_start)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int n = 0;
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		if (needle && strstr(line, needle))
+			n++;
+		if (at_start && strncmp(line, at_start, strlen(at_start)) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	char tmpl[] = "/tmp/procurd-pgo.XXXXXX", env[1024], line[600];
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(pgdir, sizeof pgdir, "%s", tmpl);
+	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' start '%s' 2>/dev/null",
+	    getenv("PROCURD_ROOT"), pgdir);
+	FILE *p = popen(line, "r");
+	size_t n = p ? fread(env, 1, sizeof env - 1, p) : 0;
+	if (p == NULL || pclose(p) != 0)
+		return -1;
+	env[n] = '\0';
+	char host[512] = "", port[16] = "";
+	for (char *l = strtok(env, "\n"); l; l = strtok(NULL, "\n")) {
+		if (sscanf(l, "PGHOST=%511s", host) == 1 && host[0] == '\'')
+			sscanf(l, "PGHOST='%511[^']'", host);
+		sscanf(l, "PGPORT=%15s", port);
+	}
+	setenv("PROCURD_TEST_PGHOST", host, 1);
+	setenv("PROCURD_TEST_PGPORT", port, 1);
+	setenv("PROCURD_TEST_PGUSER", "postgres", 1);
+	return h_group_setup(state);
+}
+
+static int
+teardown(void **state)
+{
+	pg("start");	/* the harness drops its database */
+	int rc = h_group_teardown(state);
+	pg("stop");
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", pgdir);
+	if (system(cmd) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void
+test_outage(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	h_world(h, &w, "OUT", 0);
+	int64_t id = h_project(h, &w, NULL);
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	const char *submit = "{\"event\":\"submit\",\"expected_version\":1,\"payload\":{}}";
+
+	assert_true(await_ready(h, 200, 5) >= 0);
+	struct resp r = h_get(h, NULL, "/metrics");
+	assert_status(r, 200);
+	assert_non_null(strstr(r.raw, "\nprocurd_database_up 1\n"));
+
+	/* PostgreSQL dies */
+	assert_int_equal(pg("kill"), 0);
+	double down = await_ready(h, 503, 5);
+	print_message("readiness 503 %.3f s after the database went down\n", down);
+	assert_true(down >= 0 && down <= 1.5);
+	r = h_get(h, NULL, "/healthz?ready=1");
+	assert_status(r, 503);
+	assert_false(json_is_true(h_at(r.body, "ready")));
+	assert_non_null(strstr(h_str(r.body, "reason"), "database"));
+	/* liveness is not readiness: the process is fine */
+	r = h_get(h, NULL, "/healthz");
+	assert_status(r, 200);
+	r = h_get(h, NULL, "/metrics");
+	assert_status(r, 200);
+	assert_non_null(strstr(r.raw, "\nprocurd_database_up 0\n"));
+
+	/* writes fail at once, certainly not applied; each said in the log
+	 * at most once per outage, not once per request */
+	for (int i = 0; i < 12; i++) {
+		double t0 = now_s();
+		r = h_req(h, "POST", path, w.officer, submit, i % 2 ? "Idempotency-Key: out-1" : NULL);
+		double took = now_s() - t0;
+		assert_error(r, 503, "database_unavailable");
+		assert_json_str(r.body, "error.details.outcome", "not_applied");
+		assert_true(took < 2.0);
+		r = h_get(h, w.officer, "/v1/projects/%lld", (long long)id);
+		assert_error(r, 503, "database_unavailable");
+	}
+	/* a path that would be a 5xx forging a log line is refused at the
+	 * edge, and nothing of it is logged as a line of its own */
+	r = h_get(h, w.officer, "/v1/agencies/X%%0d%%0aFORGED%%20ERROR%%20procurd-%%20fake");
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, w.officer, "/v1/agencies/%%e2%%80%%a8FORGED");	/* U+2028 is text */
+	assert_int_equal(r.status, 503);
+	assert_int_equal(count_lines(h->log, NULL, "FORGED"), 0);
+	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 1);
+
+	/* PostgreSQL is back: readiness and writes come back by themselves */
+	assert_int_equal(pg("start"), 0);
+	double up = await_ready(h, 200, 10);
+	print_message("readiness 200 %.3f s after the database came back\n", up);
+	assert_true(up >= 0 && up <= 3.0);
+	r = h_get(h, NULL, "/metrics");
+	assert_non_null(strstr(r.raw, "\nprocurd_database_up 1\n"));
+	double t0 = now_s();
+	do {
+		r = h_req(h, "POST", path, w.officer, submit, "Idempotency-Key: out-1");
+	} while (r.status == 503 && now_s() - t0 < 5 && (h_sleep_ms(100), 1));
+	assert_project(r, "needs_review", 2);
+	assert_int_equal(count_lines(h->log, "database: reachable again", NULL), 1);
+	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_outage, h_test_teardown),
+	};
+	h_group_name = "outage";
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
