@@ -37,6 +37,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 IT_SRC     := $(wildcard tests/integration/it_*.c)
 IT_HELPERS := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
 BENCH_SRC  := $(wildcard bench/*.c)
+FAULT_SRC  := $(wildcard tests/faults/*.c)
 WORKER_TEST_SRC := $(wildcard tests/worker/test_*.c)
 WORKER_LIB_SRC  := $(filter-out workers/main.c,$(WORKER_SRC))
 
@@ -46,9 +47,10 @@ PROGRAMS   := $(B)/procurd $(B)/procurctl $(if $(WORKER_SRC),$(B)/procur-notify)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 IT_BINS    := $(patsubst tests/integration/%.c,$(B)/tests/%,$(IT_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+FAULT_BINS := $(patsubst tests/faults/%.c,$(B)/tests/faults/%,$(FAULT_SRC))
 WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC))
 
-.PHONY: all deps run check unit bench install clean valgrind
+.PHONY: all deps run check check-faults unit bench install clean valgrind
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -68,6 +70,9 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(call obj,$(DAEMON_SRC) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 $(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+$(B)/tests/faults/%: $(B)/tests/faults/%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 $(B)/tests/worker/test_%: $(B)/tests/worker/test_%.o $(call obj,$(WORKER_LIB_SRC) $(LIB_SRC))
@@ -91,6 +96,11 @@ unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
 # Every test: unit, then integration against a throwaway PostgreSQL.
 check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
 	@B=$(B) sh scripts/check.sh all
+
+# Faults, each with a PostgreSQL of its own: procurd killed and PostgreSQL
+# crashed under load (FAULT_ROUNDS, FAULT_PG_RESTARTS), and a failover.
+check-faults: deps all $(FAULT_BINS)
+	@B=$(B) sh scripts/check.sh faults $(FAULT_BINS)
 
 valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
 	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(WORKER_TEST_BINS)

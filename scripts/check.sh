@@ -5,6 +5,7 @@
 #   check.sh all               every build/tests/test_*, then every
 #                              build/tests/it_* against a throwaway PostgreSQL
 #   check.sh valgrind BIN...   unit test binaries under valgrind
+#   check.sh faults BIN...     fault tests, each with a PostgreSQL of its own
 #
 # Each binary runs from the repository root under a time limit (300 s, and
 # never past the overall limit, CHECK_TIMEOUT seconds, 900 by default). Test
@@ -25,7 +26,7 @@ overall=${CHECK_TIMEOUT:-900}
 verbose=${V:-0}
 
 usage() {
-	echo "usage: check.sh unit BIN... | all | valgrind BIN..." >&2
+	echo "usage: check.sh unit BIN... | all | valgrind BIN... | faults BIN..." >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -167,6 +168,10 @@ list_bins() {
 case $mode in
 unit)
 	run_list "$bins"
+	;;
+
+faults)
+	V=1 verbose=1 run_list "$bins"
 	;;
 
 valgrind)

@@ -1274,3 +1274,55 @@ h_drive(struct harness *h, struct world *w, int64_t id, const char *target, stru
 		fail_msg("driver: did not reach %s", target);
 	return v;
 }
+
+/* ------------------------------------------------------------------------ */
+/* A cluster of the test's own                                              */
+
+int
+harness_cluster(const char *cmd, const char *dir)
+{
+	char line[700];
+	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' %s '%s' >/dev/null 2>&1",
+	    env("PROCURD_ROOT", "."), cmd, dir);
+	return system(line);
+}
+
+int
+harness_cluster_start(char *dir, size_t len)
+{
+	char tmpl[] = "/tmp/procurd-pgo.XXXXXX", out[1024], line[600];
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(dir, len, "%s", tmpl);
+	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' start '%s' 2>/dev/null",
+	    env("PROCURD_ROOT", "."), dir);
+	FILE *p = popen(line, "r");
+	size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
+	if (p == NULL || pclose(p) != 0)
+		return -1;
+	out[n] = '\0';
+	char host[512] = "", port[16] = "";
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+		if (sscanf(l, "PGHOST=%511s", host) == 1 && host[0] == '\'')
+			sscanf(l, "PGHOST='%511[^']'", host);
+		sscanf(l, "PGPORT=%15s", port);
+	}
+	if (!host[0] || !port[0])
+		return -1;
+	setenv("PROCURD_TEST_PGHOST", host, 1);
+	setenv("PROCURD_TEST_PGPORT", port, 1);
+	setenv("PROCURD_TEST_PGUSER", "postgres", 1);
+	return 0;
+}
+
+void
+harness_cluster_remove(const char *dir)
+{
+	char cmd[300];
+	harness_cluster("stop", dir);
+	if (strncmp(dir, "/tmp/procurd-pgo.", 17) != 0)
+		return;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "harness: could not remove %s\n", dir);
+}

@@ -88,6 +88,16 @@ int h_test_teardown(void **state);
  * then harness_stop. 0, or -1 when the daemon did not exit 0. */
 int harness_teardown(struct harness *h);
 
+/* --- a PostgreSQL of the test's own, to stop and start ---------------------- */
+
+/* Start a cluster in a new temp dir (its path into DIR) with scripts/pg.sh
+ * and point the harness at it (PROCURD_TEST_PG*): 0 or -1. */
+int harness_cluster_start(char *dir, size_t len);
+/* scripts/pg.sh CMD DIR (start, stop, kill): its exit status. */
+int harness_cluster(const char *cmd, const char *dir);
+/* Stop it and remove DIR. */
+void harness_cluster_remove(const char *dir);
+
 /* --- small things ------------------------------------------------------------ */
 
 /* Sleep MS milliseconds (resumed after a signal). */

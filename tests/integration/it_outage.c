@@ -24,10 +24,7 @@ now_s(void)
 static int
 pg(const char *cmd)
 {
-	char line[512];
-	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' %s '%s' >/dev/null 2>&1",
-	    getenv("PROCURD_ROOT"), cmd, pgdir);
-	return system(line);
+	return harness_cluster(cmd, pgdir);
 }
 
 /* Poll /healthz?ready=1 until it answers WANT: the seconds it took, or -1
@@ -66,26 +63,8 @@ count_lines(const char *path, const char *needle, const char *at_start)
 static int
 setup(void **state)
 {
-	char tmpl[] = "/tmp/procurd-pgo.XXXXXX", env[1024], line[600];
-	if (mkdtemp(tmpl) == NULL)
+	if (harness_cluster_start(pgdir, sizeof pgdir))
 		return -1;
-	snprintf(pgdir, sizeof pgdir, "%s", tmpl);
-	snprintf(line, sizeof line, "sh '%s/scripts/pg.sh' start '%s' 2>/dev/null",
-	    getenv("PROCURD_ROOT"), pgdir);
-	FILE *p = popen(line, "r");
-	size_t n = p ? fread(env, 1, sizeof env - 1, p) : 0;
-	if (p == NULL || pclose(p) != 0)
-		return -1;
-	env[n] = '\0';
-	char host[512] = "", port[16] = "";
-	for (char *l = strtok(env, "\n"); l; l = strtok(NULL, "\n")) {
-		if (sscanf(l, "PGHOST=%511s", host) == 1 && host[0] == '\'')
-			sscanf(l, "PGHOST='%511[^']'", host);
-		sscanf(l, "PGPORT=%15s", port);
-	}
-	setenv("PROCURD_TEST_PGHOST", host, 1);
-	setenv("PROCURD_TEST_PGPORT", port, 1);
-	setenv("PROCURD_TEST_PGUSER", "postgres", 1);
 	return h_group_setup(state);
 }
 
@@ -94,11 +73,7 @@ teardown(void **state)
 {
 	pg("start");	/* the harness drops its database */
 	int rc = h_group_teardown(state);
-	pg("stop");
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", pgdir);
-	if (system(cmd) != 0)
-		rc = -1;
+	harness_cluster_remove(pgdir);
 	return rc;
 }
 
