@@ -37,7 +37,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 IT_SRC     := $(wildcard tests/integration/it_*.c)
 IT_HELPERS := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
 BENCH_SRC  := $(wildcard bench/*.c)
-FAULT_SRC  := $(wildcard tests/faults/*.c)
+FAULT_SRC  := $(filter-out tests/faults/load.c,$(wildcard tests/faults/*.c))
 WORKER_TEST_SRC := $(wildcard tests/worker/test_*.c)
 WORKER_LIB_SRC  := $(filter-out workers/main.c,$(WORKER_SRC))
 
@@ -72,7 +72,7 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(call obj,$(DAEMON_SRC) $(LIB_SRC))
 $(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-$(B)/tests/faults/%: $(B)/tests/faults/%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
+$(B)/tests/faults/%: $(B)/tests/faults/%.o $(call obj,tests/faults/load.c $(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 $(B)/tests/worker/test_%: $(B)/tests/worker/test_%.o $(call obj,$(WORKER_LIB_SRC) $(LIB_SRC))

@@ -5,6 +5,10 @@
 #   pg.sh start DIR [PORT]   initdb if needed, start, wait, print the env
 #   pg.sh stop DIR           fast shutdown; nothing to do is not an error
 #   pg.sh kill DIR           immediate shutdown, as a crash would (fault tests)
+#   pg.sh standby DIR PRIMARY  a streaming-replication standby of the cluster
+#                            in PRIMARY (pg_basebackup -R, application_name
+#                            procurd_standby), started like start
+#   pg.sh promote DIR        promote a standby to primary, wait for it
 #   pg.sh env DIR            print the env again
 #   pg.sh status DIR         exit 0 when the server runs
 #
@@ -18,7 +22,7 @@ me=pg.sh
 die() { echo "$me: $*" >&2; exit 1; }
 
 usage() {
-	echo "usage: pg.sh start DIR [PORT] | stop DIR | kill DIR | env DIR | status DIR" >&2
+	echo "usage: pg.sh start DIR [PORT] | stop DIR | kill DIR | standby DIR PRIMARY | promote DIR | env DIR | status DIR" >&2
 	exit 2
 }
 
@@ -116,10 +120,28 @@ stop | kill)
 	( cd "$dir" && pgctl -m $mode -w -t 60 stop >&2 ) || die "pg_ctl stop failed (see $dir/pg.log)"
 	;;
 
-start)
+promote)
+	bindir=$(find_bindir)
+	( cd "$dir" && pgctl -w -t 60 promote >&2 ) || die "pg_ctl promote failed (see $dir/pg.log)"
+	;;
+
+standby | start)
 	bindir=$(find_bindir)
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd -P)
+	if [ "$cmd" = standby ]; then
+		primary=$port_arg
+		port_arg=
+		[ -f "$primary/port" ] || die "$primary holds no cluster"
+		[ ! -f "$dir/data/PG_VERSION" ] || die "$dir already holds a cluster"
+		mkdir -p "$dir/data"
+		if [ -n "$owner" ]; then chown "$owner" "$dir" "$dir/data"; chmod 755 "$dir"; fi
+		chmod 700 "$dir/data"
+		( cd "$dir" && as_owner "$bindir/pg_basebackup" -D "$dir/data" -h "$primary/sock" \
+			-p "$(cat "$primary/port")" -U postgres -X stream -R \
+			-d "application_name=procurd_standby" >"$dir/basebackup.log" 2>&1 ) ||
+			{ cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+	fi
 
 	# The socket path must fit in sun_path (107 bytes with the NUL).
 	sockfile="$dir/sock/.s.PGSQL.65535"
