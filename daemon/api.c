@@ -257,6 +257,14 @@ api_run(struct api_request *r, struct db *db)
 	c.now = clock_now();
 	r->status = 200;
 
+	if (db && outage_active() && !(r->route->flags & R_PUBLIC)) {
+		/* the database watch says it does not answer: say so at once
+		 * rather than wait for it (readiness says the same) */
+		apierr_set(&r->err, 503, "database_unavailable",
+		    json_pack("{s:s}", "outcome", "not_applied"),
+		    "the database is unreachable; nothing was done; retry later");
+		return;
+	}
 	if (!(r->route->flags & (R_INLINE | R_PUBLIC))) {
 		int rc = auth_check(r->d->auth, db, r->authorization, clock_monotonic(), &u);
 		if (rc < 0) {

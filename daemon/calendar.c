@@ -231,3 +231,48 @@ calendar_window_earliest(const struct calendar *c, usec_t start, struct period p
 	*earliest = calendar_day_start(c, day);
 	return finish(u, uncovered_year);
 }
+
+int
+calendar_line_parse(const char *text, int cur_year, struct cal_line *out, char *err,
+    size_t errlen)
+{
+	char line[512], kind[16], day[32], *note, empty[1] = "";
+	int32_t d;
+
+	memset(out, 0, sizeof *out);
+	snprintf(line, sizeof line, "%s", text);
+	if ((note = strchr(line, '#')) != NULL)
+		*note++ = '\0';
+	else
+		note = empty;
+	note += strspn(note, " \t");
+	note[strcspn(note, "\r\n")] = '\0';
+	if (sscanf(line, "%15s", kind) != 1)
+		return 0;	/* blank, or a comment */
+	if (!strcmp(kind, "year") && sscanf(line, "%*s %d", &out->year) == 1 &&
+	    out->year >= 1900 && out->year < TIME_YEAR_MAX) {
+		out->kind = CAL_YEAR;
+		return 0;
+	}
+	if ((!strcmp(kind, "rest") || !strcmp(kind, "work")) &&
+	    sscanf(line, "%*s %31s", day) == 1 && date_parse(day, &d) == 0) {
+		int y, m, dd;
+		civil_from_days(d, &y, &m, &dd);
+		if (y != cur_year) {
+			snprintf(err, errlen, "%s is not in the year declared above it", day);
+			return -1;
+		}
+		if (strlen(note) >= sizeof out->note || !text_plain(note, strlen(note))) {
+			snprintf(err, errlen, "the note of %s must be UTF-8 text under %zu bytes", day,
+			    sizeof out->note);
+			return -1;
+		}
+		out->kind = CAL_DAY;
+		out->rest = kind[0] == 'r';
+		date_format(d, out->day, sizeof out->day);
+		snprintf(out->note, sizeof out->note, "%s", note);
+		return 0;
+	}
+	snprintf(err, errlen, "expected \"year YYYY\", \"rest YYYY-MM-DD\" or \"work YYYY-MM-DD\"");
+	return -1;
+}

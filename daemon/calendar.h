@@ -62,4 +62,19 @@ int calendar_window_ok(const struct calendar *c, usec_t start, usec_t end, struc
 int calendar_window_earliest(const struct calendar *c, usec_t start, struct period p,
     usec_t *earliest, int *uncovered_year);
 
+/* One line of a calendar file (data/calendar/cn.txt): "year YYYY",
+ * "rest YYYY-MM-DD # note" or "work YYYY-MM-DD # note", blank or a comment.
+ * CUR_YEAR is the year declared above (0: none yet). Returns 0 with *OUT
+ * filled, or -1 with ERR set. Pure: the store writes what it gives. */
+enum cal_line_kind { CAL_BLANK, CAL_YEAR, CAL_DAY };
+struct cal_line {
+	enum cal_line_kind kind;
+	int year;		/* CAL_YEAR */
+	char day[11];		/* CAL_DAY: YYYY-MM-DD */
+	bool rest;		/* CAL_DAY: a rest day (else a working day) */
+	char note[256];		/* CAL_DAY: UTF-8 text, maybe empty */
+};
+int calendar_line_parse(const char *line, int cur_year, struct cal_line *out, char *err,
+    size_t errlen);
+
 #endif

@@ -23,7 +23,25 @@ struct dbwatch {
 	struct event *io;		/* one-shot, on the socket of the step */
 	enum step step;
 	usec_t started;			/* of the step, monotonic */
+	void (*back)(void *arg);
+	void (*notified)(void *arg);
+	void *arg;
+	char *listen;			/* "LISTEN channel", sent first on each connection */
+	bool listening;			/* it was, on this connection */
+	bool lost;			/* the watch itself failed since it last answered */
 };
+
+/* The database answered: after an outage (which another connection may
+ * have ended already), tell. */
+static void
+answered(struct dbwatch *w)
+{
+	bool was_out = w->lost || outage_active();
+	w->lost = false;
+	outage_end();
+	if (was_out && w->back)
+		w->back(w->arg);
+}
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
 
@@ -42,6 +60,7 @@ drop(struct dbwatch *w)
 static void
 failed(struct dbwatch *w, const char *why)
 {
+	w->lost = true;
 	outage_begin(why);
 	drop(w);
 }
@@ -62,8 +81,14 @@ connect_poll(struct dbwatch *w)
 	switch (PQconnectPoll(w->conn)) {
 	case PGRES_POLLING_OK:
 		PQsetnonblocking(w->conn, 1);
-		w->step = IDLE;
-		outage_end();
+		/* the first round trip LISTENs; it answers for the probe too */
+		w->listening = false;
+		if (!PQsendQuery(w->conn, w->listen) || PQflush(w->conn) != 0) {
+			failed(w, PQerrorMessage(w->conn));
+			return;
+		}
+		w->step = WAITING;
+		await(w, false);
 		return;
 	case PGRES_POLLING_FAILED:
 		failed(w, PQerrorMessage(w->conn));
@@ -84,14 +109,38 @@ probe_read(struct dbwatch *w)
 		failed(w, PQerrorMessage(w->conn));
 		return;
 	}
+	bool poke = false;
+	PGnotify *n;
+	while ((n = PQnotifies(w->conn)) != NULL) {
+		poke = true;
+		PQfreemem(n);
+	}
+	if (poke && w->notified)
+		w->notified(w->arg);
+	if (w->step == IDLE) {
+		if (PQstatus(w->conn) != CONNECTION_OK)
+			failed(w, PQerrorMessage(w->conn));
+		else
+			await(w, false);
+		return;
+	}
 	while (!PQisBusy(w->conn)) {
 		PGresult *r = PQgetResult(w->conn);
 		if (r == NULL) {
 			w->step = IDLE;
-			if (PQstatus(w->conn) != CONNECTION_OK)
+			if (PQstatus(w->conn) != CONNECTION_OK) {
 				failed(w, PQerrorMessage(w->conn));
-			else
-				outage_end();
+				return;
+			}
+			answered(w);
+			if (!w->listening) {
+				/* listening from now: look for what came before */
+				w->listening = true;
+				if (w->notified)
+					w->notified(w->arg);
+			}
+			if (w->conn)
+				await(w, false);	/* idle: a NOTIFY, or the server leaving */
 			return;
 		}
 		bool bad = PQresultStatus(r) == PGRES_FATAL_ERROR;
@@ -112,8 +161,8 @@ on_io(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (w->step == CONNECTING)
 		connect_poll(w);
-	else if (w->step == WAITING)
-		probe_read(w);
+	else
+		probe_read(w);	/* an answer, or while idle a NOTIFY */
 }
 
 static void
@@ -150,10 +199,15 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 struct dbwatch *
-dbwatch_start(struct event_base *base, const char *conninfo)
+dbwatch_start(struct event_base *base, const char *conninfo, const char *channel,
+    void (*back)(void *arg), void (*notified)(void *arg), void *arg)
 {
 	struct dbwatch *w = xcalloc(1, sizeof *w);
 	w->base = base;
+	w->back = back;
+	w->notified = notified;
+	w->arg = arg;
+	w->listen = xasprintf("LISTEN %s", channel);
 	w->conninfo = xstrdup(conninfo ? conninfo : "");
 	w->tick = event_new(base, -1, EV_PERSIST, on_tick, w);
 	struct timeval tv = { 0, TICK_MS * 1000 };
@@ -168,6 +222,7 @@ dbwatch_free(struct dbwatch *w)
 		return;
 	drop(w);
 	event_free(w->tick);
+	free(w->listen);
 	free(w->conninfo);
 	free(w);
 }

@@ -113,10 +113,10 @@ flush_start(struct durable *d)
 }
 
 struct durable *
-durable_new(struct event_base *base, const char *conninfo)
+durable_new(struct event_base *base, const char *conninfo, int timeout_s)
 {
 	struct durable *d = xcalloc(1, sizeof *d);
-	d->pool = pool_new(base, conninfo, 1);
+	d->pool = pool_new(base, conninfo, 1, timeout_s);
 	return d;
 }
 
@@ -129,6 +129,13 @@ durable_free(struct durable *d)
 		log_warn("group commit: %d answer(s) still waiting at exit", d->waiting);
 	pool_free(d->pool);
 	free(d);
+}
+
+void
+durable_revive(struct durable *d)
+{
+	if (d)
+		pool_revive(d->pool);
 }
 
 void

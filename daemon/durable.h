@@ -41,8 +41,10 @@ struct durable_waiter {
 };
 
 /* One connection with CONNINFO, nonblocking on BASE. */
-struct durable *durable_new(struct event_base *base, const char *conninfo);
+struct durable *durable_new(struct event_base *base, const char *conninfo, int timeout_s);
 void durable_free(struct durable *d);
+/* The database is back: make the flush connection again now (pool_revive). */
+void durable_revive(struct durable *d);
 /* A commit that did not wait for its flush has just completed. */
 void durable_committed(struct durable *d);
 /* Some such commit is not yet known to be durable. */

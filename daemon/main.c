@@ -117,6 +117,24 @@ on_drain_tick(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(D.base, NULL);
 }
 
+/* The database answers again (dbwatch.h): connections lost in the outage
+ * are made now, the flush connection before any commit it must confirm. */
+static void
+on_database_back(void *arg)
+{
+	(void)arg;
+	pool_revive(D.pool);
+	durable_revive(D.durable);
+}
+
+/* Another daemon (or this one) set an earlier deadline. */
+static void
+on_deadline_notify(void *arg)
+{
+	(void)arg;
+	scheduler_poke(D.sched);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -288,12 +306,15 @@ main(int argc, char **argv)
 	if (D.relay == NULL)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
 	store_project_cache((size_t)D.cfg->db_project_cache);
-	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size);
+	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size,
+	    (int)D.cfg->http_timeout_seconds);
 	if (D.cfg->db_group_commit) {
-		D.durable = durable_new(D.base, D.cfg->db_conninfo);
-		store_pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes);
+		D.durable = durable_new(D.base, D.cfg->db_conninfo, (int)D.cfg->http_timeout_seconds);
+		store_pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes,
+		    (int)D.cfg->http_timeout_seconds);
 	}
-	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo);
+	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo, SCHEDULER_CHANNEL,
+	    on_database_back, on_deadline_notify, NULL);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);

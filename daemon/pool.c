@@ -1,9 +1,12 @@
 /* Database jobs as coroutines on the event loop (see pool.h). */
 #include "pool.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include "coro.h"
 #include "log.h"
+#include "outage.h"
 #include "store.h"
 #include "util.h"
 
@@ -27,6 +30,9 @@ struct slot {
 	int rd_fd;
 	unsigned rd_gen;		/* db_generation() it was made for */
 	bool reading;			/* the job waits for rd */
+	struct event *limit;		/* a wait's time limit (see arm_limit) */
+	struct pool_job revive;		/* pool_revive()'s job: only the reconnect */
+	int wait_fd;			/* the socket waited on, for the limit */
 };
 
 struct pool {
@@ -37,6 +43,7 @@ struct pool {
 	struct slot *free;
 	int n;
 	int busy;			/* queued and running */
+	int timeout_s;			/* the longest a wait for PostgreSQL may take */
 };
 
 static void on_readable(evutil_socket_t fd, short what, void *arg);
@@ -103,31 +110,71 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A database that stops answering (a partition, a stopped host) must not
+ * hold a request past [http] timeout_seconds: when a wait runs out, its
+ * socket is shut down, the wait ends at once, and libpq reports the
+ * connection lost (503, outcome unknown if a COMMIT went out). */
+static void
+on_limit(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot *s = arg;
+	(void)fd;
+	(void)what;
+	char why[96];
+	snprintf(why, sizeof why, "no answer within %d s ([http] timeout_seconds)", s->p->timeout_s);
+	outage_begin(why);
+	if (s->wait_fd >= 0)
+		shutdown(s->wait_fd, SHUT_RDWR);
+}
+
+static void
+arm_limit(struct slot *s, int fd)
+{
+	struct timeval tv = { s->p->timeout_s, 0 };
+	s->wait_fd = fd;
+	evtimer_add(s->limit, &tv);
+}
+
+static void
+disarm_limit(struct slot *s)
+{
+	evtimer_del(s->limit);
+	s->wait_fd = -1;
+}
+
 static int
 wait_ready(void *arg, int fd, bool write)
 {
 	struct slot *s = arg;
+	int rc = 0;
+	arm_limit(s, fd);
 	if (!db_ok(s->db)) {
 		/* connecting: libpq may close a socket and open another (the next
 		 * address) between two waits, often under the same number, so no
 		 * event may stay on it; a one-shot wait each time */
 		unwatch(s);
-		return coro_wait_fd(s->p->base, fd, write);
+		rc = coro_wait_fd(s->p->base, fd, write);
+	} else if (watch(s) != 0 || fd != s->rd_fd) {
+		rc = -1;	/* the store waits in poll(2) instead */
+	} else if (write) {
+		rc = coro_wait_fd(s->p->base, fd, true);
+	} else {
+		s->reading = true;
+		coro_yield();
 	}
-	if (watch(s) != 0 || fd != s->rd_fd)
-		return -1;	/* the store waits in poll(2) instead */
-	if (write)
-		return coro_wait_fd(s->p->base, fd, true);
-	s->reading = true;
-	coro_yield();
-	return 0;
+	disarm_limit(s);
+	return rc;
 }
 
 static void
 slot_run(void *arg)
 {
 	struct slot *s = arg;
-	db_ensure(s->db);
+	/* in an outage a lost connection is not made again for each job (it
+	 * would wait, for a hung server, up to the limit): the job fails at
+	 * once, and pool_revive() makes it when the database answers */
+	if (db_ok(s->db) || !outage_active() || s->job == &s->revive)
+		db_ensure(s->db);
 	s->job->run(s->job, s->db);
 }
 
@@ -169,17 +216,20 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 }
 
 struct pool *
-pool_new(struct event_base *base, const char *conninfo, int n)
+pool_new(struct event_base *base, const char *conninfo, int n, int timeout_s)
 {
 	struct pool *p = xcalloc(1, sizeof *p);
 	p->base = base;
 	p->n = n;
+	p->timeout_s = timeout_s > 0 ? timeout_s : 30;
 	p->kick = event_new(base, -1, 0, on_kick, p);
 	p->slots = xcalloc((size_t)n, sizeof *p->slots);
 	for (int i = n - 1; i >= 0; i--) {
 		struct slot *s = &p->slots[i];
 		s->p = p;
 		s->rd_fd = -1;
+		s->wait_fd = -1;
+		s->limit = evtimer_new(base, on_limit, s);
 		if ((s->co = coro_new(POOL_STACK_BYTES)) == NULL)
 			fatal("pool: cannot map a coroutine stack");
 		s->db = db_open(conninfo);	/* at start: blocking is fine */
@@ -189,6 +239,38 @@ pool_new(struct event_base *base, const char *conninfo, int n)
 		p->free = s;
 	}
 	return p;
+}
+
+static void
+revive_nothing(struct pool_job *job, struct db *db)
+{
+	(void)job;
+	(void)db;	/* slot_run() made the connection again */
+}
+
+static void
+revive_done(struct pool_job *job)
+{
+	(void)job;
+}
+
+void
+pool_revive(struct pool *p)
+{
+	struct slot **link = &p->free;
+	while (*link) {
+		struct slot *s = *link;
+		if (db_ok(s->db)) {
+			link = &s->next_free;
+			continue;
+		}
+		*link = s->next_free;
+		s->revive.run = revive_nothing;
+		s->revive.done = revive_done;
+		s->job = &s->revive;
+		p->busy++;
+		coro_start(s->co, slot_run, slot_done, s);
+	}
 }
 
 void
@@ -221,6 +303,7 @@ pool_free(struct pool *p)
 		if (s->job)
 			log_warn("pool: a job was still running at exit; its transaction rolls back");
 		unwatch(s);	/* before its socket closes */
+		event_free(s->limit);
 		coro_free(s->co);
 		db_close(s->db);
 	}

@@ -30,10 +30,16 @@ struct pool_job {
 
 /* N connections with CONNINFO, so at most N jobs run at once; the rest wait
  * in order. The pool is usable even when the database is down: jobs then see
- * a db whose queries fail, and it reconnects before the next job. Caller frees
- * with pool_free(). Loop thread only, like everything below. */
-struct pool *pool_new(struct event_base *base, const char *conninfo, int n);
+ * a db whose queries fail, and it reconnects before the next job. A wait for
+ * PostgreSQL longer than TIMEOUT_S seconds ends it: the connection is cut and
+ * the job sees it lost. Caller frees with pool_free(). Loop thread only, like
+ * everything below. */
+struct pool *pool_new(struct event_base *base, const char *conninfo, int n, int timeout_s);
 void pool_submit(struct pool *p, struct pool_job *job);
+/* Make again, now, every idle connection that was lost (the database is
+ * back): the first jobs after an outage then find them made, and group
+ * commit's flush connection is older than any commit it must confirm. */
+void pool_revive(struct pool *p);
 /* Jobs queued or running. */
 int pool_busy(const struct pool *p);
 /* Close the connections (after the loop drained: see main.c). */

@@ -1,35 +1,31 @@
 /* Deadline timers: one event armed for the earliest due deadline (smtpd's
- * runq), never a polling loop. The loop thread owns the timer and the
- * LISTEN connection; the firing itself runs as pool jobs. */
+ * runq), never a polling loop. The loop thread owns the timer; the firing
+ * itself runs as pool jobs; NOTIFYs from other daemons reach it through the
+ * database watch's LISTEN (dbwatch.h, scheduler_poke). */
 #include "scheduler.h"
 
 #include <event2/event.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <stdlib.h>
 #include "clock.h"
 #include "log.h"
-#include "outage.h"
 #include "relay.h"
 #include "store.h"
 
 struct scheduler {
 	struct procurd *d;
 	struct event *timer;	/* the earliest due time */
-	struct event *listen_ev;	/* readable LISTEN socket */
-	struct event *retry;	/* reconnect LISTEN */
-	PGconn *listen;
 	int firing;		/* fire jobs in flight */
 	bool fire_failed;	/* one of them failed: pause before the next look */
 	bool query_inflight;	/* a next-due query in flight */
 	bool again;		/* poked while busy: look again when done */
 	usec_t armed_due;	/* what the timer waits for (0: only the periodic look) */
-	int listen_backoff_ms;	/* the next LISTEN reconnect's wait; 0 while connected */
 	int fail_backoff_ms;	/* the next look's wait after a failed job; 0 after success */
 };
 
-/* Retries while the database is away double from a quarter second to
- * eight: quick back after a restart, quiet in a long outage. */
+/* Looks that failed (the database is away) are tried again after a wait
+ * that doubles from a quarter second to eight: quick back after a restart,
+ * quiet in a long outage. */
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS 8000
 
@@ -199,87 +195,13 @@ scheduler_poke(struct scheduler *s)
 		query_next(s);
 }
 
-/* LISTEN: another daemon (or this one) set an earlier next_check. */
-static void listen_open(struct scheduler *s);
-
-static void
-listen_lost(struct scheduler *s)
-{
-	/* said once: in an outage, outage.c says the rest */
-	if (s->listen_backoff_ms == 0 && !outage_active())
-		log_warn("deadlines: LISTEN connection lost (%s); reconnecting",
-		    s->listen ? PQerrorMessage(s->listen) : "no connection");
-	if (s->listen_ev) {
-		event_free(s->listen_ev);
-		s->listen_ev = NULL;
-	}
-	PQfinish(s->listen);
-	s->listen = NULL;
-	int ms = backoff_next(&s->listen_backoff_ms);
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	event_add(s->retry, &tv);
-}
-
-static void
-on_listen(evutil_socket_t fd, short what, void *arg)
-{
-	struct scheduler *s = arg;
-	PGnotify *n;
-	bool poke = false;
-	(void)fd;
-	(void)what;
-	if (!PQconsumeInput(s->listen)) {
-		listen_lost(s);
-		return;
-	}
-	while ((n = PQnotifies(s->listen)) != NULL) {
-		poke = true;
-		PQfreemem(n);
-	}
-	if (poke)
-		query_next(s);
-}
-
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	listen_open(arg);
-}
-
-static void
-listen_open(struct scheduler *s)
-{
-	s->listen = PQconnectdb(s->d->cfg->db_conninfo);
-	if (PQstatus(s->listen) != CONNECTION_OK) {
-		listen_lost(s);
-		return;
-	}
-	/* LISTEN carries no data: a plain command */
-	PGresult *r = PQexec(s->listen, "LISTEN procurd_deadline");
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (!ok || PQsetnonblocking(s->listen, 1) != 0) {
-		listen_lost(s);
-		return;
-	}
-	s->listen_ev = event_new(s->d->base, PQsocket(s->listen), EV_READ | EV_PERSIST, on_listen, s);
-	event_add(s->listen_ev, NULL);
-	if (s->listen_backoff_ms)
-		log_info("deadlines: LISTEN connection made again");
-	s->listen_backoff_ms = 0;
-	query_next(s);	/* whatever was notified while we were away */
-}
-
 struct scheduler *
 scheduler_start(struct procurd *d)
 {
 	struct scheduler *s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->timer = evtimer_new(d->base, on_timer, s);
-	s->retry = evtimer_new(d->base, on_retry, s);
-	listen_open(s);
+	query_next(s);
 	return s;
 }
 
@@ -288,10 +210,6 @@ scheduler_free(struct scheduler *s)
 {
 	if (s == NULL)
 		return;
-	if (s->listen_ev)
-		event_free(s->listen_ev);
 	event_free(s->timer);
-	event_free(s->retry);
-	PQfinish(s->listen);
 	free(s);
 }

@@ -1,5 +1,6 @@
-/* Deadline timers: one event armed for the earliest due deadline, woken by
- * LISTEN/NOTIFY when another daemon (or this one) sets an earlier one. */
+/* Deadline timers: one event armed for the earliest due deadline, poked
+ * when another daemon (or this one) sets an earlier one: the database watch
+ * LISTENs on SCHEDULER_CHANNEL, which the store NOTIFYs. */
 #ifndef PROCURD_SCHEDULER_H
 #define PROCURD_SCHEDULER_H
 
@@ -7,8 +8,9 @@
 
 struct scheduler;
 
-/* Start listening and arm the timer. NULL when the LISTEN connection cannot
- * be opened (logged); the daemon then retries it every second. */
+#define SCHEDULER_CHANNEL "procurd_deadline"
+
+/* Look for the earliest due time and arm the timer. */
 struct scheduler *scheduler_start(struct procurd *d);
 /* Look again for the earliest due time (the clock moved, something changed). */
 void scheduler_poke(struct scheduler *s);

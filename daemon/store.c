@@ -2,6 +2,7 @@
  * parameterised; one lifecycle event is one transaction. */
 #include "store.h"
 
+#include <sys/socket.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <event2/event.h>
 #include "clock.h"
 #include "coro.h"
@@ -1463,46 +1465,25 @@ store_calendar_load(struct db *db, const char *path, usec_t now, struct apierr *
 	if (tx(db, "BEGIN"))
 		goto dberr;
 	while (fgets(line, sizeof line, f)) {
-		char kind[16], day[32], *note, empty[1] = "";
-		int year;
-		int32_t d;
+		struct cal_line cl;
+		char why[200];
 		lineno++;
-		if ((note = strchr(line, '#')) != NULL)
-			*note++ = '\0';
-		else
-			note = empty;
-		note += strspn(note, " \t");
-		note[strcspn(note, "\r\n")] = '\0';
-		if (sscanf(line, "%15s", kind) != 1)
-			continue;
-		if (!strcmp(kind, "year") && sscanf(line, "%*s %d", &year) == 1 && year >= 1900 &&
-		    year <= 9999) {
+		if (calendar_line_parse(line, cur_year, &cl, why, sizeof why)) {
+			apierr_set(err, 400, "invalid_field", NULL, "%s:%d: %s", path, lineno, why);
+			goto bad;
+		}
+		if (cl.kind == CAL_YEAR) {
 			pb.n = 0;
-			const char *v[3] = { pi64(&pb, year), path, pi64(&pb, now) };
+			const char *v[3] = { pi64(&pb, cl.year), path, pi64(&pb, now) };
 			if (run0(db, S_CAL_YEAR, 3, v, NULL) || run0(db, S_CAL_DEL_YEAR, 1, v, NULL))
 				goto dberr;
-			cur_year = year;
+			cur_year = cl.year;
 			years++;
-			continue;
-		}
-		if ((!strcmp(kind, "rest") || !strcmp(kind, "work")) &&
-		    sscanf(line, "%*s %31s", day) == 1 && date_parse(day, &d) == 0) {
-			int y, m, dd;
-			civil_from_days(d, &y, &m, &dd);
-			if (y != cur_year) {
-				apierr_set(err, 400, "invalid_field", NULL,
-				    "%s:%d: %s is not in the year declared above it", path, lineno, day);
-				goto bad;
-			}
-			const char *v[3] = { day, kind, note };
+		} else if (cl.kind == CAL_DAY) {
+			const char *v[3] = { cl.day, cl.rest ? "rest" : "work", cl.note };
 			if (run0(db, S_CAL_DAY, 3, v, NULL))
 				goto dberr;
-			continue;
 		}
-		apierr_set(err, 400, "invalid_field", NULL,
-		    "%s:%d: expected \"year YYYY\", \"rest YYYY-MM-DD\" or \"work YYYY-MM-DD\"", path,
-		    lineno);
-		goto bad;
 	}
 	fclose(f);
 	if (commit(db))
@@ -2242,6 +2223,7 @@ struct pipe_op {
 	PGresult *r;			/* the statement's result (first), or NULL */
 	bool done;
 	bool sending;			/* its coroutine waits to send, not for the answer */
+	usec_t sent_at;			/* monotonic: the limit counts from here */
 	struct pipe_op *next;
 };
 
@@ -2261,7 +2243,28 @@ static struct {
 	int n;
 	struct event *wake;		/* resumes FAILED's coroutines from the loop */
 	struct pipe_op *failed;
+	struct event *check;		/* once a second: a write past the limit? */
+	usec_t limit;			/* [http] timeout_seconds */
 } pipes;
+
+/* A database that stops answering must not hold a pipelined write past the
+ * limit: its pipe's socket is shut down, the read event sees it closed, and
+ * every write in flight on it is answered as unknown (pipe_down()). */
+static void
+pipe_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	usec_t now = clock_monotonic();
+	for (int i = 0; i < pipes.n; i++) {
+		struct pipe *p = &pipes.p[i];
+		if (p->state != PIPE_UP || p->head == NULL || now - p->head->sent_at < pipes.limit)
+			continue;
+		outage_begin("a pipelined write got no answer within [http] timeout_seconds");
+		shutdown(PQsocket(p->db->conn), SHUT_RDWR);
+	}
+}
 
 static void
 pipe_wake_failed(evutil_socket_t fd, short what, void *arg)
@@ -2436,7 +2439,7 @@ pipe_run(struct db *db, enum stmt s, int n, const char *const *v, bool *sent)
 		return NULL;	/* nothing went */
 	*sent = true;
 	db->queries++;
-	struct pipe_op op = { .co = coro_self(), .sending = true };
+	struct pipe_op op = { .co = coro_self(), .sending = true, .sent_at = clock_monotonic() };
 	if (p->tail)
 		p->tail->next = &op;
 	else
@@ -2477,11 +2480,15 @@ pipe_run(struct db *db, enum stmt s, int n, const char *const *v, bool *sent)
 }
 
 void
-store_pipes_start(struct event_base *base, const char *conninfo, int n)
+store_pipes_start(struct event_base *base, const char *conninfo, int n, int timeout_s)
 {
+	struct timeval second = { 1, 0 };
 	pipes.base = base;
 	pipes.n = n;
-	if ((pipes.wake = event_new(base, -1, 0, pipe_wake_failed, NULL)) == NULL)
+	pipes.limit = (usec_t)(timeout_s > 0 ? timeout_s : 30) * USEC_PER_SEC;
+	if ((pipes.wake = event_new(base, -1, 0, pipe_wake_failed, NULL)) == NULL ||
+	    (pipes.check = event_new(base, -1, EV_PERSIST, pipe_check, NULL)) == NULL ||
+	    (n > 0 && event_add(pipes.check, &second) != 0))
 		fatal("database: no event for the pipelined writes");
 	pipes.p = n > 0 ? xcalloc((size_t)n, sizeof *pipes.p) : NULL;
 	for (int i = 0; i < n; i++) {
@@ -2505,6 +2512,8 @@ store_pipes_stop(void)
 	}
 	if (pipes.wake)
 		event_free(pipes.wake);
+	if (pipes.check)
+		event_free(pipes.check);
 	free(pipes.p);
 	memset(&pipes, 0, sizeof pipes);
 }

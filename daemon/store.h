@@ -115,9 +115,10 @@ int store_project_cache_warm(struct db *db, int64_t after, int limit, int64_t *l
 bool store_commit_flush(struct db *db);
 /* Group commit's pipelined writes (store.c): light writes from every job go
  * on up to N shared connections in pipeline mode, made as first needed; the
- * loop thread only. Stop them after the jobs have ended. */
+ * loop thread only. A write unanswered for TIMEOUT_S seconds cuts its pipe.
+ * Stop them after the jobs have ended. */
 struct event_base;
-void store_pipes_start(struct event_base *base, const char *conninfo, int n);
+void store_pipes_start(struct event_base *base, const char *conninfo, int n, int timeout_s);
 void store_pipes_stop(void);
 /* Walk every project's hash chain; prints the first broken link. 0 intact,
  * 1 broken, -1 database error. */

@@ -24,6 +24,11 @@ PACKAGES="
 	valgrind
 "
 
+# `deps.sh fuzz`: what `make fuzz` needs (clang and its libFuzzer)
+if [ "${1:-}" = fuzz ]; then
+	PACKAGES="clang libclang-rt-14-dev"
+fi
+
 missing=
 for p in $PACKAGES; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

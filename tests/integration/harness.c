@@ -1326,3 +1326,22 @@ harness_cluster_remove(const char *dir)
 	if (system(cmd) != 0)
 		fprintf(stderr, "harness: could not remove %s\n", dir);
 }
+
+int
+harness_cluster_freeze(const char *dir, bool stop)
+{
+	char path[300], cmd[200];
+	long pid = 0;
+	snprintf(path, sizeof path, "%s/data/postmaster.pid", dir);
+	FILE *f = fopen(path, "r");
+	if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	/* children first when stopping, so none is forked meanwhile */
+	snprintf(cmd, sizeof cmd, stop ? "kill -STOP %ld && pkill -STOP -P %ld" :
+	    "pkill -CONT -P %ld; kill -CONT %ld", pid, pid);
+	return system(cmd) == 0 ? 0 : -1;
+}

@@ -95,6 +95,9 @@ int harness_teardown(struct harness *h);
 int harness_cluster_start(char *dir, size_t len);
 /* scripts/pg.sh CMD DIR (start, stop, kill): its exit status. */
 int harness_cluster(const char *cmd, const char *dir);
+/* Freeze (STOP true) or thaw every process of the cluster in DIR with
+ * SIGSTOP/SIGCONT: a server that hangs rather than refuses. 0 or -1. */
+int harness_cluster_freeze(const char *dir, bool stop);
 /* Stop it and remove DIR. */
 void harness_cluster_remove(const char *dir);
 

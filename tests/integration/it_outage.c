@@ -146,12 +146,58 @@ test_outage(void **state)
 	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 1);
 }
 
+/* A server that hangs instead of refusing (a partition, a stopped host):
+ * readiness still goes to 503 within a second, no request waits past
+ * [http] timeout_seconds (2 here), and all comes back when it answers. */
+static void
+test_hung_database(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	h_world(h, &w, "HUNG", 0);
+	int64_t id = h_project(h, &w, NULL);
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	const char *submit = "{\"event\":\"submit\",\"expected_version\":1,\"payload\":{}}";
+	assert_true(await_ready(h, 200, 5) >= 0);
+
+	assert_int_equal(harness_cluster_freeze(pgdir, true), 0);
+	/* at once, before the watch can know: the request meets the hung
+	 * server itself and is cut at the limit */
+	double t0 = now_s();
+	struct resp r = h_req(h, "POST", path, w.officer, submit, "Idempotency-Key: hung-1");
+	double took = now_s() - t0;
+	print_message("a write to a hung database answered %ld after %.3f s\n", r.status, took);
+	assert_error(r, 503, "database_unavailable");
+	assert_true(took < 3.5);
+	double down = await_ready(h, 503, 5);
+	assert_true(down >= 0 && down <= 1.5);
+	t0 = now_s();
+	r = h_get(h, w.officer, "/v1/projects/%lld", (long long)id);
+	assert_error(r, 503, "database_unavailable");
+	assert_true(now_s() - t0 < 1.0);
+
+	assert_int_equal(harness_cluster_freeze(pgdir, false), 0);
+	double up = await_ready(h, 200, 10);
+	print_message("readiness 200 %.3f s after the database answered again\n", up);
+	assert_true(up >= 0 && up <= 3.0);
+	t0 = now_s();
+	do {
+		r = h_req(h, "POST", path, w.officer, submit, "Idempotency-Key: hung-1");
+	} while (r.status == 503 && now_s() - t0 < 5 && (h_sleep_ms(100), 1));
+	assert_project(r, "needs_review", 2);
+	r = h_get(h, w.officer, "/v1/projects/%lld/events", (long long)id);
+	assert_int_equal(h_len(r.body, "items"), 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_outage, h_test_teardown),
+		cmocka_unit_test_teardown(test_hung_database, h_test_teardown),
 	};
 	h_group_name = "outage";
+	h_group_extra_conf = "[http]\ntimeout_seconds = 2\n";
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
