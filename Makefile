@@ -23,11 +23,19 @@ CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 
-# sanitizer builds keep their own objects, so the two never mix
-B         := build$(if $(SANITIZE),-san)
+# `make fuzz` builds with clang and libFuzzer into build-fuzz (FUZZ=1)
+FUZZ      ?=
+ifneq ($(FUZZ),)
+CC        := clang
+CFLAGS    += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=fuzzer,address,undefined
+endif
+
+# sanitizer and fuzzing builds keep their own objects, so none mix
+B         := build$(if $(FUZZ),-fuzz,$(if $(SANITIZE),-san))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon -Iworkers $(PKG_CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC    := $(wildcard lib/*.c)
@@ -37,6 +45,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 IT_SRC     := $(wildcard tests/integration/it_*.c)
 IT_HELPERS := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
 BENCH_SRC  := $(wildcard bench/*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FAULT_SRC  := $(filter-out tests/faults/load.c,$(wildcard tests/faults/*.c))
 WORKER_TEST_SRC := $(wildcard tests/worker/test_*.c)
 WORKER_LIB_SRC  := $(filter-out workers/main.c,$(WORKER_SRC))
@@ -47,10 +57,12 @@ PROGRAMS   := $(B)/procurd $(B)/procurctl $(if $(WORKER_SRC),$(B)/procur-notify)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 IT_BINS    := $(patsubst tests/integration/%.c,$(B)/tests/%,$(IT_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+REPLAY_BINS := $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_NAMES))
+FUZZ_BINS  := $(patsubst %,$(B)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 FAULT_BINS := $(patsubst tests/faults/%.c,$(B)/tests/faults/%,$(FAULT_SRC))
 WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC))
 
-.PHONY: all deps run check check-faults unit bench install clean valgrind
+.PHONY: all deps run check check-faults fuzz fuzz-bins unit bench install clean valgrind
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -71,6 +83,15 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(call obj,$(DAEMON_SRC) $(LIB_SRC))
 
 $(B)/tests/it_%: $(B)/tests/integration/it_%.o $(call obj,$(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+# A fuzz target links the daemon's and the worker's code; replay_T runs its
+# corpus with the ordinary compiler (make check), fuzz_T is libFuzzer's.
+FUZZ_LINK = $(call obj,$(DAEMON_SRC) $(WORKER_LIB_SRC) $(LIB_SRC))
+$(B)/tests/fuzz/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(FUZZ_LINK)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_LINK)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/faults/%: $(B)/tests/faults/%.o $(call obj,tests/faults/load.c $(IT_HELPERS) $(LIB_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
@@ -94,8 +115,19 @@ unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
 	@B=$(B) sh scripts/check.sh unit $(UNIT_BINS) $(WORKER_TEST_BINS)
 
 # Every test: unit, then integration against a throwaway PostgreSQL.
-check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(IT_BINS)
+check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(REPLAY_BINS) $(IT_BINS)
 	@B=$(B) sh scripts/check.sh all
+
+# libFuzzer on every parser of outside input, FUZZ_SECONDS each (60), with
+# ASan and UBSan; new inputs go to var/fuzz/T, crashes to var/fuzz/crash-*.
+# Add what matters to tests/fuzz/corpus/T: make check replays it.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh build-fuzz $(FUZZ_NAMES)
+
+fuzz-bins: $(FUZZ_BINS)
 
 # Faults, each with a PostgreSQL of its own: procurd killed and PostgreSQL
 # crashed under load (FAULT_ROUNDS, FAULT_PG_RESTARTS), and a failover.

@@ -2,7 +2,8 @@
 # The test runner behind `make unit`, `make check` and `make valgrind`.
 #
 #   check.sh unit BIN...       run unit test binaries
-#   check.sh all               every build/tests/test_*, then every
+#   check.sh all               every build/tests/test_*, the fuzz corpora
+#                              replayed (build/tests/fuzz/replay_*), then every
 #                              build/tests/it_* against a throwaway PostgreSQL
 #   check.sh valgrind BIN...   unit test binaries under valgrind
 #   check.sh faults BIN...     fault tests, each with a PostgreSQL of its own
@@ -181,7 +182,7 @@ valgrind)
 	;;
 
 all)
-	run_list "$(list_bins 'test_*'; list_bins 'worker/test_*')"
+	run_list "$(list_bins 'test_*'; list_bins 'worker/test_*'; list_bins 'fuzz/replay_*')"
 	its=$(list_bins 'it_*')
 	if [ -n "$its" ] && [ "$(now)" -ge "$deadline" ]; then
 		run_list "$its"	# each reports the overall limit
