@@ -4140,8 +4140,10 @@ fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
 		int evi = lc_event_parse(gs(dr, i, 3));
 		usec_t due = gi64(dr, i, 4), fire = gi64(dr, i, 5);
 		PGresult *pr = project_fetch(c, pid, true);
-		if (pr == NULL)
+		if (pr == NULL) {
+			PQclear(dr);
 			return -1;
+		}
 		const char *state_before = gs(pr, 0, PC_STATE);
 		char before[32];
 		snprintf(before, sizeof before, "%s", state_before);

@@ -1,8 +1,10 @@
-/* Fuzz target: procurd.conf, read by config_load() from a file. */
+/* Fuzz target: a config file, read by procurd's config_load() and by
+ * procur-notify's conf_load(). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "conf.h"
 #include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	config_free(c);
+	char *errors = NULL;
+	struct conf *wc = conf_load(path, &errors);
+	conf_free(wc);
+	free(errors);
 	unlink(path);
 	return 0;
 }

@@ -77,18 +77,43 @@ teardown(void **state)
 	return rc;
 }
 
+static const char *const submit = "{\"event\":\"submit\",\"expected_version\":1,\"payload\":{}}";
+
+/* A world CODE with a draft; its events' path into PATH. The id. */
+static int64_t
+draft(struct harness *h, struct world *w, const char *code, char path[64])
+{
+	h_world(h, w, code, 0);
+	int64_t id = h_project(h, w, NULL);
+	snprintf(path, 64, "/v1/projects/%lld/events", (long long)id);
+	assert_true(await_ready(h, 200, 5) >= 0);
+	return id;
+}
+
+/* The submit with KEY_HEADER retried while it meets 503 (5 s at most): the
+ * database is back, its first answer must be the project submitted once. */
+static void
+submit_once_back(struct harness *h, struct world *w, int64_t id, const char *path,
+    const char *key_header)
+{
+	struct resp r;
+	double t0 = now_s();
+	while ((r = h_req(h, "POST", path, w->officer, submit, key_header)).status == 503 &&
+	    now_s() - t0 < 5)
+		h_sleep_ms(100);
+	assert_project(r, "needs_review", 2);
+	r = h_get(h, w->officer, "/v1/projects/%lld/events", (long long)id);
+	assert_int_equal(h_len(r.body, "items"), 2);
+}
+
 static void
 test_outage(void **state)
 {
 	struct harness *h = *state;
 	struct world w;
-	h_world(h, &w, "OUT", 0);
-	int64_t id = h_project(h, &w, NULL);
 	char path[64];
-	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
-	const char *submit = "{\"event\":\"submit\",\"expected_version\":1,\"payload\":{}}";
+	int64_t id = draft(h, &w, "OUT", path);
 
-	assert_true(await_ready(h, 200, 5) >= 0);
 	struct resp r = h_get(h, NULL, "/metrics");
 	assert_status(r, 200);
 	assert_non_null(strstr(r.raw, "\nprocurd_database_up 1\n"));
@@ -137,11 +162,7 @@ test_outage(void **state)
 	assert_true(up >= 0 && up <= 3.0);
 	r = h_get(h, NULL, "/metrics");
 	assert_non_null(strstr(r.raw, "\nprocurd_database_up 1\n"));
-	double t0 = now_s();
-	do {
-		r = h_req(h, "POST", path, w.officer, submit, "Idempotency-Key: out-1");
-	} while (r.status == 503 && now_s() - t0 < 5 && (h_sleep_ms(100), 1));
-	assert_project(r, "needs_review", 2);
+	submit_once_back(h, &w, id, path, "Idempotency-Key: out-1");
 	assert_int_equal(count_lines(h->log, "database: reachable again", NULL), 1);
 	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 1);
 }
@@ -154,12 +175,8 @@ test_hung_database(void **state)
 {
 	struct harness *h = *state;
 	struct world w;
-	h_world(h, &w, "HUNG", 0);
-	int64_t id = h_project(h, &w, NULL);
 	char path[64];
-	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
-	const char *submit = "{\"event\":\"submit\",\"expected_version\":1,\"payload\":{}}";
-	assert_true(await_ready(h, 200, 5) >= 0);
+	int64_t id = draft(h, &w, "HUNG", path);
 
 	assert_int_equal(harness_cluster_freeze(pgdir, true), 0);
 	/* at once, before the watch can know: the request meets the hung
@@ -181,13 +198,7 @@ test_hung_database(void **state)
 	double up = await_ready(h, 200, 10);
 	print_message("readiness 200 %.3f s after the database answered again\n", up);
 	assert_true(up >= 0 && up <= 3.0);
-	t0 = now_s();
-	do {
-		r = h_req(h, "POST", path, w.officer, submit, "Idempotency-Key: hung-1");
-	} while (r.status == 503 && now_s() - t0 < 5 && (h_sleep_ms(100), 1));
-	assert_project(r, "needs_review", 2);
-	r = h_get(h, w.officer, "/v1/projects/%lld/events", (long long)id);
-	assert_int_equal(h_len(r.body, "items"), 2);
+	submit_once_back(h, &w, id, path, "Idempotency-Key: hung-1");
 }
 
 int
