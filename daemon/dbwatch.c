@@ -44,6 +44,7 @@ answered(struct dbwatch *w)
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
+static void start_connect(struct dbwatch *w);
 
 static void
 drop(struct dbwatch *w)
@@ -63,6 +64,17 @@ failed(struct dbwatch *w, const char *why)
 	w->lost = true;
 	outage_begin(why);
 	drop(w);
+}
+
+/* The connection that answered is gone (the server ended it, or this one
+ * backend was terminated): that alone is no outage. Connect again at once;
+ * only if that fails is the database unreachable. */
+static void
+lost(struct dbwatch *w)
+{
+	drop(w);
+	w->started = clock_monotonic();
+	start_connect(w);
 }
 
 static void
@@ -106,7 +118,7 @@ static void
 probe_read(struct dbwatch *w)
 {
 	if (!PQconsumeInput(w->conn)) {
-		failed(w, PQerrorMessage(w->conn));
+		lost(w);
 		return;
 	}
 	bool poke = false;
@@ -119,7 +131,7 @@ probe_read(struct dbwatch *w)
 		w->notified(w->arg);
 	if (w->step == IDLE) {
 		if (PQstatus(w->conn) != CONNECTION_OK)
-			failed(w, PQerrorMessage(w->conn));
+			lost(w);
 		else
 			await(w, false);
 		return;
@@ -129,7 +141,7 @@ probe_read(struct dbwatch *w)
 		if (r == NULL) {
 			w->step = IDLE;
 			if (PQstatus(w->conn) != CONNECTION_OK) {
-				failed(w, PQerrorMessage(w->conn));
+				lost(w);
 				return;
 			}
 			answered(w);
@@ -146,7 +158,7 @@ probe_read(struct dbwatch *w)
 		bool bad = PQresultStatus(r) == PGRES_FATAL_ERROR;
 		PQclear(r);
 		if (bad) {
-			failed(w, PQerrorMessage(w->conn));
+			lost(w);
 			return;
 		}
 	}
@@ -180,22 +192,31 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	w->started = clock_monotonic();
 	if (w->conn == NULL || PQstatus(w->conn) != CONNECTION_OK) {
 		drop(w);
-		w->conn = PQconnectStart(w->conninfo);
-		if (w->conn == NULL || PQstatus(w->conn) == CONNECTION_BAD) {
-			failed(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
-			return;
-		}
-		w->step = CONNECTING;
-		await(w, true);
+		start_connect(w);
 		return;
 	}
 	/* an empty query: the server answers EmptyQueryResponse, no SQL run */
 	if (!PQsendQuery(w->conn, "") || PQflush(w->conn) != 0) {
-		failed(w, PQerrorMessage(w->conn));
+		lost(w);
 		return;
 	}
 	w->step = WAITING;
 	await(w, false);
+}
+
+static void
+start_connect(struct dbwatch *w)
+{
+	/* the conninfo as configured, named for pg_stat_activity */
+	static const char *const keys[] = { "dbname", "application_name", NULL };
+	const char *values[] = { w->conninfo, "procurd watch", NULL };
+	w->conn = PQconnectStartParams(keys, values, 1);
+	if (w->conn == NULL || PQstatus(w->conn) == CONNECTION_BAD) {
+		failed(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
+		return;
+	}
+	w->step = CONNECTING;
+	await(w, true);
 }
 
 struct dbwatch *

@@ -1,7 +1,7 @@
 /* The crash checker (make check-faults): procurd killed with SIGKILL at
  * random moments under concurrent load, and its PostgreSQL restarted as a
- * crash would (-m immediate), for FAULT_ROUNDS rounds (30) with
- * FAULT_PG_RESTARTS of them (3) restarting the database. Clients post
+ * crash would (-m immediate): FAULT_ROUNDS kills (30) and, spread among
+ * them, FAULT_PG_RESTARTS database crashes (3). Clients post
  * supervision records, half with an Idempotency-Key that they retry after a
  * lost connection or a 503. Then every project's history is read and
  * checked against what the clients were told:
@@ -46,8 +46,10 @@ test_crash_and_restart(void **state)
 	struct harness *h = *state;
 	struct world w;
 	char pgdir[128];
-	int rounds = load_env_int("FAULT_ROUNDS", 30);
+	int kills_wanted = load_env_int("FAULT_ROUNDS", 30);
 	int pg_restarts = load_env_int("FAULT_PG_RESTARTS", 3);
+	/* a round kills procurd, or crashes PostgreSQL under it: spread evenly */
+	int rounds = kills_wanted + pg_restarts;
 
 	snprintf(pgdir, sizeof pgdir, "%s", getenv("PROCURD_FAULT_PGDIR"));
 	h_world(h, &w, "FC", 0);

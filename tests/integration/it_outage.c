@@ -201,12 +201,34 @@ test_hung_database(void **state)
 	submit_once_back(h, &w, id, path, "Idempotency-Key: hung-1");
 }
 
+/* The watch's own connection cut (this one backend terminated) is no
+ * outage: it connects again at once and readiness never drops. */
+static void
+test_watch_cut(void **state)
+{
+	struct harness *h = *state;
+	char n[16] = "";
+	assert_true(await_ready(h, 200, 5) >= 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(harness_sql_value(h, "SELECT count(pg_terminate_backend(pid)) "
+		    "FROM pg_stat_activity WHERE application_name = 'procurd watch'", n, sizeof n), 0);
+		assert_string_equal(n, "1");
+		for (int k = 0; k < 8; k++) {
+			struct resp r = h_get(h, NULL, "/healthz?ready=1");
+			assert_status(r, 200);
+			h_sleep_ms(40);
+		}
+	}
+	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_outage, h_test_teardown),
 		cmocka_unit_test_teardown(test_hung_database, h_test_teardown),
+		cmocka_unit_test_teardown(test_watch_cut, h_test_teardown),
 	};
 	h_group_name = "outage";
 	h_group_extra_conf = "[http]\ntimeout_seconds = 2\n";
