@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outage.h"
+#include "payload.h"
 #include "relay.h"
 
 typedef json_t *(*handler_fn)(struct api_request *r, struct req_ctx *c, int *status);
@@ -35,6 +36,7 @@ struct route {
 	handler_fn fn;
 	const char *name;
 	by_id_fn by_id;		/* with fn == h_by_id */
+	enum payload_kind payload;	/* the body's fields, checked at the edge */
 };
 
 static json_t *h_by_id(struct api_request *, struct req_ctx *, int *);
@@ -66,47 +68,47 @@ static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 
 /* Every route of the public contract (DESIGN.md), in one place. */
 static const struct route routes[] = {
-	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL },
-	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics", NULL },
+	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL, PAYLOAD_NONE },
+	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics", NULL, PAYLOAD_NONE },
 	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",
-	    NULL },
-	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL },
+	    NULL, PAYLOAD_NONE },
+	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL, PAYLOAD_NONE },
 	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, h_budget_put,
-	    "PUT /v1/agencies/{code}/budgets/{year}", NULL },
+	    "PUT /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_BUDGET },
 	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, h_budget_get,
-	    "GET /v1/agencies/{code}/budgets/{year}", NULL },
+	    "GET /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_NONE },
 	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY | R_CREATED, h_catalog_add, "POST /v1/catalog",
-	    NULL },
-	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog", NULL },
+	    NULL, PAYLOAD_CATALOG_ADD },
+	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog", NULL, PAYLOAD_NONE },
 	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, h_catalog_put, "PUT /v1/catalog/{code}",
-	    NULL },
+	    NULL, PAYLOAD_CATALOG_PUT },
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
-	    "POST /v1/contractors", NULL },
+	    "POST /v1/contractors", NULL, PAYLOAD_CONTRACTOR },
 	{ GET, "/v1/contractors/{id}", 0, 0, h_by_id, "GET /v1/contractors/{id}",
-	    store_contractor_get },
+	    store_contractor_get, PAYLOAD_NONE },
 	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY | R_CREATED, h_project_add, "POST /v1/projects",
-	    NULL },
-	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects", NULL },
-	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", store_project_get },
+	    NULL, PAYLOAD_PROJECT },
+	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", store_project_get, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events",
-	    NULL },
+	    NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/events", 0, 0, h_by_id, "GET /v1/projects/{id}/events",
-	    store_event_list },
+	    store_event_list, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
-	    "POST /v1/projects/{id}/bids", NULL },
+	    "POST /v1/projects/{id}/bids", NULL, PAYLOAD_BID },
 	{ GET, "/v1/projects/{id}/bids", 0, 0, h_by_id, "GET /v1/projects/{id}/bids",
-	    store_bid_list },
+	    store_bid_list, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY | R_CREATED, h_score_add,
-	    "POST /v1/projects/{id}/bids/{bid}/scores", NULL },
+	    "POST /v1/projects/{id}/bids/{bid}/scores", NULL, PAYLOAD_SCORES },
 	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_by_id, "GET /v1/projects/{id}/ranking",
-	    store_ranking },
-	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations", NULL },
-	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines", NULL },
-	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications", NULL },
+	    store_ranking, PAYLOAD_NONE },
+	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications", NULL, PAYLOAD_NONE },
 	{ POST, "/v1/notifications/{id}/resend", ROLE_ADMIN, 0, h_resend,
-	    "POST /v1/notifications/{id}/resend", NULL },
-	{ GET, "/v1/incidents", 0, 0, h_incidents, "GET /v1/incidents", NULL },
-	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock", NULL },
+	    "POST /v1/notifications/{id}/resend", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/incidents", 0, 0, h_incidents, "GET /v1/incidents", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/admin/clock", ROLE_ADMIN, R_BODY, h_clock, "POST /v1/admin/clock", NULL, PAYLOAD_NONE },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -200,6 +202,17 @@ api_route_has_body(const struct route *rt)
 	return rt->flags & R_BODY;
 }
 
+void
+api_refuse(struct api_request *r, const struct edge_err *e)
+{
+	json_t *details = json_object();
+	if (e->rule)
+		json_object_set_new(details, "rule", json_string(e->rule));
+	if (e->field[0])
+		json_object_set_new(details, "field", json_string(e->field));
+	apierr_set(&r->err, e->status, e->code, details, "%s", e->message);
+}
+
 bool
 api_route_inline(const struct route *rt)
 {
@@ -284,6 +297,13 @@ api_run(struct api_request *r, struct db *db)
 			    "your role may not do this");
 			return;
 		}
+	}
+	/* the body's shape, once the caller may send it: before any SQL of
+	 * the handler's */
+	struct edge_err e;
+	if (r->json && payload_check(r->route->payload, r->json, &e)) {
+		api_refuse(r, &e);
+		return;
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
 	r->async_commit = c.async_committed;

@@ -56,6 +56,8 @@ enum api_match api_route(struct api_request *r, struct edge_err *e);
 void api_allow(const struct api_request *r, char *out, size_t len);
 /* True when the route reads a JSON body. */
 bool api_route_has_body(const struct route *rt);
+/* Answer R with what the edge refused (edge.h, payload.h). */
+void api_refuse(struct api_request *r, const struct edge_err *e);
 /* True when the route needs neither token nor database (liveness, metrics). */
 bool api_route_inline(const struct route *rt);
 /* The route's name for logs and metrics ("POST /v1/projects/{id}/events"). */

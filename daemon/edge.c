@@ -23,7 +23,8 @@ refuse(struct edge_err *e, int status, const char *code, const char *field, cons
 	va_list ap;
 	e->status = status;
 	e->code = code;
-	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+	e->rule = NULL;
+	utf8_copy(e->field, sizeof e->field, field ? field : "");
 	va_start(ap, fmt);
 	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);

@@ -24,7 +24,8 @@
 struct edge_err {
 	int status;
 	const char *code;
-	char field[64];
+	const char *rule;	/* details.rule of a 422, or NULL */
+	char field[256];	/* cut, if it must be, between characters */
 	char message[256];
 };
 

@@ -121,7 +121,10 @@ reply(struct http *h, struct api_request *r)
 		json_t *e = json_pack("{s:{s:s,s:s,s:o}}", "error", "code",
 		    r->err.code[0] ? r->err.code : "internal", "message", r->err.message,
 		    "details", r->err.details ? json_incref(r->err.details) : json_object());
-		text = jsonw_dump(e, NULL);
+		/* apierr_set() keeps messages UTF-8; should anything else slip,
+		 * the answer is still an answer */
+		text = e ? jsonw_dump(e, NULL) : xstrdup("{\"error\":{\"code\":\"internal\","
+		    "\"message\":\"the error could not be written\",\"details\":{}}}");
 		json_decref(e);
 		/* a 503 in an outage was said once, when it began (outage.c) */
 		if (status >= 500 && !(status == 503 && outage_active()))
@@ -147,8 +150,7 @@ fail_now(struct http *h, struct api_request *r, int status, const char *code, co
 static void
 fail_edge(struct http *h, struct api_request *r, const struct edge_err *e)
 {
-	apierr_set(&r->err, e->status, e->code,
-	    e->field[0] ? json_pack("{s:s}", "field", e->field) : NULL, "%s", e->message);
+	api_refuse(r, e);
 	reply(h, r);
 }
 

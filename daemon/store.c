@@ -1043,8 +1043,16 @@ apierr_set(struct apierr *e, int status, const char *code, json_t *details, cons
 	e->status = status;
 	snprintf(e->code, sizeof e->code, "%s", code);
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	/* a message quotes what a request sent, cut to fit (by the buffer or a
+	 * precision): it goes out as JSON, which holds only UTF-8 */
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof e->message ? (size_t)n : sizeof e->message - 1;
+	if (!utf8_valid(e->message, len)) {
+		char copy[sizeof e->message];
+		memcpy(copy, e->message, len);
+		text_escape(copy, len, e->message, sizeof e->message);
+	}
 	e->details = details;
 }
 
@@ -2658,66 +2666,6 @@ get_i64(const json_t *o, const char *k, int64_t *out)
 
 /* Check BODY's members against FIELDS: unknown → 400 unknown_field; wrong
  * type → 400 invalid_field; missing required → 422 payload_required. */
-struct fspec {
-	const char *name;
-	json_type type;		/* JSON_STRING, JSON_INTEGER, JSON_REAL (any number), JSON_TRUE (bool), JSON_ARRAY, JSON_OBJECT */
-	bool required;
-};
-
-static bool
-type_ok(const json_t *v, json_type t)
-{
-	switch (t) {
-	case JSON_REAL:
-		return json_is_number(v);
-	case JSON_TRUE:
-		return json_is_boolean(v);
-	default:
-		return json_typeof(v) == t;
-	}
-}
-
-static int
-check_fields(struct req_ctx *c, const json_t *body, const struct fspec *f, size_t n)
-{
-	const char *k;
-	json_t *v;
-	if (!json_is_object(body)) {
-		fail(c, 400, "malformed", NULL, "the body must be a JSON object");
-		return -1;
-	}
-	json_object_foreach((json_t *)body, k, v) {
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (!strcmp(f[i].name, k))
-				break;
-		if (i == n) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "unknown field \"%.100s\"", k);
-			fail(c, 400, "unknown_field", json_pack("{s:s}", "field", k), msg);
-			return -1;
-		}
-		if (!json_is_null(v) && !type_ok(v, f[i].type)) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "field \"%s\" has the wrong type", k);
-			fail(c, 400, "invalid_field", json_pack("{s:s}", "field", k), msg);
-			return -1;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *val = json_object_get(body, f[i].name);
-		if (f[i].required && (val == NULL || json_is_null(val) ||
-		    (json_is_string(val) && json_string_length(val) == 0))) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "field \"%s\" is required", f[i].name);
-			fail(c, 422, "rule_violation",
-			    json_pack("{s:s,s:s}", "rule", "payload_required", "field", f[i].name), msg);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static json_t *
 invalid(struct req_ctx *c, const char *field, const char *msg)
 {
@@ -2727,14 +2675,6 @@ invalid(struct req_ctx *c, const char *field, const char *msg)
 json_t *
 store_project_create(struct req_ctx *c, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "agency", JSON_STRING, true }, { "fiscal_year", JSON_INTEGER, true },
-		{ "title", JSON_STRING, true }, { "catalog_items", JSON_ARRAY, false },
-		{ "budget_fen", JSON_INTEGER, false }, { "funding_source", JSON_STRING, false },
-		{ "method", JSON_STRING, false }, { "quantity", JSON_STRING, false },
-		{ "quality_standard", JSON_STRING, false }, { "service_start", JSON_STRING, false },
-		{ "service_end", JSON_STRING, false },
-	};
 	struct pbuf pb = { .n = 0 };
 	const char *agency, *s;
 	int64_t year = 0, budget = -1;
@@ -2743,8 +2683,6 @@ store_project_create(struct req_ctx *c, const json_t *b)
 
 	if (!(c->u->roles & ROLE_OFFICER))
 		return fail(c, 403, "forbidden", NULL, "only an officer creates projects");
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	get_str(b, "agency", &agency);
 	get_i64(b, "fiscal_year", &year);
 	if (year < 2000 || year > 2100)
@@ -3528,16 +3466,10 @@ store_agency_get(struct req_ctx *c, const char *code)
 json_t *
 store_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "special_funds_fen", JSON_INTEGER, true }, { "work_funds_fen", JSON_INTEGER, true },
-		{ "lottery_funds_fen", JSON_INTEGER, true }, { "cap_percent", JSON_REAL, false },
-	};
 	struct pbuf pb = { .n = 0 };
 	const char *names[3] = { "special_funds_fen", "work_funds_fen", "lottery_funds_fen" };
 	int64_t amt[3];
 
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	for (int i = 0; i < 3; i++) {
 		get_i64(b, names[i], &amt[i]);
 		if (amt[i] < 0)
@@ -3612,18 +3544,10 @@ may_approve(const struct user *u)
 json_t *
 store_catalog_add(struct req_ctx *c, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "code", JSON_STRING, true }, { "name", JSON_STRING, true },
-		{ "category", JSON_STRING, true }, { "level", JSON_STRING, false },
-		{ "approved", JSON_TRUE, false }, { "purchasable", JSON_TRUE, false },
-		{ "restricted", JSON_TRUE, false },
-	};
 	struct pbuf pb = { .n = 0 };
 	const char *code, *name, *cat, *level = "county";
 	char st[6];
 
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	get_str(b, "code", &code);
 	get_str(b, "name", &name);
 	get_str(b, "category", &cat);
@@ -3659,18 +3583,11 @@ store_catalog_add(struct req_ctx *c, const json_t *b)
 json_t *
 store_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "name", JSON_STRING, false }, { "category", JSON_STRING, false },
-		{ "level", JSON_STRING, false }, { "approved", JSON_TRUE, false },
-		{ "purchasable", JSON_TRUE, false }, { "restricted", JSON_TRUE, false },
-	};
 	const char *v[7] = { code };
 	const char *txt[3] = { "name", "category", "level" };
 	const char *flags[3] = { "approved", "purchasable", "restricted" };
 	char st[6];
 
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	if (json_object_get(b, "approved") && !may_approve(c->u))
 		return fail(c, 403, "forbidden", json_pack("{s:s}", "field", "approved"),
 		    "only a provincial admin approves catalogue items (000 §3.3)");
@@ -3724,21 +3641,12 @@ static const char *const qual_cols[QUAL__COUNT] = {
 json_t *
 store_contractor_add(struct req_ctx *c, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "name", JSON_STRING, true }, { "kind", JSON_STRING, true },
-		{ "credit_code", JSON_STRING, true },
-		{ "independent_liability", JSON_TRUE, false }, { "facilities", JSON_TRUE, false },
-		{ "staff", JSON_TRUE, false }, { "professional_capability", JSON_TRUE, false },
-		{ "governance", JSON_TRUE, false }, { "financial_management", JSON_TRUE, false },
-	};
 	struct pbuf pb = { .n = 0 };
 	const char *name, *kind, *code;
 	char why[200], st[6];
 
 	if (!(c->u->roles & ROLE_OFFICER))
 		return fail(c, 403, "forbidden", NULL, "only an officer registers contractors");
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	get_str(b, "name", &name);
 	get_str(b, "kind", &kind);
 	get_str(b, "credit_code", &code);
@@ -3842,17 +3750,12 @@ bid_json(struct req_ctx *c, const PGresult *r, int i)
 json_t *
 store_bid_add(struct req_ctx *c, int64_t pid, const json_t *b)
 {
-	static const struct fspec f[] = {
-		{ "contractor_id", JSON_INTEGER, true }, { "price_fen", JSON_INTEGER, true },
-	};
 	struct pbuf pb = { .n = 0 };
 	int64_t cid = 0, price = 0;
 	char st[6];
 
 	if (!(c->u->roles & ROLE_OFFICER))
 		return fail(c, 403, "forbidden", NULL, "only an officer records bids");
-	if (check_fields(c, b, f, sizeof f / sizeof f[0]))
-		return NULL;
 	get_i64(b, "contractor_id", &cid);
 	get_i64(b, "price_fen", &price);
 	if (price <= 0)
@@ -3949,15 +3852,12 @@ store_bid_list(struct req_ctx *c, int64_t pid)
 json_t *
 store_score_add(struct req_ctx *c, int64_t pid, int64_t bid, const json_t *body)
 {
-	static const struct fspec f[] = { { "scores", JSON_OBJECT, true } };
 	struct pbuf pb = { .n = 0 };
 	struct lc_project p;
 	char st[6];
 
 	if (!(c->u->roles & ROLE_EVALUATOR))
 		return fail(c, 403, "forbidden", NULL, "only an evaluator scores bids");
-	if (check_fields(c, body, f, 1))
-		return NULL;
 	PGresult *pr = project_fetch(c, pid, false);
 	if (pr == NULL)
 		return NULL;

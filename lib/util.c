@@ -462,3 +462,20 @@ text_escape(const char *src, size_t len, char *dst, size_t cap)
 	dst[o] = '\0';
 	return dst;
 }
+
+char *
+utf8_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (cap == 0)
+		return dst;
+	if (n >= cap) {
+		n = cap - 1;
+		/* back off the continuation bytes of a character cut short */
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return dst;
+}

@@ -59,6 +59,9 @@ int parse_int64(const char *s, int64_t *out);
 /* Whether S (LEN bytes) is well-formed UTF-8 (shortest forms, no
  * surrogates) without NUL. */
 bool utf8_valid(const char *s, size_t len);
+/* Copy SRC into DST (CAP bytes, NUL-terminated), cut if it must be at the
+ * end of a whole UTF-8 character, never inside one. Returns DST. */
+char *utf8_copy(char *dst, size_t cap, const char *src);
 /* utf8_valid() and no control character (C0, DEL, C1): text that may stand
  * in a header, a path, a query or a log line as it is. */
 bool text_plain(const char *s, size_t len);

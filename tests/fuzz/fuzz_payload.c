@@ -1,6 +1,7 @@
-/* Fuzz target: an event's payload, as the lifecycle checks it. Byte 0 picks
- * the state, byte 1 the event, byte 2 the actor's roles; the rest is the
- * body, which must pass the edge first as it would in the daemon. */
+/* Fuzz target: a request body as the daemon checks it. Byte 1 picks an
+ * event (its payload goes through the lifecycle, in the state byte 0 picks,
+ * for the roles of byte 2) or a route (its body through payload.c); the
+ * rest is the body, which must pass the edge first as in the daemon. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "deadline.h"
 #include "edge.h"
 #include "lifecycle.h"
+#include "payload.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *payload;
 	if (edge_body((const char *)data + 3, size - 3, &payload, &e))
 		return 0;
+	unsigned pick = data[1] % (EV__COUNT + PAYLOAD__COUNT - 1);
+	if (pick >= EV__COUNT) {
+		/* a route's body: its fields, types and required ones */
+		(void)payload_check((enum payload_kind)(pick - EV__COUNT + 1), payload, &e);
+		json_decref(payload);
+		return 0;
+	}
 	struct lc_project p;
 	memset(&p, 0, sizeof p);
 	p.state = (enum lc_state)(data[0] % ST__COUNT);
@@ -36,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.actor = { 7, (unsigned)data[2] }, .p = &p, .l = l, .payload = payload };
 	struct lc_result res;
 	memset(&res, 0, sizeof res);
-	lifecycle_decide(&ctx, (enum lc_event)(data[1] % EV__COUNT), &res);
+	lifecycle_decide(&ctx, (enum lc_event)pick, &res);
 	lc_result_clear(&res);
 	free(l);
 	json_decref(payload);

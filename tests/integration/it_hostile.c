@@ -406,6 +406,26 @@ test_idempotent_answer_not_stored(void **state)
 	assert_int_equal(h_len(r.body, "items"), 2);
 }
 
+/* Error messages quote what the request sent (an unknown field's name):
+ * cut to fit, they must still be UTF-8, or the answer cannot be JSON. */
+static void
+test_messages_quote_safely(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	char key[400] = "", body[600];
+	for (int i = 0; i < 40; i++)
+		strcat(key, "项");	/* 120 bytes: any cut at 100 splits one */
+	snprintf(body, sizeof body, "{\"%s\":1}", key);
+	struct resp r = h_req(h, "POST", "/v1/projects", w->officer, body, NULL);
+	assert_error(r, 400, "unknown_field");
+	assert_json_str(r.body, "error.details.field", key);
+	r = h_req(h, "POST", "/v1/contractors", w->officer, body, NULL);
+	assert_error(r, 400, "unknown_field");
+	r = h_req(h, "PUT", "/v1/agencies/430102/budgets/2026", w->finance, body, NULL);
+	assert_error(r, 400, "unknown_field");
+}
+
 int
 main(void)
 {
@@ -417,6 +437,7 @@ main(void)
 		cmocka_unit_test_teardown(test_connect_closes, h_test_teardown),
 		cmocka_unit_test_teardown(test_times_out_of_range, h_test_teardown),
 		cmocka_unit_test_teardown(test_idempotent_answer_not_stored, h_test_teardown),
+		cmocka_unit_test_teardown(test_messages_quote_safely, h_test_teardown),
 	};
 	h_group_name = "hostile";
 	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);

@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
 #include "edge.h"
+#include "payload.h"
 #include "util.h"
 
 static void
@@ -56,6 +57,17 @@ test_text_escape(void **state)
 	assert_string_equal(out, "\\x0a\\x0a");
 	text_escape("项项项", 9, out, 8);
 	assert_string_equal(out, "项项");
+}
+
+static void
+test_utf8_copy(void **state)
+{
+	char out[8];
+	(void)state;
+	assert_string_equal(utf8_copy(out, sizeof out, "abc"), "abc");
+	assert_string_equal(utf8_copy(out, sizeof out, "项项项"), "项项");	/* 9 bytes into 7 */
+	assert_string_equal(utf8_copy(out, 5, "a项"), "a项");	/* 4 bytes and the NUL */
+	assert_string_equal(utf8_copy(out, 4, "a项"), "a");
 }
 
 static void
@@ -151,6 +163,38 @@ test_body(void **state)
 }
 
 static void
+test_route_bodies(void **state)
+{
+	struct edge_err e;
+	char key[200] = "", body[300];
+	(void)state;
+	json_t *b = json_pack("{s:I,s:I}", "contractor_id", (json_int_t)3, "price_fen",
+	    (json_int_t)9);
+	assert_int_equal(payload_check(PAYLOAD_BID, b, &e), 0);
+	json_object_set_new(b, "price_fen", json_string("9"));
+	assert_int_equal(payload_check(PAYLOAD_BID, b, &e), -1);
+	assert_string_equal(e.code, "invalid_field");
+	assert_string_equal(e.field, "price_fen");
+	json_object_del(b, "price_fen");
+	assert_int_equal(payload_check(PAYLOAD_BID, b, &e), -1);
+	assert_int_equal(e.status, 422);
+	assert_string_equal(e.rule, "payload_required");
+	json_decref(b);
+	/* an unknown field's name is given whole in details, never cut into
+	 * the message */
+	for (int i = 0; i < 40; i++)
+		strcat(key, "项");
+	snprintf(body, sizeof body, "{\"%s\":1}", key);
+	b = json_loads(body, 0, NULL);
+	assert_int_equal(payload_check(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.code, "unknown_field");
+	assert_true(utf8_valid(e.field, strlen(e.field)));
+	assert_true(utf8_valid(e.message, strlen(e.message)));
+	json_decref(b);
+	assert_int_equal(payload_check(PAYLOAD_NONE, NULL, &e), 0);
+}
+
+static void
 test_time_range(void **state)
 {
 	usec_t t;
@@ -173,11 +217,13 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_text_plain),
 		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_utf8_copy),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_headers_and_params),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_time_range),
+		cmocka_unit_test(test_route_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
