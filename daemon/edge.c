@@ -144,24 +144,51 @@ edge_auth_ok(const char *value)
 	return true;
 }
 
+/* Text as a body may hold it: multi-line, but no other control character. */
 static bool
-depth_ok(const json_t *v, int depth)
+text_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			return false;
+	}
+	return true;	/* UTF-8 already: jansson checked */
+}
+
+/* Walk V (under the key FIELD, or "body"): 0, or -1 with E set. */
+static int
+walk(const json_t *v, int depth, const char *field, struct edge_err *e)
 {
 	const char *k;
 	json_t *x;
 	size_t i;
 	if (depth > EDGE_BODY_DEPTH)
-		return false;
+		return refuse(e, 400, "malformed", NULL, "the body is nested deeper than %d levels",
+		    EDGE_BODY_DEPTH);
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x)
-			if (!depth_ok(x, depth + 1))
-				return false;
+		json_object_foreach((json_t *)v, k, x) {
+			size_t kl = strlen(k);
+			if (kl > EDGE_KEY_MAX || !text_plain(k, kl))
+				return refuse(e, 400, "unknown_field", "body",
+				    "a field's name must be text of at most %d bytes", EDGE_KEY_MAX);
+			if (walk(x, depth + 1, k, e))
+				return -1;
+		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			if (!depth_ok(x, depth + 1))
-				return false;
+			if (walk(x, depth + 1, field, e))
+				return -1;
+	} else if (json_is_string(v)) {
+		size_t n = json_string_length(v);
+		if (n > EDGE_TEXT_MAX)
+			return refuse(e, 400, "invalid_field", field,
+			    "a text is longer than %d bytes", EDGE_TEXT_MAX);
+		if (!text_ok(json_string_value(v), n))
+			return refuse(e, 400, "invalid_field", field,
+			    "a text holds a control character (only tab and line breaks may stand in text)");
 	}
-	return true;
+	return 0;
 }
 
 int
@@ -183,10 +210,9 @@ edge_body(const char *body, size_t len, json_t **out, struct edge_err *e)
 		json_decref(j);
 		return -1;
 	}
-	if (!depth_ok(j, 0)) {
+	if (walk(j, 0, "body", e)) {
 		json_decref(j);
-		return refuse(e, 400, "malformed", NULL,
-		    "the body is nested deeper than %d levels", EDGE_BODY_DEPTH);
+		return -1;
 	}
 	*out = j;
 	return 0;

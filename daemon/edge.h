@@ -18,6 +18,8 @@
 #define EDGE_ARG_MAX 256	/* a query parameter's value */
 #define EDGE_IDEM_KEY_MAX 255	/* an Idempotency-Key */
 #define EDGE_AUTH_MAX 512	/* an Authorization header */
+#define EDGE_TEXT_MAX 32768	/* a string in a body: a page of text is ~3 kB */
+#define EDGE_KEY_MAX 128	/* a key in a body */
 
 /* Why a request was refused at the edge: the JSON error's status, code
  * (static), details.field ("" for none) and message. */
@@ -45,7 +47,10 @@ int edge_idem_key(const char *value, struct edge_err *e);
 bool edge_auth_ok(const char *value);
 /* The body of LEN bytes (not NUL-terminated) as a JSON object into *OUT:
  * 0, or -1 with E set (NUL, not a JSON object, not UTF-8, a duplicate key,
- * nested past any payload's depth). */
+ * nested past any payload's depth; a key over EDGE_KEY_MAX bytes or with a
+ * control character; a string over EDGE_TEXT_MAX bytes or with a control
+ * character other than tab, line feed and carriage return, naming its
+ * field). */
 int edge_body(const char *body, size_t len, json_t **out, struct edge_err *e);
 
 #endif

@@ -426,6 +426,33 @@ test_messages_quote_safely(void **state)
 	assert_error(r, 400, "unknown_field");
 }
 
+/* Text in a body: lines are text, a terminal's escape is not, nor is a
+ * title of 40 kB that every list, notification and log would carry. */
+static void
+test_body_text(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	int64_t id = h_project(h, w, NULL);
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)id);
+	struct resp r = h_req(h, "POST", path, w->officer,
+	    "{\"event\":\"submit\",\"payload\":{\"comment\":\"\\u001b[2Jgone\"}}", NULL);
+	assert_error(r, 400, "invalid_field");
+	assert_field(r, "comment");
+	char *big = xmalloc(41000);
+	int n = snprintf(big, 100, "{\"agency\":\"430102\",\"fiscal_year\":2026,\"title\":\"");
+	memset(big + n, 'x', 40000);
+	strcpy(big + n + 40000, "\"}");
+	r = h_req(h, "POST", "/v1/projects", w->officer, big, NULL);
+	free(big);
+	assert_error(r, 400, "invalid_field");
+	assert_field(r, "title");
+	r = h_req(h, "POST", path, w->officer,
+	    "{\"event\":\"submit\",\"payload\":{\"comment\":\"第一行\\n第二行\\t完\"}}", NULL);
+	assert_project(r, "needs_review", 2);
+}
+
 int
 main(void)
 {
@@ -438,6 +465,7 @@ main(void)
 		cmocka_unit_test_teardown(test_times_out_of_range, h_test_teardown),
 		cmocka_unit_test_teardown(test_idempotent_answer_not_stored, h_test_teardown),
 		cmocka_unit_test_teardown(test_messages_quote_safely, h_test_teardown),
+		cmocka_unit_test_teardown(test_body_text, h_test_teardown),
 	};
 	h_group_name = "hostile";
 	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);

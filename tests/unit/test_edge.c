@@ -160,6 +160,20 @@ test_body(void **state)
 	strcat(deep, "}");
 	assert_int_equal(edge_body(deep, strlen(deep), &j, &e), -1);
 	assert_non_null(strstr(e.message, "nested"));
+	/* text: lines are fine, other controls and pages of it are not */
+	const char *lines = "{\"inspection\":\"visited\\n12 households\\tok\"}";
+	assert_int_equal(edge_body(lines, strlen(lines), &j, &e), 0);
+	json_decref(j);
+	const char *esc = "{\"p\":{\"title\":\"a\\u001b[31mred\"}}";
+	assert_int_equal(edge_body(esc, strlen(esc), &j, &e), -1);
+	assert_string_equal(e.field, "title");
+	char *big = malloc(EDGE_TEXT_MAX + 40);
+	int n = sprintf(big, "{\"items\":[\"");
+	memset(big + n, 'x', EDGE_TEXT_MAX + 1);
+	strcpy(big + n + EDGE_TEXT_MAX + 1, "\"]}");
+	assert_int_equal(edge_body(big, strlen(big), &j, &e), -1);
+	assert_string_equal(e.field, "items");
+	free(big);
 }
 
 static void
