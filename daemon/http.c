@@ -60,7 +60,8 @@ send_json(struct evhttp_request *req, int status, const char *reason, const char
 	struct evbuffer *buf = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	size_t len = strlen(body);
-	evhttp_add_header(h, "Content-Type", ctype);
+	if (status != 204)	/* no body, no type */
+		evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (status != 204) {
