@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 #include "clock.h"
@@ -244,11 +246,17 @@ send_due(struct relay *r, struct db *db)
 	}
 }
 
+static int relay_wait(void *arg, int fd, bool write);
+
 static void *
 relay_main(void *arg)
 {
 	struct relay *r = arg;
-	struct db *db = db_open(r->d->cfg->db_conninfo);
+	/* nonblocking, each wait bounded, the first connection too: a hung
+	 * database must not hold this thread (SIGTERM joins it) longer than
+	 * [http] timeout_seconds; the loop below makes the connection */
+	struct db *db = db_new(r->d->cfg->db_conninfo);
+	db_set_waiter(db, relay_wait, r);
 	/* The outbox swings from empty to a large backlog and back: a generic
 	 * plan cached while it was tiny would scan it whole once it is not. */
 	db_set(db, "plan_cache_mode", "force_custom_plan");
@@ -313,6 +321,24 @@ relay_main(void *arg)
 	}
 	db_close(db);
 	return NULL;
+}
+
+/* The relay's waiter (db_set_waiter): poll(2) for the socket, at most the
+ * limit; past it the socket is shut down and libpq reports the connection
+ * lost, which the loop below retries with its backoff. */
+static int
+relay_wait(void *arg, int fd, bool write)
+{
+	struct relay *r = arg;
+	struct pollfd p = { .fd = fd, .events = (short)(write ? POLLOUT : POLLIN) };
+	int limit_ms = (int)r->d->cfg->http_timeout_seconds * 1000, rc;
+	while ((rc = poll(&p, 1, limit_ms)) < 0 && errno == EINTR)
+		;
+	if (rc == 0) {
+		outage_begin("the relay's query got no answer within [http] timeout_seconds");
+		shutdown(fd, SHUT_RDWR);
+	}
+	return 0;
 }
 
 struct relay *

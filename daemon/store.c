@@ -709,8 +709,7 @@ db_connect(struct db *db)
 	}
 }
 
-/* A connection to CONNINFO, not made yet. */
-static struct db *
+struct db *
 db_new(const char *conninfo)
 {
 	struct db *db = xcalloc(1, sizeof *db);

@@ -19,6 +19,9 @@ struct db;
 /* Connect (never fails: a bad connection is retried by db_ensure()). The
  * caller frees with db_close(). */
 struct db *db_open(const char *conninfo);
+/* The same, not connected yet: db_ensure() makes it (through the waiter,
+ * once db_set_waiter() gave one). */
+struct db *db_new(const char *conninfo);
 void db_close(struct db *db);
 /* Make DB's connection nonblocking: whenever a query would block, WAIT(ARG,
  * socket, write) suspends the caller (a coroutine) until the socket is ready,
