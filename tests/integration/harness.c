@@ -622,12 +622,102 @@ h_resp_free(struct resp *r)
 	r->raw = NULL;
 }
 
+void
+h_record(struct harness *h, FILE *f)
+{
+	h->record = f;
+	h->record_paused = 0;
+}
+
+static bool
+digits_at(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* The length of an RFC 3339 time at S, or 0. */
+static size_t
+time_at(const char *s)
+{
+	if (!digits_at(s, 4) || s[4] != '-' || !digits_at(s + 5, 2) || s[7] != '-' ||
+	    !digits_at(s + 8, 2) || s[10] != 'T' || !digits_at(s + 11, 2) || s[13] != ':' ||
+	    !digits_at(s + 14, 2) || s[16] != ':' || !digits_at(s + 17, 2))
+		return 0;
+	size_t n = 19;
+	if (s[n] == '.')
+		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
+			;
+	if (s[n] == 'Z')
+		return n + 1;
+	if ((s[n] == '+' || s[n] == '-') && digits_at(s + n + 1, 2) && s[n + 3] == ':' &&
+	    digits_at(s + n + 4, 2))
+		return n + 6;
+	return 0;
+}
+
+static size_t
+hash_at(const char *s)
+{
+	size_t n = 0;
+	while ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))
+		n++;
+	return n == 64 ? 64 : 0;
+}
+
+char *
+h_mask(const char *text)
+{
+	static const char off[] = "\"offset_seconds\":";
+	size_t cap = strlen(text) + 1, o = 0;
+	char *out = xmalloc(cap);
+	for (const char *s = text; *s;) {
+		size_t n;
+		if ((n = time_at(s)) > 0) {
+			memcpy(out + o, "<time>", 6);	/* never longer than a time */
+			o += 6;
+			s += n;
+		} else if ((n = hash_at(s)) > 0) {
+			memcpy(out + o, "<hash>", 6);
+			o += 6;
+			s += n;
+		} else if (strncmp(s, off, sizeof off - 1) == 0) {
+			memcpy(out + o, off, sizeof off - 1);
+			o += sizeof off - 1;
+			s += sizeof off - 1;
+			while (*s == '-' || (*s >= '0' && *s <= '9'))
+				s++;
+			out[o++] = 'N';
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void
+record(struct harness *h, const char *method, const char *path, const struct resp *r)
+{
+	if (h->record == NULL || h->record_paused)
+		return;
+	char *body = h_mask(r->raw ? r->raw : "");
+	size_t n = strlen(body);
+	while (n > 0 && body[n - 1] == '\n')
+		body[--n] = '\0';
+	fprintf(h->record, "%s %s -> %ld\n%s\n", method, path, r->status, body);
+	free(body);
+}
+
 struct resp
 h_req(struct harness *h, const char *method, const char *path, const char *token,
     const char *body, const char *extra_header)
 {
 	struct resp r = h_req_on(h->curl, h->url, method, path, token, body, extra_header);
 	trash(h, r.body, r.raw);
+	record(h, method, path, &r);
 	return r;
 }
 
@@ -1118,13 +1208,20 @@ json_t *
 h_await_version(struct harness *h, const char *token, int64_t id, int64_t version)
 {
 	struct resp r = { 0, NULL, NULL };
+	char path[64];
+	snprintf(path, sizeof path, "/v1/projects/%lld", (long long)id);
+	h->record_paused++;	/* how many polls it took is no answer */
 	for (int i = 0; i < 250; i++) {
-		r = h_get(h, token, "/v1/projects/%lld", (long long)id);
+		r = h_get(h, token, "%s", path);
 		assert_status(r, 200);
-		if (h_int(r.body, "version") >= version)
+		if (h_int(r.body, "version") >= version) {
+			h->record_paused--;
+			record(h, "GET", path, &r);
 			return r.body;
+		}
 		h_sleep_ms(20);
 	}
+	h->record_paused--;
 	print_error("project %lld did not reach version %lld within 5 s\n", (long long)id,
 	    (long long)version);
 	show(&r);

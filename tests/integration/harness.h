@@ -41,6 +41,9 @@ struct harness {
 	usec_t now;		/* the daemon's clock as last set or read */
 	char admin[65];		/* an admin token at the harness's own top agency */
 	int serial;		/* for unique names and credit codes */
+	/* when set, every answer of h_req() is written here, masked (h_record) */
+	FILE *record;
+	int record_paused;		/* polling: only its last answer counts */
 	/* responses handed out, freed by h_gc() */
 	json_t **trash_json;
 	char **trash_raw;
@@ -150,6 +153,14 @@ struct resp h_event(struct harness *h, const char *token, int64_t id, const char
 struct resp h_event_v(struct harness *h, const char *token, int64_t id, const char *ev,
     int64_t expected_version, const char *payload_fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* Write every answer of h_req() from now on to F (NULL: stop) as
+ * "METHOD PATH -> STATUS" and the body, with what varies between runs
+ * masked: RFC 3339 times, 64-hex hashes, the clock's offset. Polls write
+ * only their last answer. For the golden test of the API's answers. */
+void h_record(struct harness *h, FILE *f);
+/* TEXT with times, hashes and offsets masked, newly allocated. */
+char *h_mask(const char *text);
 
 /* --- reading JSON ---------------------------------------------------------- */
 
