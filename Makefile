@@ -62,7 +62,7 @@ FUZZ_BINS  := $(patsubst %,$(B)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 FAULT_BINS := $(patsubst tests/faults/%.c,$(B)/tests/faults/%,$(FAULT_SRC))
 WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC))
 
-.PHONY: all deps run check check-faults fuzz fuzz-bins unit bench install clean valgrind
+.PHONY: all deps run check check-faults fuzz fuzz-merge fuzz-bins unit bench install clean valgrind
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -118,14 +118,21 @@ unit: $(UNIT_BINS) $(WORKER_TEST_BINS)
 check: deps all $(UNIT_BINS) $(WORKER_TEST_BINS) $(REPLAY_BINS) $(IT_BINS)
 	@B=$(B) sh scripts/check.sh all
 
-# libFuzzer on every parser of outside input, FUZZ_SECONDS each (60), with
-# ASan and UBSan; new inputs go to var/fuzz/T, crashes to var/fuzz/crash-*.
-# Add what matters to tests/fuzz/corpus/T: make check replays it.
+# libFuzzer on every parser of outside input, FUZZ_SECONDS each (60), in
+# FUZZ_JOBS lanes (1), with ASan and UBSan; new inputs go to var/fuzz/T,
+# crashes to var/fuzz/crash-*. `make fuzz-merge` folds what adds coverage
+# into tests/fuzz/corpus/T, which make check replays (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 fuzz:
 	@sh scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh build-fuzz $(FUZZ_NAMES)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) sh scripts/fuzz.sh run build-fuzz $(FUZZ_TARGETS)
+
+fuzz-merge:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@sh scripts/fuzz.sh merge build-fuzz $(FUZZ_TARGETS)
 
 fuzz-bins: $(FUZZ_BINS)
 
