@@ -66,12 +66,18 @@ failed(struct dbwatch *w, const char *why)
 	drop(w);
 }
 
-/* The connection that answered is gone (the server ended it, or this one
- * backend was terminated): that alone is no outage. Connect again at once;
- * only if that fails is the database unreachable. */
+/* The connection is gone (the server ended it, or this one backend was
+ * terminated): that alone is no outage when it had been answering. Connect
+ * again at once; only if that fails is the database unreachable. A
+ * connection that never answered its LISTEN (a standby refuses it) is a
+ * failure, retried at the next tick: no storm of connections. */
 static void
-lost(struct dbwatch *w)
+lost(struct dbwatch *w, const char *why)
 {
+	if (!w->listening) {
+		failed(w, why);
+		return;
+	}
 	drop(w);
 	w->started = clock_monotonic();
 	start_connect(w);
@@ -118,7 +124,7 @@ static void
 probe_read(struct dbwatch *w)
 {
 	if (!PQconsumeInput(w->conn)) {
-		lost(w);
+		lost(w, PQerrorMessage(w->conn));
 		return;
 	}
 	bool poke = false;
@@ -131,7 +137,7 @@ probe_read(struct dbwatch *w)
 		w->notified(w->arg);
 	if (w->step == IDLE) {
 		if (PQstatus(w->conn) != CONNECTION_OK)
-			lost(w);
+			lost(w, PQerrorMessage(w->conn));
 		else
 			await(w, false);
 		return;
@@ -141,7 +147,7 @@ probe_read(struct dbwatch *w)
 		if (r == NULL) {
 			w->step = IDLE;
 			if (PQstatus(w->conn) != CONNECTION_OK) {
-				lost(w);
+				lost(w, PQerrorMessage(w->conn));
 				return;
 			}
 			answered(w);
@@ -158,7 +164,7 @@ probe_read(struct dbwatch *w)
 		bool bad = PQresultStatus(r) == PGRES_FATAL_ERROR;
 		PQclear(r);
 		if (bad) {
-			lost(w);
+			lost(w, PQerrorMessage(w->conn));
 			return;
 		}
 	}
@@ -197,7 +203,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	/* an empty query: the server answers EmptyQueryResponse, no SQL run */
 	if (!PQsendQuery(w->conn, "") || PQflush(w->conn) != 0) {
-		lost(w);
+		lost(w, PQerrorMessage(w->conn));
 		return;
 	}
 	w->step = WAITING;

@@ -7,20 +7,33 @@
 #include <string.h>
 #include "clock.h"
 #include "log.h"
+#include "util.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool down;
 static usec_t since;		/* monotonic, while down */
 static char reason[256];
 
-/* libpq's message without its trailing newline */
+/* libpq's message on one line, UTF-8 whatever the server's language: it
+ * goes into the readiness answer's JSON */
 static void
 set_reason(const char *why)
 {
-	snprintf(reason, sizeof reason, "%s", why && *why ? why : "no answer");
-	size_t n = strlen(reason);
-	while (n > 0 && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
-		reason[--n] = '\0';
+	char line[sizeof reason];
+	size_t n = 0;
+	for (const char *s = why && *why ? why : "no answer"; *s && n < sizeof line - 1; s++) {
+		bool space = *s == '\n' || *s == '\t' || *s == '\r' || *s == ' ';
+		if (space && (n == 0 || line[n - 1] == ' '))
+			continue;
+		line[n++] = space ? ' ' : *s;
+	}
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	line[n] = '\0';
+	if (text_plain(line, n))
+		memcpy(reason, line, n + 1);
+	else
+		text_escape(line, n, reason, sizeof reason);
 }
 
 void
