@@ -10,7 +10,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
+#include <unistd.h>
 #include "edge.h"
+#include "log.h"
 #include "payload.h"
 #include "util.h"
 
@@ -68,6 +70,32 @@ test_utf8_copy(void **state)
 	assert_string_equal(utf8_copy(out, sizeof out, "项项项"), "项项");	/* 9 bytes into 7 */
 	assert_string_equal(utf8_copy(out, 5, "a项"), "a项");	/* 4 bytes and the NUL */
 	assert_string_equal(utf8_copy(out, 4, "a项"), "a");
+}
+
+/* log.c writes every message as one line, whatever text it quotes */
+static void
+test_log_one_line(void **state)
+{
+	char path[] = "/tmp/procurd-test-log.XXXXXX", got[512];
+	(void)state;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fd, 2);
+	log_warn("http: %s: %d", "/v1/x\r\n20261203 12:00:00 ERROR procurd- forged", 503);
+	log_warn("name: %s", "项目\xff");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, got, sizeof got - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, "http: /v1/x\\x0d\\x0a20261203 12:00:00 ERROR procurd- forged: 503\n"
+	    "name: 项目\\xff\n");
 }
 
 static void
@@ -232,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_text_plain),
 		cmocka_unit_test(test_text_escape),
 		cmocka_unit_test(test_utf8_copy),
+		cmocka_unit_test(test_log_one_line),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_headers_and_params),
