@@ -270,10 +270,11 @@ main(int argc, char **argv)
 	D.rules = D.cfg->rules;
 	D.deadlines = D.cfg->deadlines;
 
-	/* the database: wait for it a little, then give up (systemd restarts) */
+	/* the database: wait for it 30 s, then give up (systemd restarts);
+	 * looking four times a second, ready soon after it is */
 	struct db *db = db_open(D.cfg->db_conninfo);
-	for (int i = 0; !db_ok(db) && i < 30; i++) {
-		sleep(1);
+	for (int i = 0; !db_ok(db) && i < 120; i++) {
+		usleep(250000);
 		db_ensure(db);
 	}
 	if (!db_ok(db))

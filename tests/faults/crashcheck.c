@@ -1,7 +1,8 @@
 /* The crash checker (make check-faults): procurd killed with SIGKILL at
  * random moments under concurrent load, and its PostgreSQL restarted as a
  * crash would (-m immediate): FAULT_ROUNDS kills (30) and, spread among
- * them, FAULT_PG_RESTARTS database crashes (3). Clients post
+ * them, FAULT_PG_RESTARTS database crashes (3), every other one while the
+ * daemon is down too, so that it starts against a database coming back. Clients post
  * supervision records, half with an Idempotency-Key that they retry after a
  * lost connection or a 503. Then every project's history is read and
  * checked against what the clients were told:
@@ -68,6 +69,18 @@ test_crash_and_restart(void **state)
 			    round, st);
 			self_deaths++;
 			h->pid = 0;
+		} else if (pg_round && pg_done % 2 == 1) {
+			/* both go down; the daemon starts while the database is
+			 * still coming back, and waits for it */
+			harness_kill(h);
+			kills++;
+			assert_int_equal(harness_cluster("kill", pgdir), 0);
+			char cmd[700];
+			snprintf(cmd, sizeof cmd, "(sleep 0.%d; sh '%s/scripts/pg.sh' start '%s') "
+			    ">/dev/null 2>&1 &", 2 + (int)(rand_r(&seed) % 7), getenv("PROCURD_ROOT"),
+			    pgdir);
+			assert_int_equal(system(cmd), 0);
+			pg_done++;
 		} else if (pg_round) {
 			/* PostgreSQL crashes under the running daemon's load */
 			assert_int_equal(harness_cluster("kill", pgdir), 0);
