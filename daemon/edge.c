@@ -25,17 +25,10 @@ refuse(struct edge_err *e, int status, const char *code, const char *field, cons
 	e->code = code;
 	e->rule = NULL;
 	utf8_copy(e->field, sizeof e->field, field ? field : "");
+	/* a message may quote the input (jansson's error text does) */
 	va_start(ap, fmt);
-	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
+	utf8_vformat(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
-	/* a message may quote the input (jansson's error text does): it goes
-	 * out as JSON, which holds only UTF-8 */
-	size_t len = n < 0 ? 0 : (size_t)n < sizeof e->message ? (size_t)n : sizeof e->message - 1;
-	if (!text_plain(e->message, len)) {
-		char copy[sizeof e->message];
-		memcpy(copy, e->message, len);
-		text_escape(copy, len, e->message, sizeof e->message);
-	}
 	return -1;
 }
 

@@ -1041,17 +1041,11 @@ apierr_set(struct apierr *e, int status, const char *code, json_t *details, cons
 	json_decref(e->details);
 	e->status = status;
 	snprintf(e->code, sizeof e->code, "%s", code);
-	va_start(ap, fmt);
-	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
-	va_end(ap);
 	/* a message quotes what a request sent, cut to fit (by the buffer or a
 	 * precision): it goes out as JSON, which holds only UTF-8 */
-	size_t len = n < 0 ? 0 : (size_t)n < sizeof e->message ? (size_t)n : sizeof e->message - 1;
-	if (!utf8_valid(e->message, len)) {
-		char copy[sizeof e->message];
-		memcpy(copy, e->message, len);
-		text_escape(copy, len, e->message, sizeof e->message);
-	}
+	va_start(ap, fmt);
+	utf8_vformat(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
 	e->details = details;
 }
 

@@ -479,3 +479,19 @@ utf8_copy(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 	return dst;
 }
+
+void
+utf8_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	if (cap == 0)
+		return;
+	int n = vsnprintf(buf, cap, fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	buf[len] = '\0';
+	if (!utf8_valid(buf, len)) {
+		char *copy = xmalloc(len + 1);
+		memcpy(copy, buf, len + 1);
+		text_escape(copy, len, buf, cap);
+		free(copy);
+	}
+}

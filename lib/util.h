@@ -2,6 +2,7 @@
 #ifndef PROCURD_UTIL_H
 #define PROCURD_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -59,6 +60,10 @@ int parse_int64(const char *s, int64_t *out);
 /* Whether S (LEN bytes) is well-formed UTF-8 (shortest forms, no
  * surrogates) without NUL. */
 bool utf8_valid(const char *s, size_t len);
+/* vsnprintf into BUF (CAP bytes), then escape (text_escape) whatever is not
+ * UTF-8: a message that quotes a request, cut to fit, stays valid JSON. */
+void utf8_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Copy SRC into DST (CAP bytes, NUL-terminated), cut if it must be at the
  * end of a whole UTF-8 character, never inside one. Returns DST. */
 char *utf8_copy(char *dst, size_t cap, const char *src);

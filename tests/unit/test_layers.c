@@ -44,6 +44,17 @@ mod_index(const char *name, bool add)
 	return n_mods++;
 }
 
+/* Whether FILE is a C file or header; its module's name into NAME. */
+static bool
+module_of(const char *file, char *name, size_t len)
+{
+	size_t n = strlen(file);
+	if (n < 3 || file[n - 2] != '.' || (file[n - 1] != 'c' && file[n - 1] != 'h'))
+		return false;
+	snprintf(name, len, "%.*s", (int)(n - 2), file);
+	return true;
+}
+
 static const char *
 daemon_dir(char *buf, size_t len)
 {
@@ -63,21 +74,15 @@ scan(char *longs, size_t longs_len)
 	struct dirent *e;
 	longs[0] = '\0';
 	n_mods = 0;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 3 || e->d_name[n - 2] != '.' || (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
-			continue;
-		char name[64];
-		snprintf(name, sizeof name, "%.*s", (int)(n - 2), e->d_name);
-		mod_index(name, true);
-	}
+	char name[64];
+	while ((e = readdir(d)) != NULL)
+		if (module_of(e->d_name, name, sizeof name))
+			mod_index(name, true);
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
-		if (n < 3 || e->d_name[n - 2] != '.' || (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
+		if (!module_of(e->d_name, name, sizeof name))
 			continue;
-		char name[64];
-		snprintf(name, sizeof name, "%.*s", (int)(n - 2), e->d_name);
 		int from = mod_index(name, false);
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		FILE *f = fopen(path, "r");
