@@ -141,8 +141,8 @@ fuzz-bins: $(FUZZ_BINS)
 check-faults: deps all $(FAULT_BINS)
 	@B=$(B) sh scripts/check.sh faults $(FAULT_BINS)
 
-valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS)
-	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(WORKER_TEST_BINS)
+valgrind: all $(UNIT_BINS) $(WORKER_TEST_BINS) $(REPLAY_BINS)
+	@B=$(B) sh scripts/check.sh valgrind $(UNIT_BINS) $(WORKER_TEST_BINS) $(REPLAY_BINS)
 
 # Benchmarks print their figures (bench/README.md); they are not tests.
 bench: deps all $(BENCH_BINS)
