@@ -222,6 +222,9 @@ test_watch_cut(void **state)
 	struct harness *h = *state;
 	char n[16] = "";
 	assert_true(await_ready(h, 200, 5) >= 0);
+	/* the earlier tests' outages are in the log already, how many depends
+	 * on timing (the frozen stop may or may not see one): none may follow */
+	int before = count_lines(h->log, "database: unreachable", NULL);
 	for (int i = 0; i < 5; i++) {
 		/* the watch's backend, once it is there (it connects again at once) */
 		for (int k = 0; k < 40 && strcmp(n, "1"); k++) {
@@ -239,7 +242,7 @@ test_watch_cut(void **state)
 			h_sleep_ms(40);
 		}
 	}
-	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), 2);
+	assert_int_equal(count_lines(h->log, "database: unreachable", NULL), before);
 }
 
 int
