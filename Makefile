@@ -35,11 +35,11 @@ endif
 B         := build$(if $(FUZZ),-fuzz,$(if $(SANITIZE),-san))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon -Iworkers $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) -Ilib -Idaemon -Idaemon/store -Iworkers $(PKG_CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC    := $(wildcard lib/*.c)
-DAEMON_SRC := $(filter-out daemon/main.c daemon/procurctl.c,$(wildcard daemon/*.c))
+DAEMON_SRC := $(filter-out daemon/main.c daemon/procurctl.c,$(wildcard daemon/*.c daemon/store/*.c))
 WORKER_SRC := $(wildcard workers/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 IT_SRC     := $(wildcard tests/integration/it_*.c)

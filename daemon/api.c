@@ -9,12 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "db.h"
+#include "due.h"
+#include "event.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
 #include "outage.h"
+#include "outbox.h"
 #include "payload.h"
+#include "project.h"
+#include "registry.h"
 #include "relay.h"
+#include "tender.h"
+#include "timebase.h"
 
 typedef json_t *(*handler_fn)(struct api_request *r, struct req_ctx *c, int *status);
 
@@ -85,23 +93,23 @@ static const struct route routes[] = {
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
 	    "POST /v1/contractors", NULL, PAYLOAD_CONTRACTOR },
 	{ GET, "/v1/contractors/{id}", 0, 0, h_by_id, "GET /v1/contractors/{id}",
-	    store_contractor_get, PAYLOAD_NONE },
+	    registry_contractor_get, PAYLOAD_NONE },
 	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY | R_CREATED, h_project_add, "POST /v1/projects",
 	    NULL, PAYLOAD_PROJECT },
 	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects", NULL, PAYLOAD_NONE },
-	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", store_project_get, PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", project_get, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events",
 	    NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/events", 0, 0, h_by_id, "GET /v1/projects/{id}/events",
-	    store_event_list, PAYLOAD_NONE },
+	    event_list, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
 	    "POST /v1/projects/{id}/bids", NULL, PAYLOAD_BID },
 	{ GET, "/v1/projects/{id}/bids", 0, 0, h_by_id, "GET /v1/projects/{id}/bids",
-	    store_bid_list, PAYLOAD_NONE },
+	    tender_bid_list, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY | R_CREATED, h_score_add,
 	    "POST /v1/projects/{id}/bids/{bid}/scores", NULL, PAYLOAD_SCORES },
 	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_by_id, "GET /v1/projects/{id}/ranking",
-	    store_ranking, PAYLOAD_NONE },
+	    tender_ranking, PAYLOAD_NONE },
 	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications", NULL, PAYLOAD_NONE },
@@ -253,15 +261,30 @@ query_get(struct api_request *r, const char *name)
 	return evhttp_find_header(&r->args, name);
 }
 
+/* Group commit as the event write sees it (ctx.h): the store never
+ * includes durable.h, a layer above it. */
+static bool
+group_lead(void *d)
+{
+	return durable_lead(d);
+}
+
+static void
+group_led(void *d, bool flushed)
+{
+	durable_led(d, flushed);
+}
+
 void
 api_run(struct api_request *r, struct db *db)
 {
+	struct group_commit group = { group_lead, group_led, r->d->durable };
 	struct user u;
 	struct rules_config rules;
 	struct deadline_config dc;
 	const struct calendar *cal;
 	struct req_ctx c = { .db = db, .u = &u, .err = &r->err, .dc = &dc,
-		.outbox_written = &r->outbox_written, .durable = r->d->durable };
+		.outbox_written = &r->outbox_written, .group = r->d->durable ? &group : NULL };
 
 	memset(&u, 0, sizeof u);
 	procurd_snapshot(r->d, &rules, &dc, &cal);
@@ -306,13 +329,13 @@ api_run(struct api_request *r, struct db *db)
 		return;
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
-	r->async_commit = c.async_committed;
+	r->async_commit = c.out.async_committed;
 	/* a leader's own commit flushed everything it read: nothing after it */
-	r->flushed_self = c.led && db_queries(db) == c.led_queries;
-	if (c.answer_text && r->reply)
-		r->reply_text = c.answer_text;	/* sent as it is */
+	r->flushed_self = c.out.led && db_queries(db) == c.out.led_queries;
+	if (c.out.answer_text && r->reply)
+		r->reply_text = c.out.answer_text;	/* sent as it is */
 	else
-		free(c.answer_text);
+		free(c.out.answer_text);
 	if (r->reply && (r->route->flags & R_CREATED))
 		r->status = 201;
 	if (r->reply == NULL && r->err.status == 0)
@@ -372,7 +395,7 @@ h_metrics(struct api_request *r, struct req_ctx *c, int *status)
 	/* in an outage the page still answers: the counters, and that the
 	 * database is down, without the gauges it holds */
 	g.database_up = !outage_active();
-	if (g.database_up && store_metrics_gauges(c, &g) == 0)
+	if (g.database_up && outbox_gauges(c, &g) == 0)
 		g.from_database = true;
 	apierr_clear(c->err);
 	g.workers = relay_workers(r->d->relay);
@@ -417,7 +440,7 @@ h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
 		    "lang must be zh or en");
 	(void)status;
-	return store_agency_add(c, json_string_value(code), json_string_value(name), lv,
+	return registry_agency_add(c, json_string_value(code), json_string_value(name), lv,
 	    json_is_string(parent) ? json_string_value(parent) : NULL,
 	    json_is_string(lang) ? json_string_value(lang) : NULL);
 }
@@ -426,7 +449,7 @@ static json_t *
 h_agency_get(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_agency_get(c, r->params[0]);
+	return registry_agency_get(c, r->params[0]);
 }
 
 static int
@@ -449,7 +472,7 @@ h_budget_put(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_year(r, c, &year))
 		return NULL;
-	return store_budget_put(c, r->params[0], year, r->json);
+	return registry_budget_put(c, r->params[0], year, r->json);
 }
 
 static json_t *
@@ -459,14 +482,14 @@ h_budget_get(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_year(r, c, &year))
 		return NULL;
-	return store_budget_get(c, r->params[0], year);
+	return registry_budget_get(c, r->params[0], year);
 }
 
 static json_t *
 h_catalog_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_catalog_add(c, r->json);
+	return registry_catalog_add(c, r->json);
 }
 
 static json_t *
@@ -474,21 +497,21 @@ h_catalog_list(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)r;
 	(void)status;
-	return store_catalog_list(c);
+	return registry_catalog_list(c);
 }
 
 static json_t *
 h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_catalog_update(c, r->params[0], r->json);
+	return registry_catalog_update(c, r->params[0], r->json);
 }
 
 static json_t *
 h_contractor_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_contractor_add(c, r->json);
+	return registry_contractor_add(c, r->json);
 }
 
 
@@ -497,7 +520,7 @@ static json_t *
 h_project_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return store_project_create(c, r->json);
+	return project_create(c, r->json);
 }
 
 static json_t *
@@ -530,7 +553,7 @@ h_project_list(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "state"),
 		    "unknown state");
 	}
-	return store_project_list(c, state, query_get(r, "agency"), overdue, (int)limit, after);
+	return project_list(c, state, query_get(r, "agency"), overdue, (int)limit, after);
 }
 
 static json_t *
@@ -575,7 +598,7 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (r->published == NULL)
 		r->published = json_array();
 	c->published = r->published;
-	json_t *out = store_event_apply(c, id, json_string_value(ev), expected, payload,
+	json_t *out = event_apply(c, id, json_string_value(ev), expected, payload,
 	    r->idem_key, r->body ? r->body : "", status);
 	if (out == NULL && c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
 		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
@@ -591,7 +614,7 @@ h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (param_id(r, 0, &id))
 		return not_found(c);
 	(void)status;
-	return store_bid_add(c, id, r->json);
+	return tender_bid_add(c, id, r->json);
 }
 
 
@@ -602,7 +625,7 @@ h_score_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (param_id(r, 0, &id) || param_id(r, 1, &bid))
 		return not_found(c);
 	(void)status;
-	return store_score_add(c, id, bid, r->json);
+	return tender_score_add(c, id, bid, r->json);
 }
 
 
@@ -618,7 +641,7 @@ h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
 		    "year is required: /v1/evaluations?year=YYYY");
 	else
-		out = store_evaluation_list(c, (int)year);
+		out = tender_evaluation_list(c, (int)year);
 	return out;
 }
 
@@ -655,7 +678,7 @@ h_clock(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", adv ? "advance_seconds" :
 		    "set"), "the clock would leave the years 1900 to 8999");
 	usec_t offset = clock_offset() + (target - c->now);
-	if (store_clock_set(c->db, offset, target, c->err))
+	if (timebase_clock_set(c->db, offset, target, c->err))
 		return NULL;
 	clock_set_offset(offset);
 	r->clock_changed = true;
@@ -699,7 +722,7 @@ h_deadlines(struct api_request *r, struct req_ctx *c, int *status)
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "due_before"),
 			    "due_before must be an RFC 3339 time");
 		else
-			out = store_deadline_list(c, before, after, (int)limit);
+			out = due_deadline_list(c, before, after, (int)limit);
 	}
 	return out;
 }
@@ -717,7 +740,7 @@ h_notifications(struct api_request *r, struct req_ctx *c, int *status)
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "status"),
 			    "status must be pending, delivered or dead");
 		else
-			out = store_outbox_list(c, st, after, (int)limit);
+			out = outbox_list(c, st, after, (int)limit);
 	}
 	return out;
 }
@@ -729,7 +752,7 @@ h_resend(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_id(r, 0, &id))
 		return not_found(c);
-	json_t *o = store_outbox_resend(c, id);
+	json_t *o = outbox_resend(c, id);
 	if (o)
 		r->outbox_written = true;
 	return o;
@@ -740,5 +763,5 @@ h_incidents(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
 	const char *all = query_get(r, "all");
-	return store_incident_list(c, all && !strcmp(all, "1"));
+	return due_incident_list(c, all && !strcmp(all, "1"));
 }

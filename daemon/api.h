@@ -10,7 +10,7 @@
 #include "edge.h"
 #include "pool.h"
 #include "procurd.h"
-#include "store.h"
+#include "ctx.h"
 
 #define API_MAX_PARAMS 3
 

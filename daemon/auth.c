@@ -71,7 +71,7 @@ auth_check(struct auth *a, struct db *db, const char *header, usec_t now_mono, s
 	}
 	pthread_mutex_unlock(&a->lock);
 
-	int rc = store_user_by_token(db, token, u);
+	int rc = user_by_token(db, token, u);
 	if (rc == 0 && a->ttl_s > 0) {
 		pthread_mutex_lock(&a->lock);
 		snprintf(s->token, sizeof s->token, "%s", token);

@@ -3,7 +3,7 @@
 #ifndef PROCURD_AUTH_H
 #define PROCURD_AUTH_H
 
-#include "store.h"
+#include "user.h"
 
 struct auth;
 

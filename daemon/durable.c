@@ -3,11 +3,13 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include "cache.h"
 #include "clock.h"
+#include "db.h"
+#include "flush.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
-#include "store.h"
 
 struct durable {
 	struct pool_job job;		/* first: the pool hands it back */
@@ -68,7 +70,7 @@ settle(struct durable *d)
 	}
 	if (unknown) {
 		/* the server may have lost rows the project cache holds */
-		store_project_cache_forget();
+		cache_project_forget();
 		log_warn("group commit: %d answer(s) of %d cannot be confirmed durable (%s); "
 		    "they are answered 503", unknown, n,
 		    d->ok ? "the flush ran on a connection made after them" : "the flush failed");
@@ -88,7 +90,7 @@ flush_run(struct pool_job *job, struct db *db)
 	struct durable *d = (struct durable *)job;
 	if (!d->named && db_set(db, "application_name", "procurd group commit") == 0)
 		d->named = true;	/* kept across reconnects; for pg_stat_activity */
-	d->ok = store_commit_flush(db);
+	d->ok = flush_commit(db);
 	d->connected_at = db_connected_at(db);
 	if (!d->ok)
 		log_warn("group commit: the flush failed: %s", db_error(db));

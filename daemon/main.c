@@ -11,17 +11,23 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
-#include "dbwatch.h"
+#include "cache.h"
 #include "clock.h"
 #include "config.h"
+#include "ctx.h"
+#include "db.h"
+#include "dbwatch.h"
+#include "due.h"
 #include "durable.h"
 #include "http.h"
 #include "log.h"
+#include "migrate.h"
+#include "pipes.h"
 #include "pool.h"
 #include "procurd.h"
 #include "relay.h"
 #include "scheduler.h"
-#include "store.h"
+#include "timebase.h"
 
 static struct procurd D;
 static void warm_start(void);
@@ -42,7 +48,7 @@ load_calendar(struct db *db, const struct config *cfg, bool startup)
 {
 	struct apierr err = { .status = 0 };
 	if (cfg->calendar_file[0] && access(cfg->calendar_file, R_OK) == 0) {
-		int n = store_calendar_load(db, cfg->calendar_file, clock_now(), &err);
+		int n = timebase_calendar_load(db, cfg->calendar_file, clock_now(), &err);
 		if (n < 0)
 			log_error("calendar: %s", err.message);
 		else
@@ -52,7 +58,7 @@ load_calendar(struct db *db, const struct config *cfg, bool startup)
 		log_warn("calendar: %s is not readable; using what the database has",
 		    cfg->calendar_file);
 	}
-	struct calendar *c = store_calendar_read(db, cfg->calendar_utc_offset);
+	struct calendar *c = timebase_calendar_read(db, cfg->calendar_utc_offset);
 	if (c == NULL && startup)
 		fatal("calendar: cannot read the calendar tables: %s", db_error(db));
 	if (c != NULL) {
@@ -61,7 +67,7 @@ load_calendar(struct db *db, const struct config *cfg, bool startup)
 		struct rules_config rules = cfg->rules;
 		struct req_ctx rc = { .db = db, .u = &none, .now = clock_now(), .rc = &rules,
 			.cal = c, .err = &err, .dc = &cfg->deadlines };
-		int n = store_calendar_recount(&rc);
+		int n = due_recount(&rc);
 		if (n > 0)
 			log_info("calendar: deadlines of %d projects counted again", n);
 	}
@@ -98,7 +104,7 @@ reload(void)
 	D.cfg->http_max_body_bytes = nc->http_max_body_bytes;
 	pthread_mutex_unlock(&D.lock);
 	if (nc->db_project_cache != D.cfg->db_project_cache) {
-		store_project_cache((size_t)nc->db_project_cache);
+		cache_project_slots((size_t)nc->db_project_cache);
 		D.cfg->db_project_cache = nc->db_project_cache;
 		warm_start();
 	}
@@ -175,7 +181,7 @@ static void
 warm_run(struct pool_job *job, struct db *db)
 {
 	struct warm *w = (struct warm *)job;
-	int n = store_project_cache_warm(db, w->after, w->page, &w->after);
+	int n = cache_project_warm(db, w->after, w->page, &w->after);
 	if (n < 0) {
 		log_warn("project cache: cannot read projects (%s); it fills as they are used",
 		    db_error(db));
@@ -279,12 +285,12 @@ main(int argc, char **argv)
 	}
 	if (!db_ok(db))
 		fatal("database: unreachable; check [database] conninfo");
-	if (store_migrate(db, D.cfg->db_migrations) < 0)
+	if (migrate_apply(db, D.cfg->db_migrations) < 0)
 		fatal("migrations failed (see above)");
 	D.cal = load_calendar(db, D.cfg, true);
 	if (D.cfg->clock_adjustable) {
 		usec_t off = 0;
-		if (store_clock_get(db, &off) == 0 && off != 0) {
+		if (timebase_clock_get(db, &off) == 0 && off != 0) {
 			clock_set_offset(off);
 			log_warn("clock: adjustable, running %" PRId64 " s ahead", off / USEC_PER_SEC);
 		}
@@ -306,12 +312,12 @@ main(int argc, char **argv)
 	D.relay = relay_start(&D);
 	if (D.relay == NULL)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
-	store_project_cache((size_t)D.cfg->db_project_cache);
+	cache_project_slots((size_t)D.cfg->db_project_cache);
 	D.pool = pool_new(D.base, D.cfg->db_conninfo, D.cfg->db_pool_size,
 	    (int)D.cfg->http_timeout_seconds);
 	if (D.cfg->db_group_commit) {
 		D.durable = durable_new(D.base, D.cfg->db_conninfo, (int)D.cfg->http_timeout_seconds);
-		store_pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes,
+		pipes_start(D.base, D.cfg->db_conninfo, D.cfg->db_group_commit_pipes,
 		    (int)D.cfg->http_timeout_seconds);
 	}
 	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo, SCHEDULER_CHANNEL,
@@ -346,9 +352,9 @@ main(int argc, char **argv)
 	http_free(D.http);
 	dbwatch_free(watch);
 	pool_free(D.pool);
-	store_pipes_stop();
+	pipes_stop();
 	durable_free(D.durable);
-	store_project_cache(0);
+	cache_project_slots(0);
 	scheduler_free(D.sched);
 	relay_stop(D.relay);
 	for (int i = 0; signos[i]; i++)
@@ -359,9 +365,9 @@ main(int argc, char **argv)
 		event_free(watchdog_timer);
 	event_base_free(D.base);
 	auth_free(D.auth);
-	calendar_data_free(D.cal);
+	timebase_calendar_free(D.cal);
 	for (size_t i = 0; i < D.n_old_cals; i++)
-		calendar_data_free(D.old_cals[i]);
+		timebase_calendar_free(D.old_cals[i]);
 	free(D.old_cals);
 	config_free(D.cfg);
 	pthread_mutex_destroy(&D.lock);

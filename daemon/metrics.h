@@ -10,7 +10,7 @@ void metrics_event_applied(const char *event);
 void metrics_refusal(const char *rule);
 /* An event decided without a lock met a moved project and is decided again. */
 void metrics_event_retry(void);
-/* A light write went on a pipelined connection (store.c): OK or failed. */
+/* A light write went on a pipelined connection (store/pipes.c): OK or failed. */
 void metrics_pipelined_write(bool ok);
 /* An event looked for its project in the project cache: HIT or not. */
 void metrics_project_cache(bool hit);

@@ -7,7 +7,7 @@
 #include "coro.h"
 #include "log.h"
 #include "outage.h"
-#include "store.h"
+#include "db.h"
 #include "util.h"
 
 /* Each connection's socket has one persistent read event for its whole life:

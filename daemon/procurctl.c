@@ -6,9 +6,16 @@
 #include <string.h>
 #include "clock.h"
 #include "config.h"
+#include "ctx.h"
+#include "db.h"
+#include "due.h"
 #include "lifecycle.h"
 #include "log.h"
-#include "store.h"
+#include "migrate.h"
+#include "registry.h"
+#include "timebase.h"
+#include "user.h"
+#include "verify.h"
 
 /* procurctl acts as the system itself: it sees every agency. */
 static const struct user system_user = { .id = 0, .name = "procurctl", .roles = ROLE_ADMIN,
@@ -67,7 +74,7 @@ report(struct apierr *e)
 static struct calendar *
 calendar_or_default(struct db *db, const struct config *cfg)
 {
-	struct calendar *c = store_calendar_read(db, cfg->calendar_utc_offset);
+	struct calendar *c = timebase_calendar_read(db, cfg->calendar_utc_offset);
 	return c ? c : xcalloc(1, sizeof *c);
 }
 
@@ -113,7 +120,7 @@ main(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "migrate") && argc == 1) {
 		db = connect_or_die(cfg);
-		int n = store_migrate(db, cfg->db_migrations);
+		int n = migrate_apply(db, cfg->db_migrations);
 		if (n >= 0) {
 			printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
 			rc = 0;
@@ -129,7 +136,7 @@ main(int argc, char **argv)
 			struct rules_config rules = cfg->rules;
 			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
 			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
-			json_t *o = store_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"),
+			json_t *o = registry_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"),
 			    opt(argc, argv, "lang"));
 			if (o) {
 				printf("agency %s added\n", argv[2]);
@@ -138,7 +145,7 @@ main(int argc, char **argv)
 			} else {
 				rc = report(&e);
 			}
-			calendar_data_free(cal);
+			timebase_calendar_free(cal);
 		}
 	} else if (!strcmp(cmd, "user") && argc >= 3 && !strcmp(argv[1], "add")) {
 		const char *roles = opt(argc, argv, "role"), *agency = opt(argc, argv, "agency");
@@ -153,7 +160,7 @@ main(int argc, char **argv)
 			rc = 2;
 		} else {
 			db = connect_or_die(cfg);
-			if (store_user_add(db, argv[2], mask, agency, clock_now(), token, &e) == 0) {
+			if (user_add(db, argv[2], mask, agency, clock_now(), token, &e) == 0) {
 				printf("%s\n", token);
 				rc = 0;
 			} else {
@@ -163,7 +170,7 @@ main(int argc, char **argv)
 	} else if (!strcmp(cmd, "user") && argc == 2 && !strcmp(argv[1], "list")) {
 		json_t *list;
 		db = connect_or_die(cfg);
-		if (store_user_list(db, &list) == 0) {
+		if (user_list(db, &list) == 0) {
 			size_t i;
 			json_t *u;
 			json_array_foreach(list, i, u)
@@ -175,7 +182,7 @@ main(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "calendar") && argc == 3 && !strcmp(argv[1], "load")) {
 		db = connect_or_die(cfg);
-		int n = store_calendar_load(db, argv[2], clock_now(), &e);
+		int n = timebase_calendar_load(db, argv[2], clock_now(), &e);
 		if (n >= 0) {
 			printf("%d year%s loaded from %s (running daemons pick it up on SIGHUP)\n", n,
 			    n == 1 ? "" : "s", argv[2]);
@@ -183,11 +190,11 @@ main(int argc, char **argv)
 			struct rules_config rules = cfg->rules;
 			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
 			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
-			int k = store_calendar_recount(&c);
+			int k = due_recount(&c);
 			if (k > 0)
 				printf("deadlines of %d project%s counted again; their incidents resolved\n",
 				    k, k == 1 ? "" : "s");
-			calendar_data_free(cal);
+			timebase_calendar_free(cal);
 			rc = k < 0;
 		} else {
 			rc = report(&e);
@@ -195,7 +202,7 @@ main(int argc, char **argv)
 	} else if (!strcmp(cmd, "verify") && argc == 1) {
 		char rep[512];
 		db = connect_or_die(cfg);
-		rc = store_verify(db, rep, sizeof rep);
+		rc = verify_chains(db, rep, sizeof rep);
 		printf("%s\n", rep);
 		if (rc < 0)
 			rc = 2;

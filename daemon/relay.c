@@ -12,11 +12,12 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "clock.h"
+#include "db.h"
 #include "jsonw.h"
 #include "log.h"
 #include "outage.h"
+#include "outbox.h"
 #include "procurd.h"
-#include "store.h"
 
 #define CLAIM_MAX 256
 #define ACKS_MAX 512
@@ -197,17 +198,17 @@ read_acks(struct relay *r, struct db *db)
 			const char *e = json_string_value(json_object_get(a, "error"));
 			log_info("outbox: notification %" JSON_INTEGER_FORMAT " failed: %s",
 			    json_integer_value(id), e ? e : "?");
-			store_outbox_failed(db, json_integer_value(id), e ? e : "failed", clock_now(),
+			outbox_failed(db, json_integer_value(id), e ? e : "failed", clock_now(),
 			    backoff);
 		}
 		json_decref(a);
 		if (n_ok == ACKS_MAX) {
-			store_outbox_delivered(db, ok, n_ok, clock_now());
+			outbox_delivered(db, ok, n_ok, clock_now());
 			n_ok = 0;
 		}
 	}
 	if (n_ok)
-		store_outbox_delivered(db, ok, n_ok, clock_now());
+		outbox_delivered(db, ok, n_ok, clock_now());
 }
 
 /* Claim due rows and send them without ever blocking; what could not be
@@ -220,7 +221,7 @@ send_due(struct relay *r, struct db *db)
 	int dead = 0;
 	for (;;) {
 		usec_t now = clock_now();
-		if (store_outbox_claim(db, now, CLAIM_MAX, (usec_t)cfg->notify_lease_seconds * USEC_PER_SEC,
+		if (outbox_claim(db, now, CLAIM_MAX, (usec_t)cfg->notify_lease_seconds * USEC_PER_SEC,
 		    (usec_t)cfg->notify_backoff_ms * 1000, cfg->notify_max_attempts, &jobs, &dead))
 			return;
 		size_t n = json_array_size(jobs), i;
@@ -238,7 +239,7 @@ send_due(struct relay *r, struct db *db)
 			/* no worker connected (ZMQ_IMMEDIATE) or its queue is full:
 			 * give the rows back and stop claiming for a moment instead
 			 * of churning on every commit */
-			store_outbox_unsend(db, unsent, n_unsent, clock_now() + USEC_PER_SEC / 2);
+			outbox_unsend(db, unsent, n_unsent, clock_now() + USEC_PER_SEC / 2);
 			atomic_store(&r->paused_until, clock_monotonic() + USEC_PER_SEC / 2);
 		}
 		if (n < CLAIM_MAX || n_unsent)
@@ -316,7 +317,7 @@ relay_main(void *arg)
 			continue;
 		}
 		send_due(r, db);
-		if (store_outbox_next(db, &next))
+		if (outbox_next(db, &next))
 			next = clock_now() + USEC_PER_SEC;
 	}
 	db_close(db);

@@ -8,9 +8,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include "clock.h"
+#include "ctx.h"
+#include "db.h"
+#include "due.h"
 #include "log.h"
 #include "relay.h"
-#include "store.h"
 
 struct scheduler {
 	struct procurd *d;
@@ -62,7 +64,7 @@ job_run(struct pool_job *pj, struct db *db)
 	struct user none = { .id = 0 };
 
 	if (!j->fire) {
-		j->failed = store_next_due(db, &j->next_due) != 0;
+		j->failed = due_next(db, &j->next_due) != 0;
 		return;
 	}
 	procurd_snapshot(d, &rules, &dc, &cal);
@@ -73,7 +75,7 @@ job_run(struct pool_job *pj, struct db *db)
 	 * fires everything that fell due, once */
 	while (more && !atomic_load(&d->draining)) {
 		c.now = clock_now();
-		int n = store_fire_due(&c, d->cfg->deadline_batch, &more, j->published);
+		int n = due_fire(&c, d->cfg->deadline_batch, &more, j->published);
 		if (n < 0) {
 			j->failed = true;
 			break;

@@ -156,7 +156,7 @@ test_special_funds_cap_race(void **state)
 
 /* Supervision records are decided on the row read without a lock and
  * written only while the project is still at the version read (store.c,
- * store_event_apply). Writers racing on one project: every record lands
+ * event_apply). Writers racing on one project: every record lands
  * once, the chain has no gap and verifies; of two with the same
  * expected_version exactly one wins. */
 struct recorder {

@@ -1,0 +1,574 @@
+/* The database connection: connecting, waiting without blocking, prepared statements, transactions. */
+#include "db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include "clock.h"
+#include "log.h"
+#include "outage.h"
+#include "sql.h"
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	char *set_name, *set_value;	/* a session setting to keep across reconnects */
+	bool prepared[DB_MAX_STMTS];	/* by struct stmt's slot */
+	char errbuf[512];
+	/* a migration changed a table under our prepared statements: forget
+	 * them before the next job (they fail until prepared again) */
+	bool reprepare;
+	unsigned generation;		/* counts connections made: a new socket */
+	usec_t connected_at;		/* monotonic, when the current one was made */
+	uint64_t queries;		/* sent, for group commit's leaders */
+	struct db_state st;		/* sql.h */
+	/* set: the connection is nonblocking and WAIT suspends the caller
+	 * (a coroutine) until its socket is ready; unset: libpq blocks */
+	int (*wait)(void *arg, int fd, bool write);
+	void *wait_arg;
+};
+
+
+/* Wait until FD is readable (WRITE: writable): through the waiter when there
+ * is one, else (or when it cannot) with poll(2). */
+static void
+wait_fd(struct db *db, int fd, bool write)
+{
+	if (fd < 0)
+		return;	/* libpq dropped the socket: its next call reports it */
+	if (db->wait && db->wait(db->wait_arg, fd, write) == 0)
+		return;
+	struct pollfd p = { .fd = fd, .events = (short)(write ? POLLOUT : POLLIN) };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* Before reading a result: on a nonblocking connection, send what is queued
+ * and wait until the result is whole, suspending only the caller. */
+static void
+await_result(struct db *db)
+{
+	if (db->wait == NULL)
+		return;	/* PQgetResult() blocks the thread, as it should there */
+	int fd = PQsocket(db->conn), f;
+	while ((f = PQflush(db->conn)) == 1)
+		wait_fd(db, fd, true);
+	if (f < 0)
+		return;	/* PQgetResult() reports the broken connection */
+	while (PQisBusy(db->conn)) {
+		wait_fd(db, fd, false);
+		if (!PQconsumeInput(db->conn))
+			return;
+	}
+}
+
+static PGresult *
+next_result(struct db *db)
+{
+	await_result(db);
+	return PQgetResult(db->conn);
+}
+
+/* What PQexec would answer — the last result, or the first error — for a query
+ * already sent (SENT is the PQsend*() return), without blocking a coroutine's
+ * thread. NULL only when nothing could be sent; PQresultStatus(NULL) is an
+ * error and db_set_err() then reads the connection's message. */
+static PGresult *
+collect(struct db *db, int sent)
+{
+	PGresult *keep = NULL, *r;
+	db->queries++;
+	if (!sent)
+		return NULL;
+	while ((r = next_result(db)) != NULL) {
+		ExecStatusType st = PQresultStatus(keep);
+		if (keep && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			PQclear(r);	/* the first error stays */
+			continue;
+		}
+		PQclear(keep);
+		keep = r;
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			break;
+	}
+	return keep;
+}
+
+static PGresult *
+exec_simple(struct db *db, const char *sql)
+{
+	return collect(db, PQsendQuery(db->conn, sql));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connections                                                              */
+
+static void
+on_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* Called after every reconnection (db_on_reconnect()). */
+static void (*reconnect_hook)(void);
+
+void
+db_on_reconnect(void (*fn)(void))
+{
+	reconnect_hook = fn;
+}
+
+void
+db_connect(struct db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->generation++;
+	if (db->wait) {
+		/* a coroutine's connection: connect without holding the loop */
+		db->conn = PQconnectStart(db->conninfo);
+		if (db->conn && PQstatus(db->conn) != CONNECTION_BAD) {
+			PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+			while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+				wait_fd(db, PQsocket(db->conn), st == PGRES_POLLING_WRITING);
+				st = PQconnectPoll(db->conn);
+			}
+		}
+	} else {
+		db->conn = PQconnectdb(db->conninfo);
+	}
+	memset(db->prepared, 0, sizeof db->prepared);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		/* said once per outage, not once per connection and request */
+		outage_begin(PQerrorMessage(db->conn));
+		db_set_errtext(db, PQerrorMessage(db->conn), "cannot connect");
+		return;
+	}
+	outage_end();
+	db->connected_at = clock_monotonic();
+	if (db->generation > 1) {
+		/* A new connection after a lost one: the server may have restarted
+		 * and, under group commit, lost commits not yet flushed, whose rows
+		 * the project cache may hold. Nothing is decided on those: every
+		 * job makes its connection before it reads the cache. */
+		if (reconnect_hook)
+			reconnect_hook();
+	}
+	PQsetNoticeProcessor(db->conn, on_notice, NULL);
+	if (db->wait && PQsetnonblocking(db->conn, 1) != 0)
+		log_warn("database: cannot make the connection nonblocking");
+	/* the daemon's own clock writes every time; the session zone only
+	 * matters for ::date casts, which follow China Standard Time */
+	PGresult *r = collect(db, PQsendQueryParams(db->conn,
+	    "SELECT set_config('TimeZone', 'Asia/Shanghai', false)", 0, NULL, NULL, NULL, NULL, 0));
+	PQclear(r);
+	if (db->set_name) {
+		const char *v[2] = { db->set_name, db->set_value };
+		r = collect(db, PQsendQueryParams(db->conn, "SELECT set_config($1, $2, false)", 2,
+		    NULL, v, NULL, NULL, 0));
+		PQclear(r);
+	}
+}
+
+struct db *
+db_new(const char *conninfo)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	db->conninfo = xstrdup(conninfo ? conninfo : "");
+	return db;
+}
+
+struct db *
+db_open(const char *conninfo)
+{
+	struct db *db = db_new(conninfo);
+	db_connect(db);
+	return db;
+}
+
+void
+db_set_waiter(struct db *db, int (*wait)(void *arg, int fd, bool write), void *arg)
+{
+	db->wait = wait;
+	db->wait_arg = arg;
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQsetnonblocking(db->conn, wait != NULL) != 0)
+		log_warn("database: cannot change the connection's blocking mode");
+}
+
+int
+db_socket(struct db *db)
+{
+	return db->conn ? PQsocket(db->conn) : -1;
+}
+
+unsigned
+db_generation(const struct db *db)
+{
+	return db->generation;
+}
+
+usec_t
+db_connected_at(const struct db *db)
+{
+	return db->connected_at;
+}
+
+void
+db_sent_clear(struct db *db)
+{
+	db->st.sent_commit = false;
+}
+
+uint64_t
+db_queries(const struct db *db)
+{
+	return db->queries;
+}
+
+bool
+db_idle_input(struct db *db)
+{
+	if (!db_ok(db) || !PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+		if (db->conn)
+			db_set_err(db, NULL);
+		return false;
+	}
+	return true;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db->set_name);
+	free(db->set_value);
+	free(db);
+}
+
+bool
+db_ok(struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+bool
+db_ensure(struct db *db)
+{
+	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN) {
+		/* a job left a transaction open: never let it leak into the next */
+		PGresult *r = exec_simple(db, "ROLLBACK");
+		PQclear(r);
+	}
+	if (!db_ok(db) || PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		db_connect(db);	/* prepares everything again as it is used */
+		db->reprepare = false;
+		return db_ok(db);
+	}
+	if (db->reprepare) {
+		PGresult *r = exec_simple(db, "DEALLOCATE ALL");
+		PQclear(r);
+		memset(db->prepared, 0, sizeof db->prepared);
+		db->reprepare = false;
+		log_info("database: statements prepared again after a schema change");
+	}
+	return true;
+}
+
+const char *
+db_error(struct db *db)
+{
+	return db->errbuf;
+}
+
+/* db_error()'s text: M (or DEFAULT when empty), without libpq's newline. */
+void
+db_set_errtext(struct db *db, const char *m, const char *dflt)
+{
+	snprintf(db->errbuf, sizeof db->errbuf, "%s", m && *m ? m : dflt);
+	size_t n = strlen(db->errbuf);
+	while (n > 0 && (db->errbuf[n - 1] == '\n' || db->errbuf[n - 1] == ' '))
+		db->errbuf[--n] = '\0';
+}
+
+void
+db_set_err(struct db *db, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (st && !strcmp(st, "0A000"))	/* "cached plan must not change result type" */
+		db->reprepare = true;
+	db_set_errtext(db, m, "no answer");
+}
+
+const char *
+db_sqlstate(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return s ? s : "";
+}
+
+
+
+/* The statement's number, the same on every connection: given on first
+ * use, from any thread. */
+static int
+stmt_slot(struct stmt *s)
+{
+	static atomic_int next = 1;
+	int k = atomic_load_explicit(&s->slot, memory_order_acquire);
+	if (k)
+		return k;
+	int mine = atomic_fetch_add(&next, 1), none = 0;
+	if (mine >= DB_MAX_STMTS)
+		fatal("database: more than %d statements: raise DB_MAX_STMTS", DB_MAX_STMTS - 1);
+	if (atomic_compare_exchange_strong(&s->slot, &none, mine))
+		return mine;
+	return none;	/* another thread numbered it first */
+}
+
+bool
+db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
+{
+	if (state)
+		state[0] = '\0';
+	if (!db_ok(db)) {
+		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
+		return false;
+	}
+	int k = stmt_slot(s);
+	if (db->st.unlocked && !s->unlocked_ok) {
+		db->st.blocked = true;
+		snprintf(db->errbuf, sizeof db->errbuf, "s%d needs the project locked", k);
+		return false;
+	}
+	/* "s<number>", as snprintf("s%d") would, without its cost on every query */
+	char digits[21];
+	size_t nd = i64_dec(digits, (int64_t)k);
+	name[0] = 's';
+	memcpy(name + 1, digits, nd);
+	name[1 + nd] = '\0';
+	if (db->prepared[k])
+		return true;
+	PGresult *r = collect(db, PQsendPrepare(db->conn, name, s->sql, 0, NULL));
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		db_set_err(db, r);
+		if (state)
+			snprintf(state, 6, "%s", db_sqlstate(r));
+		log_error("database: prepare s%d: %s", k, db->errbuf);
+		PQclear(r);
+		return false;
+	}
+	PQclear(r);
+	db->prepared[k] = true;
+	return true;
+}
+
+bool
+db_prepared(struct db *db, struct stmt *s)
+{
+	return db->prepared[stmt_slot(s)];
+}
+
+PGresult *
+db_run(struct db *db, struct stmt *s, int n, const char *const *v, char state[6])
+{
+	char name[16];
+	if (!db_prepare(db, s, name, state))
+		return NULL;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		db->st.sent_commit = true;	/* its own transaction: it may commit */
+	PGresult *r = collect(db, PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0));
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_set_err(db, r);
+		if (state)
+			snprintf(state, 6, "%s", db_sqlstate(r));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Statement S between BEFORE and AFTER ("BEGIN", "COMMIT" or NULL) in one
+ * round trip, with libpq's pipeline mode: the hot path's BEGIN travels with
+ * its lock, its write with its COMMIT. Returns S's result like db_run(); when
+ * anything failed the transaction is left for db_rollback() to end. */
+PGresult *
+db_run_piped(struct db *db, const char *before, struct stmt *s, int n, const char *const *v,
+    const char *after, char state[6])
+{
+	char name[16];
+	PGresult *main_r = NULL, *r;
+	bool ok = true;
+
+	if (!db_prepare(db, s, name, state))
+		return NULL;
+	db->queries++;
+	if (!PQenterPipelineMode(db->conn)) {
+		db_set_err(db, NULL);
+		return NULL;
+	}
+	int nq = 0, main_q;
+	if (after || (before == NULL && PQtransactionStatus(db->conn) == PQTRANS_IDLE))
+		db->st.sent_commit = true;
+	if (before && PQsendQueryParams(db->conn, before, 0, NULL, NULL, NULL, NULL, 0))
+		nq++;
+	main_q = nq;
+	if (PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0))
+		nq++;
+	if (after && PQsendQueryParams(db->conn, after, 0, NULL, NULL, NULL, NULL, 0))
+		nq++;
+	int expect = 1 + (before != NULL) + (after != NULL);
+	if (nq != expect || !PQpipelineSync(db->conn)) {
+		db_set_err(db, NULL);
+		PQexitPipelineMode(db->conn);
+		return NULL;
+	}
+	for (int q = 0; q < nq; q++) {
+		while ((r = next_result(db)) != NULL) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+				if (ok) {
+					db_set_err(db, r);
+					if (state)
+						snprintf(state, 6, "%s", db_sqlstate(r));
+				}
+				ok = false;
+				PQclear(r);
+			} else if (q == main_q && main_r == NULL) {
+				main_r = r;
+			} else {
+				PQclear(r);
+			}
+		}
+	}
+	/* the sync point */
+	while ((r = next_result(db)) != NULL) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	PQexitPipelineMode(db->conn);
+	if (!ok) {
+		PQclear(main_r);
+		return NULL;
+	}
+	return main_r;
+}
+
+/* Run and discard the result: 0 or -1. */
+int
+db_run0(struct db *db, struct stmt *s, int n, const char *const *v, char state[6])
+{
+	PGresult *r = db_run(db, s, n, v, state);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* Migration scripts are our own files, run whole: the simple protocol takes
+ * several statements, and no user data ever reaches them. */
+int
+db_exec_script(struct db *db, const char *sql)
+{
+	PGresult *r = exec_simple(db, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		db_set_err(db, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int
+tx(struct db *db, const char *what)
+{
+	/* BEGIN, COMMIT and ROLLBACK carry no data: the simple protocol */
+	PGresult *r;
+	if (!db_ok(db)) {
+		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
+		return -1;
+	}
+	if (!strcmp(what, "BEGIN"))
+		r = exec_simple(db, "BEGIN");
+	else if (!strcmp(what, "COMMIT"))
+		r = (db->st.sent_commit = true, exec_simple(db, "COMMIT"));
+	else
+		r = exec_simple(db, "ROLLBACK");
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		db_set_err(db, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+int
+db_begin(struct db *db)
+{
+	return tx(db, "BEGIN");
+}
+
+int
+db_commit(struct db *db)
+{
+	return tx(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		tx(db, "ROLLBACK");
+}
+
+static struct stmt q_set_config = STMT("SELECT set_config($1, $2, false)");
+
+int
+db_set(struct db *db, const char *name, const char *value)
+{
+	free(db->set_name);
+	free(db->set_value);
+	db->set_name = xstrdup(name);
+	db->set_value = xstrdup(value);
+	const char *v[2] = { name, value };
+	return db_run0(db, &q_set_config, 2, v, NULL);
+}
+
+void
+db_keep_setting(struct db *db, const char *name, const char *value)
+{
+	free(db->set_name);
+	free(db->set_value);
+	db->set_name = xstrdup(name);
+	db->set_value = xstrdup(value);
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+void
+db_count_query(struct db *db)
+{
+	db->queries++;
+}
+
+struct db_state *
+db_state(struct db *db)
+{
+	return &db->st;
+}

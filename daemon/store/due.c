@@ -1,0 +1,289 @@
+/* Deadlines as rows: firing what is due as the daemon, listing deadlines and incidents, recounting. */
+#include "due.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db.h"
+#include "event.h"
+#include "eventwrite.h"
+#include "jsonio.h"
+#include "log.h"
+#include "metrics.h"
+#include "project.h"
+#include "sql.h"
+
+static const struct user daemon_user = { .id = 0, .name = "daemon", .roles = ROLE_DAEMON,
+	.agency = "", .path = "/" };
+
+static struct stmt q_next_due = STMT(
+	"SELECT ts2us(min(next_check)) FROM project WHERE next_check IS NOT NULL");
+
+int
+due_next(struct db *db, usec_t *t)
+{
+	PGresult *r = db_run(db, &q_next_due, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	*t = gnull(r, 0, 0) ? 0 : gi64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static struct stmt q_due_deadlines = STMT(
+	"SELECT id, kind, level, event, ts2us(due_at), ts2us(fire_at) FROM deadline "
+	"WHERE project_id = $1 AND status = 'pending' AND fire_at <= us2ts($2) "
+	"ORDER BY fire_at, level, id");
+
+/* a firing that cannot happen (its guard refused) is dropped, and the
+ * project's next check moves on; with $2 NULL nothing is dropped and
+ * only the next check is computed again (it said due, nothing was) */
+static struct stmt q_deadline_drop = STMT(
+	"WITH d AS (UPDATE deadline SET status = 'cancelled' WHERE project_id = $1 "
+	"AND status = 'pending' AND id = $2::bigint RETURNING id) "
+	"UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline WHERE project_id = $1 "
+	"AND status = 'pending' AND id NOT IN (SELECT id FROM d)) WHERE id = $1");
+
+/* Fire the due deadlines of project PID (locked by this transaction). */
+static int
+fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[2] = { pi64(&pb, pid), pi64(&pb, c->now) };
+	PGresult *dr = db_run(c->db, &q_due_deadlines, 2, v, NULL);
+	if (dr == NULL)
+		return -1;
+	int n = PQntuples(dr), rc = 0;
+	if (n == 0) {
+		/* next_check said due but nothing is: heal it */
+		const char *v2[2] = { v[0], NULL };
+		PQclear(dr);
+		return db_run0(c->db, &q_deadline_drop, 2, v2, NULL);
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		int64_t did = gi64(dr, i, 0);
+		int level = (int)gi64(dr, i, 2);
+		int evi = lc_event_parse(gs(dr, i, 3));
+		usec_t due = gi64(dr, i, 4), fire = gi64(dr, i, 5);
+		PGresult *pr = project_fetch(c, pid, true);
+		if (pr == NULL) {
+			PQclear(dr);
+			return -1;
+		}
+		const char *state_before = gs(pr, 0, PC_STATE);
+		char before[32];
+		snprintf(before, sizeof before, "%s", state_before);
+		json_t *payload = evi == EV_ESCALATE ?
+		    json_pack("{s:i,s:s,s:o}", "level", level, "deadline", gs(dr, i, 1), "due",
+			jtime(c, due)) : json_object();
+		apierr_clear(c->err);
+		struct event_tx tx = { .commit_on_write = false };
+		json_t *out = evi < 0 ? NULL :
+		    event_apply_locked(c, &tx, pr, (enum lc_event)evi, gs(dr, i, 3), payload, did, true);
+		json_decref(payload);
+		if (out == NULL && c->err->status >= 500) {
+			PQclear(pr);
+			rc = -1;
+			break;
+		}
+		if (out == NULL) {
+			/* refused: the state moved on in a way the plan did not expect */
+			log_warn("project %" PRId64 ": deadline %" PRId64 " (%s) dropped: %s", pid, did,
+			    gs(dr, i, 3), c->err->message);
+			const char *v3[2] = { v[0], pi64(&pb, did) };
+			rc = db_run0(c->db, &q_deadline_drop, 2, v3, NULL);
+			PQclear(pr);
+			continue;
+		}
+		(*fired)++;
+		metrics_event_applied(gs(dr, i, 3));
+		metrics_deadline_fired(level);
+		metrics_deadline_lag(c->now - fire);
+		event_publish(published, json_object_get(out, "event"), pid);
+		bool moved = strcmp(before, json_string_value(json_object_get(out, "state")) ?
+		    json_string_value(json_object_get(out, "state")) : before) != 0;
+		json_decref(out);
+		PQclear(pr);
+		if (moved)
+			break;	/* the old state's other firings were cancelled with it */
+	}
+	PQclear(dr);
+	return rc;
+}
+
+/* the daemon's timer: projects with something due, claimed so that two
+ * daemons never fire one deadline twice */
+static struct stmt q_due_claim = STMT(
+	"SELECT id FROM project WHERE next_check <= us2ts($1) ORDER BY next_check "
+	"LIMIT $2 FOR UPDATE SKIP LOCKED");
+
+int
+due_fire(struct req_ctx *c, int batch, bool *more, json_t *published)
+{
+	struct pbuf pb = { .n = 0 };
+	int fired = 0;
+	const struct user *saved = c->u;
+	json_t *pending = json_array();
+
+	*more = false;
+	c->u = &daemon_user;
+	if (db_begin(c->db))
+		goto dberr;
+	const char *v[2] = { pi64(&pb, c->now), pi64(&pb, batch) };
+	PGresult *r = db_run(c->db, &q_due_claim, 2, v, NULL);
+	if (r == NULL)
+		goto dberr;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		if (fire_project(c, gi64(r, i, 0), pending, &fired)) {
+			PQclear(r);
+			goto dberr;
+		}
+	PQclear(r);
+	if (db_commit(c->db))
+		goto dberr;
+	*more = n == batch;
+	json_array_extend(published, pending);
+	json_decref(pending);
+	c->u = saved;
+	return fired;
+dberr:
+	json_decref(pending);
+	c->u = saved;
+	log_error("deadlines: batch failed: %s", db_error(c->db));
+	db_rollback(c->db);
+	return -1;
+}
+
+static struct stmt q_deadline_list = STMT(
+	"SELECT d.id, d.project_id, d.state, d.kind, d.level, d.event, ts2us(d.due_at), "
+	"ts2us(d.fire_at), p.agency, p.title FROM deadline d JOIN project p ON p.id = d.project_id "
+	"JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND starts_with(a.path, $1) "
+	"AND ($2::bigint IS NULL OR d.due_at <= us2ts($2)) AND d.id > $3 ORDER BY d.id LIMIT $4");
+
+json_t *
+due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { c->u->path, due_before ? pi64(&pb, due_before) : NULL,
+		pi64(&pb, after), pi64(&pb, limit + 1) };
+	PGresult *r = db_run(c->db, &q_deadline_list, 4, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing deadlines");
+	json_t *items = json_array();
+	int n = PQntuples(r);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, json_pack("{s:I,s:I,s:s,s:s,s:i,s:s,s:o,s:o,s:s,s:s}",
+		    "id", (json_int_t)gi64(r, i, 0), "project_id", (json_int_t)gi64(r, i, 1), "state",
+		    gs(r, i, 2), "kind", gs(r, i, 3), "level", (int)gi64(r, i, 4), "event", gs(r, i, 5),
+		    "due", jtime_col(c, r, i, 6), "fire_at", jtime_col(c, r, i, 7), "agency",
+		    gs(r, i, 8), "title", gs(r, i, 9)));
+	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, 0)) : json_null();
+	PQclear(r);
+	return json_pack("{s:o,s:o}", "items", items, "next", next);
+}
+
+static struct stmt q_incident_list = STMT(
+	"SELECT i.id, i.kind, i.project_id, i.year, i.outbox_id, i.detail, ts2us(i.created_at), "
+	"ts2us(i.resolved_at) FROM incident i LEFT JOIN project p ON p.id = i.project_id "
+	"LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
+	"AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id");
+
+json_t *
+due_incident_list(struct req_ctx *c, bool all)
+{
+	const char *v[2] = { c->u->path, all ? "true" : "false" };
+	PGresult *r = db_run(c->db, &q_incident_list, 2, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing incidents");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "id",
+		    (json_int_t)gi64(r, i, 0), "kind", gs(r, i, 1), "project_id", ji64_col(r, i, 2),
+		    "year", ji64_col(r, i, 3), "outbox_id", ji64_col(r, i, 4), "detail", gs(r, i, 5),
+		    "created_at", jtime_col(c, r, i, 6), "resolved_at", jtime_col(c, r, i, 7)));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+/* A calendar arrived: the incidents of the years it covers, and the
+ * counted periods of their projects, to count again. */
+static struct stmt q_cal_incidents = STMT(
+	"SELECT i.id, i.project_id, i.year FROM incident i JOIN project p ON p.id = i.project_id "
+	"WHERE i.kind = 'calendar_missing' AND i.resolved_at IS NULL "
+	"AND i.year = ANY($1::int[]) ORDER BY i.project_id FOR UPDATE OF i, p");
+
+static struct stmt q_cal_deadlines = STMT(
+	"SELECT id, level, ts2us(origin_at), period FROM deadline WHERE project_id = $1 "
+	"AND status = 'pending' AND origin_at IS NOT NULL AND period IS NOT NULL");
+
+static struct stmt q_cal_deadline_set = STMT(
+	"UPDATE deadline SET due_at = us2ts($2), fire_at = us2ts($3) WHERE id = $1");
+
+static struct stmt q_cal_resolve = STMT(
+	"WITH i AS (UPDATE incident SET resolved_at = us2ts($3), detail = detail || "
+	"' (counted again when the calendar arrived)' WHERE id = $1 RETURNING id), "
+	"p AS (UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline "
+	"WHERE project_id = $2 AND status = 'pending') WHERE id = $2 RETURNING next_check) "
+	"SELECT pg_notify('procurd_deadline', ''), (SELECT count(*) FROM i), (SELECT count(*) FROM p)");
+
+int
+due_recount(struct req_ctx *c)
+{
+	struct pbuf pb = { .n = 0 };
+	char years[1024] = "{";
+	for (size_t i = 0; i < c->cal->n_years; i++) {
+		size_t n = strlen(years);
+		snprintf(years + n, sizeof years - n, "%s%d", i ? "," : "", c->cal->years[i]);
+	}
+	strncat(years, "}", sizeof years - strlen(years) - 1);
+	if (db_begin(c->db))
+		goto dberr;
+	const char *v[1] = { years };
+	PGresult *r = db_run(c->db, &q_cal_incidents, 1, v, NULL);
+	if (r == NULL)
+		goto dberr;
+	int done = 0;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *vp[1] = { gs(r, i, 1) };
+		PGresult *d = db_run(c->db, &q_cal_deadlines, 1, vp, NULL);
+		if (d == NULL) {
+			PQclear(r);
+			goto dberr;
+		}
+		for (int k = 0; k < PQntuples(d); k++) {
+			struct period per;
+			usec_t due, fire;
+			if (period_parse(gs(d, k, 3), &per))
+				continue;
+			deadline_recount(c->dc, c->cal, gi64(d, k, 2), per, (int)gi64(d, k, 1), &due,
+			    &fire, NULL);
+			pb.n = 0;
+			const char *vs[3] = { gs(d, k, 0), pi64(&pb, due), pi64(&pb, fire) };
+			if (db_run0(c->db, &q_cal_deadline_set, 3, vs, NULL)) {
+				PQclear(d);
+				PQclear(r);
+				goto dberr;
+			}
+		}
+		PQclear(d);
+		pb.n = 0;
+		const char *vr[3] = { gs(r, i, 0), gs(r, i, 1), pi64(&pb, c->now) };
+		if (db_run0(c->db, &q_cal_resolve, 3, vr, NULL)) {
+			PQclear(r);
+			goto dberr;
+		}
+		log_info("project %s: deadlines counted again with the %s calendar; incident resolved",
+		    gs(r, i, 1), gs(r, i, 2));
+		done++;
+	}
+	PQclear(r);
+	if (db_commit(c->db))
+		goto dberr;
+	return done;
+dberr:
+	log_error("calendar: recount failed: %s", db_error(c->db));
+	db_rollback(c->db);
+	return -1;
+}

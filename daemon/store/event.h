@@ -1,0 +1,36 @@
+/* Lifecycle events: one transaction each, decided on the project's row by
+ * the pure lifecycle table, applied, answered and published. */
+#ifndef PROCURD_EVENT_H
+#define PROCURD_EVENT_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ctx.h"
+#include "lifecycle.h"
+
+struct event_tx;
+
+/* POST /v1/projects/{id}/events: EVENT on project ID, at EXPECTED_VERSION
+ * (-1: any). With IDEM_KEY the answer is kept, and a retry with the same
+ * key and RAW_BODY gets it again (*STATUS). */
+json_t *event_apply(struct req_ctx *c, int64_t id, const char *event,
+    int64_t expected_version, const json_t *payload, const char *idem_key,
+    const char *raw_body, int *status);
+/* The project's history. */
+json_t *event_list(struct req_ctx *c, int64_t id);
+
+/* Inside the store (the daemon's deadlines): decide and apply EV on the
+ * project in PR, which this transaction holds locked. FIRED is the deadline
+ * this event fires (0 when a person acts). Returns the answer (the project
+ * as GET shows it plus "event") when WANT_ANSWER, else a JSON true; NULL
+ * with c->err set when refused or on a database error. Never commits nor
+ * rolls back: the caller does. */
+json_t *event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr,
+    enum lc_event ev, const char *ev_name, const json_t *payload, int64_t fired,
+    bool want_answer);
+/* Append the PUB socket's message for a committed event's answer to ARR. */
+void event_publish(json_t *arr, const json_t *answer_event, int64_t pid);
+
+#endif

@@ -1,0 +1,464 @@
+/* The registry: agencies, their budgets, the catalogue of services and the contractors. */
+#include "registry.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db.h"
+#include "jsonio.h"
+#include "log.h"
+#include "sql.h"
+
+static json_t *
+agency_json(const PGresult *r, int i, struct req_ctx *c)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o}", "code", gs(r, i, 0), "name", gs(r, i, 1), "level",
+	    gs(r, i, 2), "parent", jstr_col(r, i, 3), "lang", gs(r, i, 6), "created_at",
+	    jtime_col(c, r, i, 5));
+}
+
+static struct stmt q_agency_by_code = STMT(
+	"SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency WHERE code = $1");
+
+/* The agency CODE if the user sees it: a result row, or NULL with 404. */
+static PGresult *
+agency_fetch(struct req_ctx *c, const char *code)
+{
+	const char *v[1] = { code };
+	PGresult *r = db_run(c->db, &q_agency_by_code, 1, v, NULL);
+	if (r == NULL) {
+		ctx_dbfail(c, "reading an agency");
+		return NULL;
+	}
+	if (PQntuples(r) != 1 || !user_sees(c->u, gs(r, 0, 4))) {
+		PQclear(r);
+		ctx_fail(c, 404, "not_found", NULL, "no such agency");
+		return NULL;
+	}
+	return r;
+}
+
+int
+registry_agency_seen(struct req_ctx *c, const char *code)
+{
+	const char *v[1] = { code };
+	PGresult *r = db_run(c->db, &q_agency_by_code, 1, v, NULL);
+	if (r == NULL) {
+		ctx_dbfail(c, "reading an agency");
+		return -1;
+	}
+	bool seen = PQntuples(r) == 1 && user_sees(c->u, gs(r, 0, 4));
+	PQclear(r);
+	return seen;
+}
+
+static struct stmt q_agency_add = STMT(
+	"INSERT INTO agency (code, name, level, parent, path, created_at, lang) "
+	"VALUES ($1, $2, $3, $4, coalesce((SELECT path FROM agency WHERE code = $4), '/') "
+	"|| $1 || '/', us2ts($5), coalesce($6, 'zh')) RETURNING path");
+
+json_t *
+registry_agency_add(struct req_ctx *c, const char *code, const char *name, const char *level,
+    const char *parent, const char *lang)
+{
+	struct pbuf pb = { .n = 0 };
+	char st[6];
+
+	if (parent) {
+		int seen = registry_agency_seen(c, parent);
+		if (seen < 0)
+			return NULL;
+		if (!seen)
+			return ctx_fail(c, 404, "not_found", json_pack("{s:s}", "field", "parent"),
+			    "no such parent agency in your scope");
+	} else if (strcmp(c->u->path, "/") != 0) {
+		/* a top-level agency would be outside the admin's own scope:
+		 * those are made with procurctl */
+		return ctx_fail(c, 422, "rule_violation",
+		    json_pack("{s:s,s:s}", "rule", "parent_required", "field", "parent"),
+		    "a new agency needs a parent agency in your scope");
+	}
+	const char *v[6] = { code, name, level, parent, pi64(&pb, c->now), lang };
+	PGresult *r = db_run(c->db, &q_agency_add, 6, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23505"))
+			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
+			    "an agency with this code exists");
+		if (!strcmp(st, "23514"))
+			return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "code"),
+			    "code must be 1-32 letters, digits, '-' or '_'; lang zh or en");
+		return ctx_dbfail(c, "adding an agency");
+	}
+	PQclear(r);
+	const char *v2[1] = { code };
+	r = db_run(c->db, &q_agency_by_code, 1, v2, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "reading an agency");
+	json_t *o = agency_json(r, 0, c);
+	PQclear(r);
+	return o;
+}
+
+json_t *
+registry_agency_get(struct req_ctx *c, const char *code)
+{
+	PGresult *r = agency_fetch(c, code);
+	if (r == NULL)
+		return NULL;
+	json_t *o = agency_json(r, 0, c);
+	PQclear(r);
+	return o;
+}
+
+static struct stmt q_budget_put = STMT(
+	"INSERT INTO budget (agency, fiscal_year, special_funds_fen, work_funds_fen, "
+	"lottery_funds_fen, cap_bp, updated_at) VALUES ($1, $2, $3, $4, $5, $6, us2ts($7)) "
+	"ON CONFLICT (agency, fiscal_year) DO UPDATE SET special_funds_fen = EXCLUDED.special_funds_fen, "
+	"work_funds_fen = EXCLUDED.work_funds_fen, lottery_funds_fen = EXCLUDED.lottery_funds_fen, "
+	"cap_bp = EXCLUDED.cap_bp, updated_at = EXCLUDED.updated_at");
+
+json_t *
+registry_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *b)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *names[3] = { "special_funds_fen", "work_funds_fen", "lottery_funds_fen" };
+	int64_t amt[3];
+
+	for (int i = 0; i < 3; i++) {
+		body_i64(b, names[i], &amt[i]);
+		if (amt[i] < 0)
+			return ctx_invalid(c, names[i], "amounts must not be negative");
+	}
+	int cap_bp = c->rc->cap_bp_default;
+	json_t *cp = json_object_get(b, "cap_percent");
+	if (json_is_number(cp)) {
+		double d = json_number_value(cp);
+		if (d < 0 || d > 100)
+			return ctx_invalid(c, "cap_percent", "cap_percent must be between 0 and 100");
+		cap_bp = (int)(d * 100 + 0.5);
+	}
+	PGresult *ar = agency_fetch(c, agency);
+	if (ar == NULL)
+		return NULL;
+	PQclear(ar);
+	const char *v[7] = { agency, pi64(&pb, year), pi64(&pb, amt[0]), pi64(&pb, amt[1]),
+		pi64(&pb, amt[2]), pi64(&pb, cap_bp), pi64(&pb, c->now) };
+	if (db_run0(c->db, &q_budget_put, 7, v, NULL))
+		return ctx_dbfail(c, "writing a budget");
+	log_info("budget %s/%d: special %" PRId64 " work %" PRId64 " lottery %" PRId64
+	    " fen, cap %d bp, by %s", agency, year, amt[0], amt[1], amt[2], cap_bp, c->u->name);
+	return registry_budget_get(c, agency, year);
+}
+
+static struct stmt q_budget_get = STMT(
+	"SELECT special_funds_fen, work_funds_fen, lottery_funds_fen, cap_bp, "
+	"(SELECT coalesce(sum(budget_fen), 0) FROM project WHERE agency = $1 AND fiscal_year = $2 "
+	"AND budget_approved AND funding_source = 'special_funds' AND state <> 'cancelled'), "
+	"ts2us(updated_at) FROM budget WHERE agency = $1 AND fiscal_year = $2");
+
+json_t *
+registry_budget_get(struct req_ctx *c, const char *agency, int year)
+{
+	struct pbuf pb = { .n = 0 };
+	PGresult *ar = agency_fetch(c, agency);
+	if (ar == NULL)
+		return NULL;
+	PQclear(ar);
+	const char *v[2] = { agency, pi64(&pb, year) };
+	PGresult *r = db_run(c->db, &q_budget_get, 2, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "reading a budget");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ctx_fail(c, 404, "not_found", NULL, "no budget recorded for that year");
+	}
+	int64_t special = gi64(r, 0, 0), committed = gi64(r, 0, 4);
+	int cap_bp = (int)gi64(r, 0, 3);
+	int64_t cap = rules_cap_fen(special, cap_bp);
+	json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:o}", "agency", agency,
+	    "fiscal_year", year, "special_funds_fen", (json_int_t)special, "work_funds_fen",
+	    (json_int_t)gi64(r, 0, 1), "lottery_funds_fen", (json_int_t)gi64(r, 0, 2), "cap_percent",
+	    cap_bp / 100.0, "special_cap_fen", (json_int_t)cap, "special_committed_fen",
+	    (json_int_t)committed, "special_remaining_fen", (json_int_t)(cap - committed),
+	    "updated_at", jtime_col(c, r, 0, 5));
+	PQclear(r);
+	return o;
+}
+
+static json_t *
+catalog_json(const PGresult *r, int i)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", gs(r, i, 0), "name", gs(r, i, 1),
+	    "category", gs(r, i, 2), "level", gs(r, i, 3), "approved", gbool(r, i, 4),
+	    "purchasable", gbool(r, i, 5), "restricted", gbool(r, i, 6));
+}
+
+/* Catalogue items are approved by the province (000 §3.3, 003 §1.2): a
+ * county's admin may list an item, not approve it. */
+static bool
+may_approve(const struct user *u)
+{
+	return u->id == 0 || strcmp(u->level, "province") == 0;
+}
+
+static struct stmt q_catalog_add = STMT(
+	"INSERT INTO catalog_item (code, name, category, level, approved, purchasable, restricted, "
+	"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, us2ts($8))");
+
+json_t *
+registry_catalog_add(struct req_ctx *c, const json_t *b)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *code, *name, *cat, *level = "county";
+	char st[6];
+
+	body_str(b, "code", &code);
+	body_str(b, "name", &name);
+	body_str(b, "category", &cat);
+	body_str(b, "level", &level);
+	if (level == NULL)
+		level = "county";
+	bool approved = json_is_true(json_object_get(b, "approved"));
+	bool purchasable = json_is_true(json_object_get(b, "purchasable"));
+	bool restricted = json_is_true(json_object_get(b, "restricted"));
+	if (approved && !may_approve(c->u))
+		return ctx_fail(c, 403, "forbidden", json_pack("{s:s}", "field", "approved"),
+		    "only a provincial admin approves catalogue items (000 §3.3)");
+	if (restricted && purchasable)
+		return ctx_fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule",
+		    "restricted_not_purchasable", "code", code),
+		    "administrative functions and confidential matters can never be purchasable "
+		    "(001 §2.2, 000 §4.1)");
+	const char *v[8] = { code, name, cat, level, approved ? "true" : "false",
+		purchasable ? "true" : "false", restricted ? "true" : "false", pi64(&pb, c->now) };
+	if (db_run0(c->db, &q_catalog_add, 8, v, st)) {
+		if (!strcmp(st, "23505"))
+			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
+			    "a catalogue item with this code exists");
+		if (!strcmp(st, "23514"))
+			return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "code"),
+			    "code or level is not valid (levels: province, city, county, township, village)");
+		return ctx_dbfail(c, "adding a catalogue item");
+	}
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", code, "name", name, "category", cat,
+	    "level", level, "approved", approved, "purchasable", purchasable, "restricted", restricted);
+}
+
+static struct stmt q_catalog_update = STMT(
+	"UPDATE catalog_item SET name = coalesce($2, name), category = coalesce($3, category), "
+	"level = coalesce($4, level), approved = coalesce($5::boolean, approved), "
+	"purchasable = coalesce($6::boolean, purchasable), restricted = coalesce($7::boolean, restricted) "
+	"WHERE code = $1 RETURNING code, name, category, level, approved, purchasable, restricted");
+
+json_t *
+registry_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
+{
+	const char *v[7] = { code };
+	const char *txt[3] = { "name", "category", "level" };
+	const char *flags[3] = { "approved", "purchasable", "restricted" };
+	char st[6];
+
+	if (json_object_get(b, "approved") && !may_approve(c->u))
+		return ctx_fail(c, 403, "forbidden", json_pack("{s:s}", "field", "approved"),
+		    "only a provincial admin approves catalogue items (000 §3.3)");
+	for (int i = 0; i < 3; i++) {
+		const char *sv = NULL;
+		body_str(b, txt[i], &sv);
+		v[1 + i] = sv;
+		json_t *fl = json_object_get(b, flags[i]);
+		v[4 + i] = json_is_boolean(fl) ? (json_is_true(fl) ? "true" : "false") : NULL;
+	}
+	PGresult *r = db_run(c->db, &q_catalog_update, 7, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23514"))
+			return ctx_fail(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule",
+			    "restricted_not_purchasable", "code", code),
+			    "administrative functions and confidential matters can never be purchasable "
+			    "(001 §2.2, 000 §4.1); or the level is not valid");
+		return ctx_dbfail(c, "updating a catalogue item");
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ctx_fail(c, 404, "not_found", NULL, "no such catalogue item");
+	}
+	json_t *o = catalog_json(r, 0);
+	PQclear(r);
+	log_info("catalogue: %s updated by %s", code, c->u->name);
+	return o;
+}
+
+static struct stmt q_catalog_list = STMT(
+	"SELECT code, name, category, level, approved, purchasable, restricted FROM catalog_item "
+	"ORDER BY code");
+
+json_t *
+registry_catalog_list(struct req_ctx *c)
+{
+	PGresult *r = db_run(c->db, &q_catalog_list, 0, NULL, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing the catalogue");
+	json_t *items = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(items, catalog_json(r, i));
+	PQclear(r);
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}
+
+static struct stmt q_contractor_add = STMT(
+	"INSERT INTO contractor (name, kind, credit_code, independent_liability, facilities, staff, "
+	"professional_capability, governance, financial_management, created_by, created_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, us2ts($11)) RETURNING id");
+
+const char *const registry_qualifications[QUAL__COUNT] = {
+	"independent_liability", "facilities", "staff", "professional_capability", "governance",
+	"financial_management",
+};
+
+static struct stmt q_contractor_banned_on = STMT(
+	"SELECT EXISTS (SELECT 1 FROM contractor_ban WHERE contractor_id = $1 "
+	"AND starts <= $2::date AND ends > $2::date)");
+
+int
+registry_contractor_banned(struct db *db, int64_t id, int32_t day, bool *banned)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[2] = { pi64(&pb, id), pdate(&pb, day) };
+	PGresult *r = db_run(db, &q_contractor_banned_on, 2, v, NULL);
+	if (r == NULL)
+		return -1;
+	*banned = gbool(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+json_t *
+registry_contractor_add(struct req_ctx *c, const json_t *b)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *name, *kind, *code;
+	char why[200], st[6];
+
+	if (!(c->u->roles & ROLE_OFFICER))
+		return ctx_fail(c, 403, "forbidden", NULL, "only an officer registers contractors");
+	body_str(b, "name", &name);
+	body_str(b, "kind", &kind);
+	body_str(b, "credit_code", &code);
+	if (contractor_kind_parse(kind) < 0)
+		return ctx_invalid(c, "kind",
+		    "kind must be social_organization, public_institution or enterprise (001 §2.3)");
+	if (rules_credit_code_check(code, why, sizeof why)) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "credit_code: %s", why);
+		return ctx_invalid(c, "credit_code", msg);
+	}
+	const char *v[11] = { name, kind, code };
+	for (int i = 0; i < QUAL__COUNT; i++)
+		v[3 + i] = json_is_true(json_object_get(b, registry_qualifications[i])) ? "true" : "false";
+	v[9] = c->u->agency;
+	v[10] = pi64(&pb, c->now);
+	PGresult *r = db_run(c->db, &q_contractor_add, 11, v, st);
+	if (r == NULL) {
+		if (!strcmp(st, "23505"))
+			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "credit_code"),
+			    "a contractor with this credit code exists");
+		return ctx_dbfail(c, "adding a contractor");
+	}
+	int64_t id = gi64(r, 0, 0);
+	PQclear(r);
+	return registry_contractor_get(c, id);
+}
+
+
+static struct stmt q_contractor_bans = STMT(
+	"SELECT reason, starts::text, ends::text, project_id FROM contractor_ban "
+	"WHERE contractor_id = $1 ORDER BY starts, id");
+
+static struct stmt q_contractor_evals = STMT(
+	"SELECT project_id, fiscal_year, agency, purchaser_score, recipient_satisfaction, "
+	"third_party_score, composite, ts2us(published_at) FROM evaluation "
+	"WHERE contractor_id = $1 ORDER BY fiscal_year DESC, project_id DESC");
+
+static struct stmt q_contractor_get = STMT(
+	"SELECT id, name, kind, credit_code, independent_liability, facilities, staff, "
+	"professional_capability, governance, financial_management, ts2us(created_at) "
+	"FROM contractor WHERE id = $1");
+
+int
+registry_contractor_missing(struct db *db, int64_t id, json_t **missing)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	PGresult *r = db_run(db, &q_contractor_get, 1, v, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 1;
+	}
+	*missing = json_array();
+	for (int i = 0; i < QUAL__COUNT; i++)
+		if (!gbool(r, 0, 4 + i))
+			json_array_append_new(*missing, json_string(registry_qualifications[i]));
+	PQclear(r);
+	return 0;
+}
+
+json_t *
+registry_contractor_get(struct req_ctx *c, int64_t id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	PGresult *r = db_run(c->db, &q_contractor_get, 1, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "reading a contractor");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ctx_fail(c, 404, "not_found", NULL, "no such contractor");
+	}
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)id, "name", gs(r, 0, 1),
+	    "kind", gs(r, 0, 2), "credit_code", gs(r, 0, 3), "created_at", jtime_col(c, r, 0, 10));
+	bool qualified = true;
+	for (int i = 0; i < QUAL__COUNT; i++) {
+		json_object_set_new(o, registry_qualifications[i], json_boolean(gbool(r, 0, 4 + i)));
+		qualified = qualified && gbool(r, 0, 4 + i);
+	}
+	json_object_set_new(o, "qualified", json_boolean(qualified));
+	PQclear(r);
+
+	if ((r = db_run(c->db, &q_contractor_bans, 1, v, NULL)) == NULL) {
+		json_decref(o);
+		return ctx_dbfail(c, "reading bans");
+	}
+	int32_t today = calendar_local_day(c->cal, c->now);
+	json_t *bans = json_array();
+	bool banned = false;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int32_t s = 0, e = 0;
+		date_parse(gs(r, i, 1), &s);
+		date_parse(gs(r, i, 2), &e);
+		bool active = rules_banned_on(s, e, today);
+		banned = banned || active;
+		json_array_append_new(bans, json_pack("{s:s,s:s,s:s,s:I,s:b}", "reason", gs(r, i, 0),
+		    "starts", gs(r, i, 1), "ends", gs(r, i, 2), "project_id",
+		    (json_int_t)gi64(r, i, 3), "active", active));
+	}
+	PQclear(r);
+	json_object_set_new(o, "bans", bans);
+	json_object_set_new(o, "banned", json_boolean(banned));
+
+	if ((r = db_run(c->db, &q_contractor_evals, 1, v, NULL)) == NULL) {
+		json_decref(o);
+		return ctx_dbfail(c, "reading evaluations");
+	}
+	json_t *evals = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(evals, json_pack("{s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:o}", "project_id",
+		    (json_int_t)gi64(r, i, 0), "fiscal_year", (json_int_t)gi64(r, i, 1), "agency",
+		    gs(r, i, 2), "purchaser_score", strtod(gs(r, i, 3), NULL), "recipient_satisfaction",
+		    strtod(gs(r, i, 4), NULL), "third_party_score", strtod(gs(r, i, 5), NULL),
+		    "composite", strtod(gs(r, i, 6), NULL), "published_at", jtime_col(c, r, i, 7)));
+	PQclear(r);
+	json_object_set_new(o, "evaluations", evals);
+	return o;
+}

@@ -1,0 +1,35 @@
+/* The registry: agencies, their budgets, the catalogue of services and the
+ * contractors. */
+#ifndef PROCURD_REGISTRY_H
+#define PROCURD_REGISTRY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ctx.h"
+#include "rules.h"
+
+/* LANG: the language of the agency's notifications ("zh", "en"; NULL: zh). */
+json_t *registry_agency_add(struct req_ctx *c, const char *code, const char *name,
+    const char *level, const char *parent, const char *lang);
+json_t *registry_agency_get(struct req_ctx *c, const char *code);
+json_t *registry_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *body);
+json_t *registry_budget_get(struct req_ctx *c, const char *agency, int year);
+json_t *registry_catalog_add(struct req_ctx *c, const json_t *body);
+json_t *registry_catalog_list(struct req_ctx *c);
+json_t *registry_catalog_update(struct req_ctx *c, const char *code, const json_t *body);
+json_t *registry_contractor_add(struct req_ctx *c, const json_t *body);
+json_t *registry_contractor_get(struct req_ctx *c, int64_t id);
+
+/* Inside the store. Whether the user sees agency CODE: 1, 0, or -1 (c->err
+ * set). */
+int registry_agency_seen(struct req_ctx *c, const char *code);
+/* Contractor ID's unmet qualifications as a new array (000 §3.2): 0, 1 when
+ * there is no such contractor, -1 on a database error. */
+int registry_contractor_missing(struct db *db, int64_t id, json_t **missing);
+/* Whether contractor ID is banned on DAY: 0 or -1. */
+int registry_contractor_banned(struct db *db, int64_t id, int32_t day, bool *banned);
+/* The qualification columns, in rules.h's order. */
+extern const char *const registry_qualifications[QUAL__COUNT];
+
+#endif

@@ -1,0 +1,73 @@
+/* Audit verification: every project's hash chain recomputed by the function that wrote it. */
+#include "verify.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db.h"
+#include "sql.h"
+
+/* Recompute every hash with the same function that wrote it. */
+static struct stmt q_verify = STMT(
+	"SELECT project_id, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
+	"encode(event_hash(prev_hash, project_id, seq, event, from_state, to_state, actor, at, "
+	"payload), 'hex') FROM project_event ORDER BY project_id, seq");
+
+/* a chain cut at its end leaves the project's head pointing at nothing */
+static struct stmt q_verify_heads = STMT(
+	"SELECT p.id, p.last_seq FROM project p LEFT JOIN project_event e ON e.project_id = p.id "
+	"AND e.seq = p.last_seq WHERE (p.last_seq > 0 AND (e.hash IS NULL OR e.hash <> p.last_hash)) "
+	"OR EXISTS (SELECT 1 FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
+	"ORDER BY p.id LIMIT 1");
+
+int
+verify_chains(struct db *db, char *report, size_t len)
+{
+	PGresult *r = db_run(db, &q_verify, 0, NULL, NULL);
+	if (r == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	int64_t prev_project = -1;
+	const char *prev_hash = "";
+	int64_t expect_seq = 1, projects = 0;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		int64_t pid = gi64(r, i, 0), seq = gi64(r, i, 1);
+		if (pid != prev_project) {
+			prev_project = pid;
+			prev_hash = "";
+			expect_seq = 1;
+			projects++;
+		}
+		const char *why = NULL;
+		if (seq != expect_seq)
+			why = "a sequence number is missing";
+		else if (strcmp(gs(r, i, 2), prev_hash))
+			why = "prev_hash does not match the previous event's hash";
+		else if (strcmp(gs(r, i, 3), gs(r, i, 4)))
+			why = "the hash does not match the event's content";
+		if (why) {
+			snprintf(report, len, "project %" PRId64 " event %" PRId64 ": %s", pid, seq, why);
+			PQclear(r);
+			return 1;
+		}
+		prev_hash = gs(r, i, 3);
+		expect_seq++;
+	}
+	PQclear(r);
+	if ((r = db_run(db, &q_verify_heads, 0, NULL, NULL)) == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	if (PQntuples(r) == 1) {
+		snprintf(report, len, "project %s: its head (event %s) does not match the last event: "
+		    "the chain was cut or extended behind the daemon's back", gs(r, 0, 0), gs(r, 0, 1));
+		PQclear(r);
+		return 1;
+	}
+	PQclear(r);
+	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
+	return 0;
+}
