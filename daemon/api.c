@@ -345,6 +345,18 @@ api_run(struct api_request *r, struct db *db)
 /* ------------------------------------------------------------------------ */
 /* Handlers                                                                 */
 
+/* The body's values (payload_values()), after the path's parameters: true
+ * when one is out of its range, the error then set. */
+static bool
+bad_values(struct api_request *r)
+{
+	struct edge_err e;
+	if (payload_values(r->route->payload, r->json, &e) == 0)
+		return false;
+	api_refuse(r, &e);
+	return true;
+}
+
 /* The routes that read one resource by its id: an id that is not a positive
  * integer is as unknown as one that does not exist. */
 static json_t *
@@ -470,7 +482,7 @@ h_budget_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	int year;
 	(void)status;
-	if (param_year(r, c, &year))
+	if (param_year(r, c, &year) || bad_values(r))
 		return NULL;
 	return registry_budget_put(c, r->params[0], year, r->json);
 }
@@ -511,6 +523,8 @@ static json_t *
 h_contractor_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
+	if (bad_values(r))
+		return NULL;
 	return registry_contractor_add(c, r->json);
 }
 
@@ -520,6 +534,8 @@ static json_t *
 h_project_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
+	if (bad_values(r))
+		return NULL;
 	return project_create(c, r->json);
 }
 
@@ -593,12 +609,18 @@ h_event_add(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "Idempotency-Key"),
 		    "Idempotency-Key must be 1 to 200 characters");
 	}
+	int evi = lc_event_parse(json_string_value(ev));
+	if (evi < 0) {
+		json_decref(empty);
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
+		    "unknown event");
+	}
 	/* the store counts the event and queues it for the PUB socket when it
 	 * commits one, not when it replays an answer for an Idempotency-Key */
 	if (r->published == NULL)
 		r->published = json_array();
 	c->published = r->published;
-	json_t *out = event_apply(c, id, json_string_value(ev), expected, payload,
+	json_t *out = event_apply(c, id, (enum lc_event)evi, expected, payload,
 	    r->idem_key, r->body ? r->body : "", status);
 	if (out == NULL && c->err->details && json_is_string(json_object_get(c->err->details, "rule")))
 		metrics_refusal(json_string_value(json_object_get(c->err->details, "rule")));
@@ -614,6 +636,8 @@ h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (param_id(r, 0, &id))
 		return not_found(c);
 	(void)status;
+	if (bad_values(r))
+		return NULL;
 	return tender_bid_add(c, id, r->json);
 }
 

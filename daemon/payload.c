@@ -3,8 +3,10 @@
  * body (see payload.h). */
 #include "payload.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "rules.h"
 #include "util.h"
 
 struct fspec {
@@ -54,7 +56,148 @@ static const struct fspec f_bid[] = {
 
 static const struct fspec f_scores[] = { { "scores", JSON_OBJECT, true } };
 
+/* What a value must be, once its type is right: NULL when it is, else the
+ * message (WHY holds it when it is built). */
+typedef const char *(*value_fn)(const json_t *v, char *why, size_t len);
+
+static const char *
+v_year(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	json_int_t y = json_integer_value(v);
+	return y < 2000 || y > 2100 ? "fiscal_year must be between 2000 and 2100" : NULL;
+}
+
+static const char *
+v_budget(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return json_integer_value(v) < 0 ? "budget_fen must not be negative" : NULL;
+}
+
+static const char *
+v_funding(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return funding_parse(json_string_value(v)) < 0 ?
+	    "funding_source must be special_funds, work_funds or lottery_funds" : NULL;
+}
+
+static const char *
+v_method(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return method_parse(json_string_value(v)) < 0 ? "method must be public_tender, "
+	    "invited_tender, competitive_negotiation, competitive_consultation or single_source" :
+	    NULL;
+}
+
+static const char *
+v_date(const json_t *v, char *why, size_t len, const char *name)
+{
+	int32_t d;
+	if (date_parse(json_string_value(v), &d) == 0)
+		return NULL;
+	snprintf(why, len, "%s must be a date YYYY-MM-DD", name);
+	return why;
+}
+
+static const char *
+v_start(const json_t *v, char *why, size_t len)
+{
+	return v_date(v, why, len, "service_start");
+}
+
+static const char *
+v_end(const json_t *v, char *why, size_t len)
+{
+	return v_date(v, why, len, "service_end");
+}
+
+static const char *
+v_items(const json_t *v, char *why, size_t len)
+{
+	size_t i;
+	json_t *it;
+	(void)why, (void)len;
+	json_array_foreach(v, i, it)
+		if (!json_is_string(it))
+			return "catalog_items must be a list of codes";
+	return NULL;
+}
+
+static const char *
+v_amount(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return json_integer_value(v) < 0 ? "amounts must not be negative" : NULL;
+}
+
+static const char *
+v_percent(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	double d = json_number_value(v);
+	return d < 0 || d > 100 ? "cap_percent must be between 0 and 100" : NULL;
+}
+
+static const char *
+v_kind(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return contractor_kind_parse(json_string_value(v)) < 0 ?
+	    "kind must be social_organization, public_institution or enterprise (001 §2.3)" : NULL;
+}
+
+static const char *
+v_credit_code(const json_t *v, char *why, size_t len)
+{
+	char rule[200];
+	if (rules_credit_code_check(json_string_value(v), rule, sizeof rule) == 0)
+		return NULL;
+	snprintf(why, len, "credit_code: %s", rule);
+	return why;
+}
+
+static const char *
+v_price(const json_t *v, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return json_integer_value(v) <= 0 ? "price_fen must be positive" : NULL;
+}
+
+/* Each route's value checks, in the order they are made: the first that
+ * fails answers 400 invalid_field naming its field. */
+struct vspec {
+	const char *name;
+	value_fn check;
+};
+
+static const struct vspec v_project[] = {
+	{ "fiscal_year", v_year }, { "budget_fen", v_budget }, { "funding_source", v_funding },
+	{ "method", v_method }, { "service_start", v_start }, { "service_end", v_end },
+	{ "catalog_items", v_items },
+};
+static const struct vspec v_budget_put[] = {
+	{ "special_funds_fen", v_amount }, { "work_funds_fen", v_amount },
+	{ "lottery_funds_fen", v_amount }, { "cap_percent", v_percent },
+};
+static const struct vspec v_contractor[] = {
+	{ "kind", v_kind }, { "credit_code", v_credit_code },
+};
+static const struct vspec v_bid[] = { { "price_fen", v_price } };
+
 #define SPEC(k, t) [k] = { t, sizeof t / sizeof t[0] }
+#define VSPEC(k, t) [k] = { t, sizeof t / sizeof t[0] }
+static const struct {
+	const struct vspec *v;
+	size_t n;
+} vspecs[PAYLOAD__COUNT] = {
+	VSPEC(PAYLOAD_PROJECT, v_project),
+	VSPEC(PAYLOAD_BUDGET, v_budget_put),
+	VSPEC(PAYLOAD_CONTRACTOR, v_contractor),
+	VSPEC(PAYLOAD_BID, v_bid),
+};
 static const struct {
 	const struct fspec *f;
 	size_t n;
@@ -120,6 +263,25 @@ payload_check(enum payload_kind kind, const json_t *body, struct edge_err *e)
 		    (json_is_string(val) && json_string_length(val) == 0)))
 			return refuse(e, 422, "rule_violation", "payload_required", f[i].name,
 			    "a required field is missing");
+	}
+	return 0;
+}
+
+int
+payload_values(enum payload_kind kind, const json_t *body, struct edge_err *e)
+{
+	if (kind <= PAYLOAD_NONE || kind >= PAYLOAD__COUNT)
+		return 0;
+	for (size_t i = 0; i < vspecs[kind].n; i++) {
+		const struct vspec *c = &vspecs[kind].v[i];
+		json_t *val = json_object_get(body, c->name);
+		char why[sizeof e->message];
+		const char *bad = val && !json_is_null(val) ? c->check(val, why, sizeof why) : NULL;
+		if (bad) {
+			refuse(e, 400, "invalid_field", NULL, c->name, "");
+			utf8_copy(e->message, sizeof e->message, bad);
+			return -1;
+		}
 	}
 	return 0;
 }

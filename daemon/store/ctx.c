@@ -47,9 +47,3 @@ ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details, const
 	db_rollback(c->db);
 	return NULL;
 }
-
-json_t *
-ctx_invalid(struct req_ctx *c, const char *field, const char *msg)
-{
-	return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", field), msg);
-}

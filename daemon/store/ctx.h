@@ -67,7 +67,5 @@ json_t *ctx_dbfail(struct req_ctx *c, const char *what);
 /* Refuse with STATUS and CODE; rolls back; NULL. */
 json_t *ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details,
     const char *msg);
-/* 400 invalid_field naming FIELD. */
-json_t *ctx_invalid(struct req_ctx *c, const char *field, const char *msg);
 
 #endif

@@ -277,18 +277,15 @@ static struct stmt q_idem_put = STMT(
 	"VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')), $5, $6, us2ts($7))");
 
 json_t *
-event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t expected_version,
+event_apply(struct req_ctx *c, int64_t id, enum lc_event ev, int64_t expected_version,
     const json_t *payload, const char *idem_key, const char *raw_body, int *status)
 {
 	struct pbuf pb = { .n = 0 };
 	PGresult *pr = NULL, *r;
 	json_t *out = NULL;
 
+	const char *ev_name = lc_event_name(ev);
 	*status = 200;
-	int evi = lc_event_parse(ev_name);
-	if (evi < 0)
-		return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "event"),
-		    "unknown event");
 	/* An event that stays in its state and needs nothing but the project
 	 * row (lifecycle_stays: supervision records) is decided on the row read
 	 * without a lock and written only while the project is still at the
@@ -296,7 +293,7 @@ event_apply(struct req_ctx *c, int64_t id, const char *ev_name, int64_t expected
 	 * BEGIN, no row lock. When the project moved meanwhile it is read and
 	 * decided again; after two such misses, or when the decision needs more
 	 * than that light write, with the row locked, as every other event. */
-	int unlocked = idem_key == NULL && lifecycle_stays((enum lc_event)evi) ? 2 : 0;
+	int unlocked = idem_key == NULL && lifecycle_stays(ev) ? 2 : 0;
 	/* The first decision may be taken on the row as this process last read
 	 * or wrote it (the project cache): the write finds out whether it still
 	 * is. Whatever that row would refuse (a version, a guard) is read again
@@ -349,7 +346,7 @@ again:
 	struct db_state *ds = db_state(c->db);
 	ds->unlocked = unlocked > 0;
 	ds->blocked = false;
-	out = event_apply_locked(c, &tx, pr, (enum lc_event)evi, ev_name, payload, 0, true);
+	out = event_apply_locked(c, &tx, pr, ev, ev_name, payload, 0, true);
 	if (out == NULL && tx.retry == RETRY_NONE && ds->blocked)
 		tx.retry = RETRY_LOCK;	/* the decision needs more than the light write */
 	ds->unlocked = ds->blocked = false;

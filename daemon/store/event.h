@@ -15,7 +15,7 @@ struct event_tx;
 /* POST /v1/projects/{id}/events: EVENT on project ID, at EXPECTED_VERSION
  * (-1: any). With IDEM_KEY the answer is kept, and a retry with the same
  * key and RAW_BODY gets it again (*STATUS). */
-json_t *event_apply(struct req_ctx *c, int64_t id, const char *event,
+json_t *event_apply(struct req_ctx *c, int64_t id, enum lc_event ev,
     int64_t expected_version, const json_t *payload, const char *idem_key,
     const char *raw_body, int *status);
 /* The project's history. */

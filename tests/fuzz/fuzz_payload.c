@@ -32,8 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned pick = data[1] % (EV__COUNT + PAYLOAD__COUNT - 1);
 	if (pick >= EV__COUNT) {
-		/* a route's body: its fields, types and required ones */
-		(void)payload_check((enum payload_kind)(pick - EV__COUNT + 1), payload, &e);
+		/* a route's body: its fields, types and required ones, then
+		 * the values of one that has the right shape */
+		enum payload_kind kind = (enum payload_kind)(pick - EV__COUNT + 1);
+		if (payload_check(kind, payload, &e) == 0)
+			(void)payload_values(kind, payload, &e);
 		json_decref(payload);
 		return 0;
 	}

@@ -236,6 +236,81 @@ test_route_bodies(void **state)
 	assert_int_equal(payload_check(PAYLOAD_NONE, NULL, &e), 0);
 }
 
+/* A body's values, each route's in the order the store used to check
+ * them: the first out of range names its field with the message it had. */
+static void
+test_route_values(void **state)
+{
+	struct edge_err e;
+	(void)state;
+	json_t *b = json_pack("{s:s,s:I,s:s,s:I,s:s,s:s,s:[s]}", "agency", "A", "fiscal_year",
+	    (json_int_t)2027, "title", "t", "budget_fen", (json_int_t)0, "funding_source",
+	    "work_funds", "service_start", "2027-01-01", "catalog_items", "X1");
+	assert_int_equal(payload_check(PAYLOAD_PROJECT, b, &e), 0);
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), 0);
+	/* every boundary: 2000 and 2100 are years, 1999 and 2101 not */
+	static const json_int_t years[] = { 1999, 2000, 2100, 2101 };
+	for (int i = 0; i < 4; i++) {
+		json_object_set_new(b, "fiscal_year", json_integer(years[i]));
+		assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), i == 0 || i == 3 ? -1 : 0);
+	}
+	assert_string_equal(e.field, "fiscal_year");
+	assert_string_equal(e.message, "fiscal_year must be between 2000 and 2100");
+	assert_int_equal(e.status, 400);
+	assert_string_equal(e.code, "invalid_field");
+	/* two bad values: the first in the checking order wins, whatever the
+	 * body's order */
+	json_object_set_new(b, "catalog_items", json_pack("[i]", 3));
+	json_object_set_new(b, "service_start", json_string("2027-02-30"));
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.field, "fiscal_year");
+	json_object_set_new(b, "fiscal_year", json_integer(2027));
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.field, "service_start");
+	assert_string_equal(e.message, "service_start must be a date YYYY-MM-DD");
+	json_object_set_new(b, "service_start", json_null());	/* null: not given */
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.field, "catalog_items");
+	json_object_set_new(b, "catalog_items", json_array());
+	json_object_set_new(b, "budget_fen", json_integer(-1));
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.field, "budget_fen");
+	json_object_set_new(b, "budget_fen", json_integer(0));
+	json_object_set_new(b, "method", json_string("lottery"));
+	assert_int_equal(payload_values(PAYLOAD_PROJECT, b, &e), -1);
+	assert_string_equal(e.field, "method");
+	json_decref(b);
+
+	b = json_pack("{s:I,s:I,s:I,s:f}", "special_funds_fen", (json_int_t)1, "work_funds_fen",
+	    (json_int_t)0, "lottery_funds_fen", (json_int_t)0, "cap_percent", 100.0);
+	assert_int_equal(payload_values(PAYLOAD_BUDGET, b, &e), 0);
+	json_object_set_new(b, "cap_percent", json_real(100.01));
+	assert_int_equal(payload_values(PAYLOAD_BUDGET, b, &e), -1);
+	assert_string_equal(e.field, "cap_percent");
+	json_object_set_new(b, "work_funds_fen", json_integer(-5));
+	assert_int_equal(payload_values(PAYLOAD_BUDGET, b, &e), -1);
+	assert_string_equal(e.field, "work_funds_fen");
+	assert_string_equal(e.message, "amounts must not be negative");
+	json_decref(b);
+
+	b = json_pack("{s:s,s:s,s:s}", "name", "n", "kind", "enterprise", "credit_code", "x");
+	assert_int_equal(payload_values(PAYLOAD_CONTRACTOR, b, &e), -1);
+	assert_string_equal(e.field, "credit_code");
+	assert_true(!strncmp(e.message, "credit_code: ", 13));
+	json_object_set_new(b, "kind", json_string("person"));
+	assert_int_equal(payload_values(PAYLOAD_CONTRACTOR, b, &e), -1);
+	assert_string_equal(e.field, "kind");
+	json_decref(b);
+
+	b = json_pack("{s:I,s:I}", "contractor_id", (json_int_t)3, "price_fen", (json_int_t)1);
+	assert_int_equal(payload_values(PAYLOAD_BID, b, &e), 0);
+	json_object_set_new(b, "price_fen", json_integer(0));
+	assert_int_equal(payload_values(PAYLOAD_BID, b, &e), -1);
+	assert_string_equal(e.message, "price_fen must be positive");
+	json_decref(b);
+	assert_int_equal(payload_values(PAYLOAD_NONE, NULL, &e), 0);
+}
+
 static void
 test_time_range(void **state)
 {
@@ -267,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_time_range),
 		cmocka_unit_test(test_route_bodies),
+		cmocka_unit_test(test_route_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
