@@ -21,6 +21,7 @@
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
+#include "render.h"
 #include "tender.h"
 #include "timebase.h"
 
@@ -48,6 +49,11 @@ struct route {
 };
 
 static json_t *h_by_id(struct api_request *, struct req_ctx *, int *);
+static json_t *get_contractor(struct req_ctx *, int64_t);
+static json_t *get_project(struct req_ctx *, int64_t);
+static json_t *get_history(struct req_ctx *, int64_t);
+static json_t *get_bids(struct req_ctx *, int64_t);
+static json_t *get_ranking(struct req_ctx *, int64_t);
 static json_t *h_health(struct api_request *, struct req_ctx *, int *);
 static json_t *h_metrics(struct api_request *, struct req_ctx *, int *);
 static json_t *h_agency_add(struct api_request *, struct req_ctx *, int *);
@@ -93,23 +99,23 @@ static const struct route routes[] = {
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
 	    "POST /v1/contractors", NULL, PAYLOAD_CONTRACTOR },
 	{ GET, "/v1/contractors/{id}", 0, 0, h_by_id, "GET /v1/contractors/{id}",
-	    registry_contractor_get, PAYLOAD_NONE },
+	    get_contractor, PAYLOAD_NONE },
 	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY | R_CREATED, h_project_add, "POST /v1/projects",
 	    NULL, PAYLOAD_PROJECT },
 	{ GET, "/v1/projects", 0, 0, h_project_list, "GET /v1/projects", NULL, PAYLOAD_NONE },
-	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", project_get, PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", get_project, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events",
 	    NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/events", 0, 0, h_by_id, "GET /v1/projects/{id}/events",
-	    event_list, PAYLOAD_NONE },
+	    get_history, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
 	    "POST /v1/projects/{id}/bids", NULL, PAYLOAD_BID },
 	{ GET, "/v1/projects/{id}/bids", 0, 0, h_by_id, "GET /v1/projects/{id}/bids",
-	    tender_bid_list, PAYLOAD_NONE },
+	    get_bids, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY | R_CREATED, h_score_add,
 	    "POST /v1/projects/{id}/bids/{bid}/scores", NULL, PAYLOAD_SCORES },
 	{ GET, "/v1/projects/{id}/ranking", 0, 0, h_by_id, "GET /v1/projects/{id}/ranking",
-	    tender_ranking, PAYLOAD_NONE },
+	    get_ranking, PAYLOAD_NONE },
 	{ GET, "/v1/evaluations", 0, 0, h_evaluations, "GET /v1/evaluations", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/deadlines", 0, 0, h_deadlines, "GET /v1/deadlines", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/notifications", 0, 0, h_notifications, "GET /v1/notifications", NULL, PAYLOAD_NONE },
@@ -357,6 +363,78 @@ bad_values(struct api_request *r)
 	return true;
 }
 
+/* The store's rows as answers (render.h), the rows then freed; NULL rows:
+ * the store refused (c->err says why). */
+static json_t *
+rendered(struct req_ctx *c, struct rows *rows, json_t *(*fn)(const struct rows *, int))
+{
+	json_t *o = rows ? fn(rows, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
+}
+
+/* A page of up to LIMIT rows, the store having read one more. */
+static json_t *
+rendered_page(struct req_ctx *c, struct rows *rows, int64_t limit,
+    json_t *(*fn)(const struct rows *, int, int))
+{
+	json_t *o = rows ? fn(rows, (int)limit, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
+}
+
+static json_t *
+project_answer(struct req_ctx *c, struct rows *rows)
+{
+	json_t *o = rows ? render_project(rows, 0, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
+}
+
+static json_t *
+contractor_answer(struct req_ctx *c, struct rows *rows[3])
+{
+	json_t *o = render_contractor(rows[0], rows[1], rows[2],
+	    calendar_local_day(c->cal, c->now), ctx_offset(c));
+	registry_contractor_free(rows);
+	return o;
+}
+
+static json_t *
+get_contractor(struct req_ctx *c, int64_t id)
+{
+	struct rows *rows[3];
+	return registry_contractor_get(c, id, rows) ? NULL : contractor_answer(c, rows);
+}
+
+static json_t *
+get_project(struct req_ctx *c, int64_t id)
+{
+	return project_answer(c, project_get(c, id));
+}
+
+static json_t *
+get_history(struct req_ctx *c, int64_t id)
+{
+	return rendered(c, event_list(c, id), render_history);
+}
+
+static json_t *
+get_bids(struct req_ctx *c, int64_t id)
+{
+	return rendered(c, tender_bid_list(c, id), render_bids);
+}
+
+static json_t *
+get_ranking(struct req_ctx *c, int64_t id)
+{
+	bool has_past;
+	struct lc_loaded *l = tender_ranking(c, id, &has_past);
+	json_t *o = l ? render_ranking(l->bids, l->n_bids, has_past) : NULL;
+	free(l);
+	return o;
+}
+
 /* The routes that read one resource by its id: an id that is not a positive
  * integer is as unknown as one that does not exist. */
 static json_t *
@@ -452,16 +530,22 @@ h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
 		    "lang must be zh or en");
 	(void)status;
-	return registry_agency_add(c, json_string_value(code), json_string_value(name), lv,
-	    json_is_string(parent) ? json_string_value(parent) : NULL,
+	struct rows *rows = registry_agency_add(c, json_string_value(code), json_string_value(name),
+	    lv, json_is_string(parent) ? json_string_value(parent) : NULL,
 	    json_is_string(lang) ? json_string_value(lang) : NULL);
+	json_t *o = rows ? render_agency(rows, 0, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
 }
 
 static json_t *
 h_agency_get(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return registry_agency_get(c, r->params[0]);
+	struct rows *rows = registry_agency_get(c, r->params[0]);
+	json_t *o = rows ? render_agency(rows, 0, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
 }
 
 static int
@@ -478,13 +562,30 @@ param_year(struct api_request *r, struct req_ctx *c, int *year)
 }
 
 static json_t *
+budget_answer(struct req_ctx *c, struct rows *rows, const char *agency, int year)
+{
+	json_t *o = rows ? render_budget(rows, agency, year, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return o;
+}
+
+static json_t *
+catalog_answer(struct rows *rows)
+{
+	json_t *o = rows ? render_catalog_item(rows, 0) : NULL;
+	rows_free(rows);
+	return o;
+}
+
+static json_t *
 h_budget_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	int year;
 	(void)status;
 	if (param_year(r, c, &year) || bad_values(r))
 		return NULL;
-	return registry_budget_put(c, r->params[0], year, r->json);
+	return budget_answer(c, registry_budget_put(c, r->params[0], year, r->json),
+	    r->params[0], year);
 }
 
 static json_t *
@@ -494,14 +595,14 @@ h_budget_get(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_year(r, c, &year))
 		return NULL;
-	return registry_budget_get(c, r->params[0], year);
+	return budget_answer(c, registry_budget_get(c, r->params[0], year), r->params[0], year);
 }
 
 static json_t *
 h_catalog_add(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return registry_catalog_add(c, r->json);
+	return catalog_answer(registry_catalog_add(c, r->json));
 }
 
 static json_t *
@@ -509,14 +610,17 @@ h_catalog_list(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)r;
 	(void)status;
-	return registry_catalog_list(c);
+	struct rows *rows = registry_catalog_list(c);
+	json_t *o = rows ? render_catalog(rows) : NULL;
+	rows_free(rows);
+	return o;
 }
 
 static json_t *
 h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return registry_catalog_update(c, r->params[0], r->json);
+	return catalog_answer(registry_catalog_update(c, r->params[0], r->json));
 }
 
 static json_t *
@@ -525,7 +629,8 @@ h_contractor_add(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (bad_values(r))
 		return NULL;
-	return registry_contractor_add(c, r->json);
+	struct rows *rows[3];
+	return registry_contractor_add(c, r->json, rows) ? NULL : contractor_answer(c, rows);
 }
 
 
@@ -536,7 +641,7 @@ h_project_add(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (bad_values(r))
 		return NULL;
-	return project_create(c, r->json);
+	return project_answer(c, project_create(c, r->json));
 }
 
 static json_t *
@@ -569,7 +674,8 @@ h_project_list(struct api_request *r, struct req_ctx *c, int *status)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "state"),
 		    "unknown state");
 	}
-	return project_list(c, state, query_get(r, "agency"), overdue, (int)limit, after);
+	return rendered_page(c, project_list(c, state, query_get(r, "agency"), overdue, (int)limit,
+	    after), limit, render_project_list);
 }
 
 static json_t *
@@ -638,7 +744,8 @@ h_bid_add(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (bad_values(r))
 		return NULL;
-	return tender_bid_add(c, id, r->json);
+	struct render_bid bid;
+	return tender_bid_add(c, id, r->json, &bid) ? NULL : render_bid(&bid, ctx_offset(c));
 }
 
 
@@ -649,7 +756,10 @@ h_score_add(struct api_request *r, struct req_ctx *c, int *status)
 	if (param_id(r, 0, &id) || param_id(r, 1, &bid))
 		return not_found(c);
 	(void)status;
-	return tender_score_add(c, id, bid, r->json);
+	struct render_sheet sheet;
+	if (tender_score_add(c, id, bid, r->json, &sheet))
+		return NULL;
+	return render_sheet(&sheet, ctx_offset(c));
 }
 
 
@@ -665,7 +775,7 @@ h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
 		    "year is required: /v1/evaluations?year=YYYY");
 	else
-		out = tender_evaluation_list(c, (int)year);
+		out = rendered(c, tender_evaluation_list(c, (int)year), render_evaluations);
 	return out;
 }
 
@@ -746,7 +856,8 @@ h_deadlines(struct api_request *r, struct req_ctx *c, int *status)
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "due_before"),
 			    "due_before must be an RFC 3339 time");
 		else
-			out = due_deadline_list(c, before, after, (int)limit);
+			out = rendered_page(c, due_deadline_list(c, before, after, (int)limit), limit,
+			    render_deadlines);
 	}
 	return out;
 }
@@ -764,7 +875,8 @@ h_notifications(struct api_request *r, struct req_ctx *c, int *status)
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "status"),
 			    "status must be pending, delivered or dead");
 		else
-			out = outbox_list(c, st, after, (int)limit);
+			out = rendered_page(c, outbox_list(c, st, after, (int)limit), limit,
+			    render_notifications);
 	}
 	return out;
 }
@@ -776,10 +888,10 @@ h_resend(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_id(r, 0, &id))
 		return not_found(c);
-	json_t *o = outbox_resend(c, id);
-	if (o)
-		r->outbox_written = true;
-	return o;
+	if (outbox_resend(c, id))
+		return NULL;
+	r->outbox_written = true;
+	return json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "pending");
 }
 
 static json_t *
@@ -787,5 +899,5 @@ h_incidents(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
 	const char *all = query_get(r, "all");
-	return due_incident_list(c, all && !strcmp(all, "1"));
+	return rendered(c, due_incident_list(c, all && !strcmp(all, "1")), render_incidents);
 }

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include "cache.h"
+#include "project.h"
 #include "clock.h"
 #include "config.h"
 #include "ctx.h"
@@ -181,7 +182,7 @@ static void
 warm_run(struct pool_job *job, struct db *db)
 {
 	struct warm *w = (struct warm *)job;
-	int n = cache_project_warm(db, w->after, w->page, &w->after);
+	int n = project_warm(db, w->after, w->page, &w->after);
 	if (n < 0) {
 		log_warn("project cache: cannot read projects (%s); it fills as they are used",
 		    db_error(db));

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "registry.h"
+#include "rows.h"
 #include "timebase.h"
 #include "user.h"
 #include "verify.h"
@@ -136,11 +137,11 @@ main(int argc, char **argv)
 			struct rules_config rules = cfg->rules;
 			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
 			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
-			json_t *o = registry_agency_add(&c, argv[2], name, level, opt(argc, argv, "parent"),
-			    opt(argc, argv, "lang"));
+			struct rows *o = registry_agency_add(&c, argv[2], name, level,
+			    opt(argc, argv, "parent"), opt(argc, argv, "lang"));
 			if (o) {
 				printf("agency %s added\n", argv[2]);
-				json_decref(o);
+				rows_free(o);
 				rc = 0;
 			} else {
 				rc = report(&e);
@@ -168,16 +169,13 @@ main(int argc, char **argv)
 			}
 		}
 	} else if (!strcmp(cmd, "user") && argc == 2 && !strcmp(argv[1], "list")) {
-		json_t *list;
 		db = connect_or_die(cfg);
-		if (user_list(db, &list) == 0) {
-			size_t i;
-			json_t *u;
-			json_array_foreach(list, i, u)
-				printf("%s\t%s\t%s\n", json_string_value(json_object_get(u, "name")),
-				    json_string_value(json_object_get(u, "roles")),
-				    json_string_value(json_object_get(u, "agency")));
-			json_decref(list);
+		struct rows *list = user_list(db);
+		if (list) {
+			for (int i = 0; i < rows_count(list); i++)
+				printf("%s\t%s\t%s\n", rows_text(list, i, 1), rows_text(list, i, 2),
+				    rows_text(list, i, 3));
+			rows_free(list);
 			rc = 0;
 		}
 	} else if (!strcmp(cmd, "calendar") && argc == 3 && !strcmp(argv[1], "load")) {

@@ -18,6 +18,7 @@
 #include "outage.h"
 #include "outbox.h"
 #include "procurd.h"
+#include "render.h"
 
 #define CLAIM_MAX 256
 #define ACKS_MAX 512
@@ -217,13 +218,15 @@ static void
 send_due(struct relay *r, struct db *db)
 {
 	const struct config *cfg = r->d->cfg;
-	json_t *jobs = NULL;
 	int dead = 0;
 	for (;;) {
 		usec_t now = clock_now();
+		struct rows *claimed;
 		if (outbox_claim(db, now, CLAIM_MAX, (usec_t)cfg->notify_lease_seconds * USEC_PER_SEC,
-		    (usec_t)cfg->notify_backoff_ms * 1000, cfg->notify_max_attempts, &jobs, &dead))
+		    (usec_t)cfg->notify_backoff_ms * 1000, cfg->notify_max_attempts, &claimed, &dead))
 			return;
+		json_t *jobs = render_jobs(claimed);
+		rows_free(claimed);
 		size_t n = json_array_size(jobs), i;
 		int64_t unsent[CLAIM_MAX];
 		size_t n_unsent = 0;

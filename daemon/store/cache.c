@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <jansson.h>
 #include "db.h"
-#include "lifecycle.h"
 #include "metrics.h"
 #include "projectrow.h"
 #include "sql.h"
@@ -225,29 +224,3 @@ cache_project_drop(int64_t id)
 	pthread_mutex_unlock(&pcache.lock);
 }
 
-/* the project cache's start: the projects still under way, a page at a time */
-static struct stmt q_project_warm = STMT(
-	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND NOT p.state = ANY($2::text[]) "
-	"ORDER BY p.id LIMIT $3");
-
-int
-cache_project_warm(struct db *db, int64_t after, int limit, int64_t *last)
-{
-	char finals[256] = "{", *f = finals + 1;
-	for (int s = 0; s < ST__COUNT; s++)
-		if (lc_state_is_final((enum lc_state)s))
-			f += snprintf(f, (size_t)(finals + sizeof finals - f), "%s%s",
-			    f > finals + 1 ? "," : "", lc_state_name((enum lc_state)s));
-	snprintf(f, (size_t)(finals + sizeof finals - f), "}");
-	struct pbuf pb = { .n = 0 };
-	const char *v[3] = { pi64(&pb, after), finals, pi64(&pb, limit) };
-	PGresult *r = db_run(db, &q_project_warm, 3, v, NULL);
-	if (r == NULL)
-		return -1;
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		cache_project_put(r, i, NULL, 0);
-	*last = n ? gi64(r, n - 1, PC_ID) : after;
-	PQclear(r);
-	return n;
-}

@@ -24,9 +24,6 @@ int cache_agency(struct db *db, const char *code, struct cache_agency *ai);
 void cache_project_slots(size_t slots);
 /* Drop every kept row (the slots stay). */
 void cache_project_forget(void);
-/* Put up to LIMIT projects not in a final state with ids above AFTER into it,
- * in id order; *LAST is the last id. The number read, or -1 (db_error()). */
-int cache_project_warm(struct db *db, int64_t after, int limit, int64_t *last);
 
 /* A column's new value for cache_project_put(). */
 struct cache_patch {

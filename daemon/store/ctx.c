@@ -9,7 +9,7 @@
 #include "log.h"
 #include "sql.h"
 
-json_t *
+void *
 ctx_dbfail(struct req_ctx *c, const char *what)
 {
 	if (db_state(c->db)->blocked) {
@@ -40,7 +40,7 @@ ctx_dbfail(struct req_ctx *c, const char *what)
 	return NULL;
 }
 
-json_t *
+void *
 ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details, const char *msg)
 {
 	apierr_set(c->err, status, code, details, "%s", msg);

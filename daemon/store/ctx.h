@@ -58,14 +58,31 @@ struct req_ctx {
 	struct write_outcome out;
 };
 
+/* The calendar's offset east of UTC, as answers show times (+08:00). */
+static inline int
+ctx_offset(const struct req_ctx *c)
+{
+	return c->cal ? c->cal->utc_offset_s : 28800;
+}
+
 /* A database failure seen by a request: 503 when the connection is gone
  * (details.outcome says whether anything may have been recorded), 500
- * otherwise (logged: our bug or an operator's problem). Rolls back; NULL.
+ * otherwise (logged: our bug or an operator's problem). Rolls back; NULL
+ * (of whatever the caller returns).
  * Sets nothing when the statement was refused for want of the project's
  * lock (db_state()->blocked): the event then decides again, locked. */
-json_t *ctx_dbfail(struct req_ctx *c, const char *what);
-/* Refuse with STATUS and CODE; rolls back; NULL. */
-json_t *ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details,
+void *ctx_dbfail(struct req_ctx *c, const char *what);
+/* What ctx_fail() and ctx_dbfail() return, for a caller that returns -1. */
+static inline int
+ctx_int(void *null)
+{
+	(void)null;
+	return -1;
+}
+
+/* Refuse with STATUS and CODE; rolls back; NULL (of whatever the caller
+ * returns). */
+void *ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details,
     const char *msg);
 
 #endif

@@ -1,4 +1,5 @@
-/* The database connection: connecting, waiting without blocking, prepared statements, transactions. */
+/* The database connection: connecting, waiting without blocking, prepared
+ * statements, transactions. */
 #include "db.h"
 
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "outage.h"
+#include "rows.h"
 #include "sql.h"
 
 struct db {
@@ -571,4 +573,36 @@ struct db_state *
 db_state(struct db *db)
 {
 	return &db->st;
+}
+
+/* struct rows (rows.h) is a PGresult (sql.h's rows_of()). */
+int
+rows_count(const struct rows *r)
+{
+	return PQntuples((const PGresult *)r);
+}
+
+const char *
+rows_text(const struct rows *r, int i, int col)
+{
+	const PGresult *res = (const PGresult *)r;
+	return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
+int64_t
+rows_i64(const struct rows *r, int i, int col)
+{
+	return gi64((const PGresult *)r, i, col);
+}
+
+bool
+rows_bool(const struct rows *r, int i, int col)
+{
+	return gbool((const PGresult *)r, i, col);
+}
+
+void
+rows_free(struct rows *r)
+{
+	PQclear((PGresult *)r);
 }

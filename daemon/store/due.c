@@ -1,4 +1,5 @@
-/* Deadlines as rows: firing what is due as the daemon, listing deadlines and incidents, recounting. */
+/* Deadlines as rows: firing what is due as the daemon, listing deadlines and
+ * incidents, counting again when a calendar arrives. */
 #include "due.h"
 
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "project.h"
+#include "render.h"
 #include "sql.h"
 
 static const struct user daemon_user = { .id = 0, .name = "daemon", .roles = ROLE_DAEMON,
@@ -76,7 +78,7 @@ fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
 		snprintf(before, sizeof before, "%s", state_before);
 		json_t *payload = evi == EV_ESCALATE ?
 		    json_pack("{s:i,s:s,s:o}", "level", level, "deadline", gs(dr, i, 1), "due",
-			jtime(c, due)) : json_object();
+			render_time(due, ctx_offset(c))) : json_object();
 		apierr_clear(c->err);
 		struct event_tx tx = { .commit_on_write = false };
 		json_t *out = evi < 0 ? NULL :
@@ -162,7 +164,7 @@ static struct stmt q_deadline_list = STMT(
 	"JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND starts_with(a.path, $1) "
 	"AND ($2::bigint IS NULL OR d.due_at <= us2ts($2)) AND d.id > $3 ORDER BY d.id LIMIT $4");
 
-json_t *
+struct rows *
 due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit)
 {
 	struct pbuf pb = { .n = 0 };
@@ -171,17 +173,7 @@ due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit
 	PGresult *r = db_run(c->db, &q_deadline_list, 4, v, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing deadlines");
-	json_t *items = json_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, json_pack("{s:I,s:I,s:s,s:s,s:i,s:s,s:o,s:o,s:s,s:s}",
-		    "id", (json_int_t)gi64(r, i, 0), "project_id", (json_int_t)gi64(r, i, 1), "state",
-		    gs(r, i, 2), "kind", gs(r, i, 3), "level", (int)gi64(r, i, 4), "event", gs(r, i, 5),
-		    "due", jtime_col(c, r, i, 6), "fire_at", jtime_col(c, r, i, 7), "agency",
-		    gs(r, i, 8), "title", gs(r, i, 9)));
-	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, 0)) : json_null();
-	PQclear(r);
-	return json_pack("{s:o,s:o}", "items", items, "next", next);
+	return rows_of(r);
 }
 
 static struct stmt q_incident_list = STMT(
@@ -190,21 +182,14 @@ static struct stmt q_incident_list = STMT(
 	"LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	"AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id");
 
-json_t *
+struct rows *
 due_incident_list(struct req_ctx *c, bool all)
 {
 	const char *v[2] = { c->u->path, all ? "true" : "false" };
 	PGresult *r = db_run(c->db, &q_incident_list, 2, v, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing incidents");
-	json_t *items = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(items, json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "id",
-		    (json_int_t)gi64(r, i, 0), "kind", gs(r, i, 1), "project_id", ji64_col(r, i, 2),
-		    "year", ji64_col(r, i, 3), "outbox_id", ji64_col(r, i, 4), "detail", gs(r, i, 5),
-		    "created_at", jtime_col(c, r, i, 6), "resolved_at", jtime_col(c, r, i, 7)));
-	PQclear(r);
-	return json_pack("{s:o,s:n}", "items", items, "next");
+	return rows_of(r);
 }
 
 /* A calendar arrived: the incidents of the years it covers, and the

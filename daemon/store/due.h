@@ -18,8 +18,13 @@ int due_next(struct db *db, usec_t *t);
  * batch. Appends what was applied to PUBLISHED (after the commit). Returns
  * the number fired, or -1; *more when the batch was full. */
 int due_fire(struct req_ctx *c, int batch, bool *more, json_t *published);
-json_t *due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit);
-json_t *due_incident_list(struct req_ctx *c, bool all);
+/* Pending deadlines in the user's scope, up to LIMIT + 1 after id AFTER:
+ * id, project_id, state, kind, level, event, due, fire_at, agency, title.
+ * NULL with c->err set. */
+struct rows *due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit);
+/* Incidents in the user's scope (ALL: resolved ones too): id, kind,
+ * project_id, year, outbox_id, detail, created_at, resolved_at. */
+struct rows *due_incident_list(struct req_ctx *c, bool all);
 /* The calendar in c->cal now covers more years: count again the deadlines of
  * projects with an open calendar_missing incident for those years, resolve
  * the incidents, wake the timers. Returns how many projects, or -1. */

@@ -10,6 +10,7 @@
 #include "jsonio.h"
 #include "project.h"
 #include "registry.h"
+#include "render.h"
 #include "sql.h"
 
 /* Locking the budget row serialises every approval against the same
@@ -302,7 +303,7 @@ effects_apply(struct req_ctx *c, enum lc_event ev, const PGresult *pr, const str
 		if (r == NULL)
 			return -1;
 		json_object_set_new(result, "challenge_id", json_integer(gi64(r, 0, 0)));
-		json_object_set_new(result, "answer_due", jtime(c, res->due));
+		json_object_set_new(result, "answer_due", render_time(res->due, ctx_offset(c)));
 		PQclear(r);
 		return 0;
 	}
@@ -314,7 +315,8 @@ effects_apply(struct req_ctx *c, enum lc_event ev, const PGresult *pr, const str
 	case EV_SIGN_CONTRACT: {
 		json_t *ct = json_pack("{s:O,s:O,s:O,s:o}", "contract_no",
 		    json_object_get(pl, "contract_no"), "amount_fen", json_object_get(pl, "amount_fen"),
-		    "takeover_plan", json_object_get(pl, "takeover_plan"), "signed_at", jtime(c, c->now));
+		    "takeover_plan", json_object_get(pl, "takeover_plan"), "signed_at",
+		    render_time(c->now, ctx_offset(c)));
 		char *cs = json_text(ct);
 		json_decref(ct);
 		const char *v[2] = { id, cs };
@@ -338,7 +340,7 @@ effects_apply(struct req_ctx *c, enum lc_event ev, const PGresult *pr, const str
 		json_t *e = json_pack("{s:O,s:O,s:O,s:f,s:I,s:o}", "purchaser_score", sc[0],
 		    "recipient_satisfaction", sc[1], "third_party_score", sc[2], "composite",
 		    res->composite, "contractor_id", (json_int_t)p->award_contractor_id,
-		    "published_at", jtime(c, c->now));
+		    "published_at", render_time(c->now, ctx_offset(c)));
 		char *es = json_text(e);
 		json_decref(e);
 		char n1[32], n2[32], n3[32], n4[32];

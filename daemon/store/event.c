@@ -15,27 +15,9 @@
 #include "metrics.h"
 #include "notice.h"
 #include "project.h"
+#include "render.h"
 #include "sql.h"
 #include "user.h"
-
-static json_t *
-event_json(struct req_ctx *c, int seq, const char *ev, const char *from, const char *to,
-    const char *actor, usec_t at, json_t *payload, const char *prev, const char *hash)
-{
-	/* built member by member: every event answer and history row passes
-	 * here, and json_pack spent a third of its time reading its format */
-	json_t *o = json_object();
-	json_object_set_new_nocheck(o, "seq", json_integer(seq));
-	json_object_set_new_nocheck(o, "event", json_string(ev));
-	json_object_set_new_nocheck(o, "from", json_string(from));
-	json_object_set_new_nocheck(o, "to", json_string(to));
-	json_object_set_new_nocheck(o, "actor", json_string(actor));
-	json_object_set_new_nocheck(o, "at", jtime(c, at));
-	json_object_set_new_nocheck(o, "payload", payload);
-	json_object_set_new_nocheck(o, "prev_hash", json_string(prev));
-	json_object_set_new_nocheck(o, "hash", json_string(hash));
-	return o;
-}
 
 /* Events whose effects change the project beyond state, version and time:
  * the answer then reads the row again. */
@@ -228,19 +210,19 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 		PGresult *again = project_fetch(c, id, false);
 		if (again == NULL)
 			goto done;
-		out = project_json(c, again, 0);
+		out = render_project(rows_c(again), 0, ctx_offset(c));
 		PQclear(again);
 	} else if (tx->commit_on_write) {
 		/* no answer to keep for an Idempotency-Key (the hot path): it is
 		 * written as text straight from the row (no tree of forty values to
 		 * build, print and free); the caller gets the event alone */
 		struct project_after after = { w.version, w.has_next_check, w.next_check, c->now };
-		json_t *e = event_json(c, w.seq, ev_name, w.from, w.to, c->u->name, c->now,
-		    json_incref(stored), w.last_hash, w.hash);
+		json_t *e = render_event(w.seq, ev_name, w.from, w.to, c->u->name, c->now,
+		    json_incref(stored), w.last_hash, w.hash, ctx_offset(c));
 		struct jsonw jw;
 		jsonw_init(&jw);
 		jsonw_open(&jw);
-		project_text(&jw, c, pr, 0, &after);
+		render_project_text(&jw, rows_c(pr), 0, ctx_offset(c), &after);
 		jsonw_key(&jw, "event");
 		jsonw_value(&jw, e);
 		jsonw_close(&jw);
@@ -249,14 +231,14 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 		out = json_pack("{s:o}", "event", e);
 		goto done;
 	} else {
-		out = project_json(c, pr, 0);
+		out = render_project(rows_c(pr), 0, ctx_offset(c));
 		json_object_set_new(out, "version", json_integer(w.version));
 		json_object_set_new(out, "next_check",
-		    w.has_next_check ? jtime(c, w.next_check) : json_null());
-		json_object_set_new(out, "updated_at", jtime(c, c->now));
+		    w.has_next_check ? render_time(w.next_check, ctx_offset(c)) : json_null());
+		json_object_set_new(out, "updated_at", render_time(c->now, ctx_offset(c)));
 	}
-	json_object_set_new(out, "event", event_json(c, w.seq, ev_name, w.from, w.to, c->u->name,
-	    c->now, json_incref(stored), w.last_hash, w.hash));
+	json_object_set_new(out, "event", render_event(w.seq, ev_name, w.from, w.to, c->u->name,
+	    c->now, json_incref(stored), w.last_hash, w.hash, ctx_offset(c)));
 done:
 	lc_result_clear(&res);
 	json_decref(result);
@@ -393,7 +375,7 @@ static struct stmt q_event_list = STMT(
 	"encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
 	"WHERE project_id = $1 ORDER BY seq");
 
-json_t *
+struct rows *
 event_list(struct req_ctx *c, int64_t id)
 {
 	PGresult *pr = project_fetch(c, id, false);
@@ -403,13 +385,9 @@ event_list(struct req_ctx *c, int64_t id)
 	struct pbuf pb = { .n = 0 };
 	const char *v[1] = { pi64(&pb, id) };
 	PGresult *r = db_run(c->db, &q_event_list, 1, v, NULL);
-	if (r == NULL)
-		return ctx_dbfail(c, "reading the history");
-	json_t *items = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(items, event_json(c, (int)gi64(r, i, 0), gs(r, i, 1),
-		    gs(r, i, 2), gs(r, i, 3), gs(r, i, 4), gi64(r, i, 5), jjson_col(r, i, 6),
-		    gs(r, i, 7), gs(r, i, 8)));
-	PQclear(r);
-	return json_pack("{s:o,s:n}", "items", items, "next");
+	if (r == NULL) {
+		ctx_dbfail(c, "reading the history");
+		return NULL;
+	}
+	return rows_of(r);
 }

@@ -18,8 +18,9 @@ struct event_tx;
 json_t *event_apply(struct req_ctx *c, int64_t id, enum lc_event ev,
     int64_t expected_version, const json_t *payload, const char *idem_key,
     const char *raw_body, int *status);
-/* The project's history. */
-json_t *event_list(struct req_ctx *c, int64_t id);
+/* The project's history, a row an event (render_history()), or NULL with
+ * c->err set. */
+struct rows *event_list(struct req_ctx *c, int64_t id);
 
 /* Inside the store (the daemon's deadlines): decide and apply EV on the
  * project in PR, which this transaction holds locked. FIRED is the deadline

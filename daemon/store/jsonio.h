@@ -1,59 +1,12 @@
-/* Inside the store: JSON from a row's columns (times at the calendar's
- * offset) and values read from a request's body. */
+/* Inside the store: JSON as a statement's text parameter, and the values
+ * of a body the edge has checked. Answers are rendered by render.h. */
 #ifndef PROCURD_JSONIO_H
 #define PROCURD_JSONIO_H
 
 #include <jansson.h>
-#include "ctx.h"
+#include <stdint.h>
+#include <stdlib.h>
 #include "jsonw.h"
-#include "sql.h"
-
-/* T as the API shows times: RFC 3339 at the calendar's offset (+08:00). */
-static inline const char *
-ltime(struct req_ctx *c, usec_t t, char buf[64])
-{
-	return time_format(t, c->cal ? c->cal->utc_offset_s : 28800, buf, 64);
-}
-
-static inline json_t *
-jtime(struct req_ctx *c, usec_t t)
-{
-	char buf[64];
-	return json_string(ltime(c, t, buf));
-}
-
-static inline json_t *
-jtime_col(struct req_ctx *c, const PGresult *r, int row, int col)
-{
-	if (gnull(r, row, col))
-		return json_null();
-	return jtime(c, gi64(r, row, col));
-}
-
-static inline json_t *
-jstr_col(const PGresult *r, int row, int col)
-{
-	if (gnull(r, row, col))
-		return json_null();
-	return json_string(gs(r, row, col));
-}
-
-static inline json_t *
-ji64_col(const PGresult *r, int row, int col)
-{
-	if (gnull(r, row, col))
-		return json_null();
-	return json_integer(gi64(r, row, col));
-}
-
-static inline json_t *
-jjson_col(const PGresult *r, int row, int col)
-{
-	if (gnull(r, row, col))
-		return json_null();
-	json_t *j = json_loads(gs(r, row, col), JSON_DECODE_ANY, NULL);
-	return j ? j : json_null();
-}
 
 /* J as compact text (free()). */
 static inline char *

@@ -1,4 +1,5 @@
-/* The outbox: notifications leased to the relay, acknowledged, listed and resent; its gauges. */
+/* The outbox: notifications leased to the relay and acknowledged, listed and
+ * resent by people; the gauges /metrics reads. */
 #include "outbox.h"
 
 #include <inttypes.h>
@@ -64,7 +65,7 @@ static struct stmt q_outbox_claim = STMT(
 
 int
 outbox_claim(struct db *db, usec_t now, int limit, usec_t lease, usec_t backoff,
-    int max_attempts, json_t **jobs, int *dead)
+    int max_attempts, struct rows **jobs, int *dead)
 {
 	struct pbuf pb = { .n = 0 };
 	const char *vd[2] = { pi64(&pb, now), pi64(&pb, max_attempts) };
@@ -78,16 +79,7 @@ outbox_claim(struct db *db, usec_t now, int limit, usec_t lease, usec_t backoff,
 	const char *v[4] = { pi64(&pb, now), pi64(&pb, limit), pi64(&pb, lease), pi64(&pb, backoff) };
 	if ((r = db_run(db, &q_outbox_claim, 4, v, NULL)) == NULL)
 		return -1;
-	json_t *a = json_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *data = jjson_col(r, i, 6);
-		json_array_append_new(a, json_pack("{s:i,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:I}", "v", 1,
-		    "id", (json_int_t)gi64(r, i, 0), "channel", gs(r, i, 1), "recipient", gs(r, i, 2),
-		    "template", gs(r, i, 3), "lang", gs(r, i, 4), "project_id", ji64_col(r, i, 5),
-		    "data", data, "attempt", (json_int_t)gi64(r, i, 7)));
-	}
-	PQclear(r);
-	*jobs = a;
+	*jobs = rows_of(r);
 	return 0;
 }
 
@@ -169,7 +161,7 @@ static struct stmt q_outbox_list = STMT(
 	"LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
 	"AND ($2::text IS NULL OR o.status = $2) AND o.id > $3 ORDER BY o.id LIMIT $4");
 
-json_t *
+struct rows *
 outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit)
 {
 	struct pbuf pb = { .n = 0 };
@@ -177,18 +169,7 @@ outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit)
 	PGresult *r = db_run(c->db, &q_outbox_list, 4, v, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing notifications");
-	json_t *items = json_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}",
-		    "id", (json_int_t)gi64(r, i, 0), "project_id", ji64_col(r, i, 1), "channel",
-		    gs(r, i, 2), "recipient", gs(r, i, 3), "template", gs(r, i, 4), "status", gs(r, i, 5),
-		    "attempts", (json_int_t)gi64(r, i, 6), "next_attempt_at", jtime_col(c, r, i, 7),
-		    "last_error", jstr_col(r, i, 8), "created_at", jtime_col(c, r, i, 9),
-		    "delivered_at", jtime_col(c, r, i, 10)));
-	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, 0)) : json_null();
-	PQclear(r);
-	return json_pack("{s:o,s:o}", "items", items, "next", next);
+	return rows_of(r);
 }
 
 /* One statement: the row in the admin's scope (locked), put back to
@@ -203,20 +184,20 @@ static struct stmt q_outbox_resend = STMT(
 	"AND resolved_at IS NULL) "
 	"SELECT (SELECT status FROM cur), (SELECT count(*) FROM u)");
 
-json_t *
+int
 outbox_resend(struct req_ctx *c, int64_t id)
 {
 	struct pbuf pb = { .n = 0 };
 	const char *v[3] = { pi64(&pb, id), pi64(&pb, c->now), c->u->path };
 	PGresult *r = db_run(c->db, &q_outbox_resend, 3, v, NULL);
 	if (r == NULL)
-		return ctx_dbfail(c, "resending");
+		return ctx_int(ctx_dbfail(c, "resending"));
 	bool found = !gnull(r, 0, 0), resent = gi64(r, 0, 1) == 1;
 	PQclear(r);
 	if (!found)
-		return ctx_fail(c, 404, "not_found", NULL, "no such notification");
+		return ctx_int(ctx_fail(c, 404, "not_found", NULL, "no such notification"));
 	if (!resent)
-		return ctx_fail(c, 409, "invalid_transition", NULL, "only a dead notification is resent");
+		return ctx_int(ctx_fail(c, 409, "invalid_transition", NULL, "only a dead notification is resent"));
 	log_info("outbox: notification %" PRId64 " resent by %s", id, c->u->name);
-	return json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "pending");
+	return 0;
 }

@@ -13,16 +13,23 @@ struct metrics_gauges;
 
 /* The relay's side (relay thread, its own connection). Claim first marks
  * rows past their last attempt dead (*dead, with incidents), then leases up
- * to LIMIT due rows as jobs {"v":1,"id",…}. */
+ * to LIMIT due rows as *JOBS (render_jobs()): id, channel, recipient,
+ * template, lang, project_id, data, attempt. */
 int outbox_claim(struct db *db, usec_t now, int limit, usec_t lease, usec_t backoff,
-    int max_attempts, json_t **jobs, int *dead);
+    int max_attempts, struct rows **jobs, int *dead);
 int outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at);
 int outbox_delivered(struct db *db, const int64_t *ids, size_t n, usec_t now);
 int outbox_failed(struct db *db, int64_t id, const char *error, usec_t now, usec_t backoff);
 /* Earliest next_attempt_at of a pending row (0: none). */
 int outbox_next(struct db *db, usec_t *t);
-json_t *outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit);
-json_t *outbox_resend(struct req_ctx *c, int64_t id);
+/* Notifications in the user's scope, up to LIMIT + 1 after id AFTER: id,
+ * project_id, channel, recipient, template, status, attempts,
+ * next_attempt_at, last_error, created_at, delivered_at. NULL with c->err
+ * set. */
+struct rows *outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit);
+/* A dead notification back to pending (its incident resolved): 0, or -1
+ * with c->err set (404, or 409 when it is not dead). */
+int outbox_resend(struct req_ctx *c, int64_t id);
 /* The gauges GET /metrics reads from the database. 0 or -1 (503). */
 int outbox_gauges(struct req_ctx *c, struct metrics_gauges *g);
 

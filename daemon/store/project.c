@@ -14,145 +14,20 @@
 #include "registry.h"
 #include "sql.h"
 
-/* The project as the API shows it, one table for both renderings: a jansson
- * tree (project_json) and text written straight from the row for the hot
- * event answer (project_text). A field with a WHEN column is shown only when
- * that column is not NULL; consecutive fields with the same IN form that
- * nested object. */
-enum pf_kind { PF_INT, PF_STR, PF_JSON, PF_TIME, PF_BOOL };
-struct pfield {
-	const char *name;
-	int col;
-	enum pf_kind kind;
-	int when;		/* -1: always */
-	const char *in;		/* NULL: a member of the project */
-};
-#define PF(n, c, k) { n, c, k, -1, NULL }
-#define PF_IF(n, c, k, w) { n, c, k, w, NULL }
-#define PF_IN(o, n, c, k, w) { n, c, k, w, o }
-static const struct pfield project_fields[] = {
-	PF("id", PC_ID, PF_INT), PF("agency", PC_AGENCY, PF_STR),
-	PF("fiscal_year", PC_YEAR, PF_INT), PF("title", PC_TITLE, PF_STR),
-	PF("catalog_items", PC_ITEMS, PF_JSON), PF("budget_fen", PC_BUDGET, PF_INT),
-	PF("funding_source", PC_FUNDING, PF_STR), PF("method", PC_METHOD, PF_STR),
-	PF("quantity", PC_QUANTITY, PF_STR), PF("quality_standard", PC_QUALITY, PF_STR),
-	PF("service_start", PC_START, PF_STR), PF("service_end", PC_END, PF_STR),
-	PF("state", PC_STATE, PF_STR), PF("version", PC_VERSION, PF_INT),
-	PF("next_check", PC_NEXT_CHECK, PF_TIME),
-	PF("budget_approved", PC_BUDGET_APPROVED, PF_BOOL), PF("round", PC_ROUND, PF_INT),
-	PF_IF("published_at", PC_PUBLISHED_AT, PF_TIME, PC_PUBLISHED_AT),
-	PF_IF("bid_deadline", PC_BID_DEADLINE, PF_TIME, PC_PUBLISHED_AT),
-	PF_IF("requirements", PC_REQUIREMENTS, PF_STR, PC_PUBLISHED_AT),
-	PF_IF("evaluators_required", PC_EVALUATORS, PF_INT, PC_PUBLISHED_AT),
-	PF_IF("criteria", PC_CRITERIA, PF_JSON, PC_PUBLISHED_AT),
-	PF_IN("award", "bid_id", PC_AWARD_BID, PF_INT, PC_AWARD_BID),
-	PF_IN("award", "contractor_id", PC_AWARD_CONTRACTOR, PF_INT, PC_AWARD_BID),
-	PF_IN("award", "price_fen", PC_AWARD_PRICE, PF_INT, PC_AWARD_BID),
-	PF_IN("award", "awarded_at", PC_AWARDED_AT, PF_TIME, PC_AWARD_BID),
-	PF_IF("contract", PC_CONTRACT, PF_JSON, PC_CONTRACT),
-	PF_IF("paid_fen", PC_PAID, PF_INT, PC_PAID),
-	PF_IF("evaluation", PC_EVALUATION, PF_JSON, PC_EVALUATION),
-	PF_IF("predecessor_id", PC_PREDECESSOR, PF_INT, PC_PREDECESSOR),
-	PF_IF("successor_id", PC_SUCCESSOR, PF_INT, PC_SUCCESSOR),
-	PF("created_at", PC_CREATED_AT, PF_TIME), PF("updated_at", PC_UPDATED_AT, PF_TIME),
-};
-#define N_PFIELDS (sizeof project_fields / sizeof project_fields[0])
-
-static bool
-pf_shown(const struct pfield *f, const PGresult *r, int i)
-{
-	return f->when < 0 || !gnull(r, i, f->when);
-}
-
-static json_t *
-pf_json(struct req_ctx *c, const struct pfield *f, const PGresult *r, int i)
-{
-	switch (f->kind) {
-	case PF_INT: return ji64_col(r, i, f->col);
-	case PF_STR: return jstr_col(r, i, f->col);
-	case PF_JSON: return jjson_col(r, i, f->col);
-	case PF_TIME: return jtime_col(c, r, i, f->col);
-	case PF_BOOL: return json_boolean(gbool(r, i, f->col));
-	}
-	return json_null();
-}
-
-json_t *
-project_json(struct req_ctx *c, const PGresult *r, int i)
-{
-	json_t *o = json_object();
-	for (size_t k = 0; k < N_PFIELDS; k++) {
-		const struct pfield *f = &project_fields[k];
-		if (!pf_shown(f, r, i))
-			continue;
-		json_t *into = o;
-		if (f->in) {
-			into = json_object_get(o, f->in);
-			if (into == NULL)
-				json_object_set_new(o, f->in, into = json_object());
-		}
-		json_object_set_new(into, f->name, pf_json(c, f, r, i));
-	}
-	return o;
-}
-
-static void
-pf_time_text(struct jsonw *w, struct req_ctx *c, usec_t t)
-{
-	char buf[64];
-	jsonw_str(w, ltime(c, t, buf));
-}
-
-/* The members of project_json(), as text into W, with AFTER's changes. */
-void
-project_text(struct jsonw *w, struct req_ctx *c, const PGresult *r, int i,
-    const struct project_after *after)
-{
-	const char *in = NULL;
-	for (size_t k = 0; k < N_PFIELDS; k++) {
-		const struct pfield *f = &project_fields[k];
-		if (!pf_shown(f, r, i))
-			continue;
-		if (in && (f->in == NULL || strcmp(f->in, in))) {
-			jsonw_close(w);
-			in = NULL;
-		}
-		if (f->in && in == NULL) {
-			jsonw_key(w, f->in);
-			jsonw_open(w);
-			in = f->in;
-		}
-		jsonw_key(w, f->name);
-		if (f->col == PC_VERSION) {
-			jsonw_int(w, after->version);
-			continue;
-		}
-		if (f->col == PC_NEXT_CHECK) {
-			if (after->has_next_check)
-				pf_time_text(w, c, after->next_check);
-			else
-				jsonw_null(w);
-			continue;
-		}
-		if (f->col == PC_UPDATED_AT) {
-			pf_time_text(w, c, after->updated_at);
-			continue;
-		}
-		if (gnull(r, i, f->col) && f->kind != PF_BOOL) {
-			jsonw_null(w);
-			continue;
-		}
-		switch (f->kind) {
-		case PF_INT: jsonw_int(w, gi64(r, i, f->col)); break;
-		case PF_STR: jsonw_str(w, gs(r, i, f->col)); break;
-		case PF_JSON: jsonw_raw(w, gs(r, i, f->col)); break;	/* printed by PostgreSQL */
-		case PF_TIME: pf_time_text(w, c, gi64(r, i, f->col)); break;
-		case PF_BOOL: jsonw_bool(w, gbool(r, i, f->col)); break;
-		}
-	}
-	if (in)
-		jsonw_close(w);
-}
+/* Columns of a project as the API shows it and the guards read it. What the
+ * scope check and the notifications need of its agency comes from the
+ * agency cache (cache_agency()), not from a join. */
+#define PROJECT_COLS \
+	"p.id, p.agency, p.fiscal_year, p.title, array_to_json(p.catalog_items)::text, " \
+	"p.budget_fen, p.funding_source, p.method, p.quantity, p.quality_standard, " \
+	"p.service_start::text, p.service_end::text, p.state, p.version, ts2us(p.next_check), " \
+	"p.created_by, p.submitted_by, p.completed_by, ts2us(p.published_at), " \
+	"ts2us(p.bid_deadline), p.requirements, p.evaluators_required, p.criteria::text, " \
+	"p.award_bid_id, p.award_contractor_id, p.award_price_fen, ts2us(p.awarded_at), " \
+	"p.contract::text, p.paid_fen, p.evaluation::text, p.predecessor_id, p.successor_id, " \
+	"p.last_seq, encode(p.last_hash, 'hex'), ts2us(p.created_at), ts2us(p.updated_at), " \
+	"p.budget_approved, p.round"
+#define PROJECT_FROM " FROM project p "
 
 /* The row as the guards see it. */
 void
@@ -268,15 +143,11 @@ project_read(struct req_ctx *c, int64_t id, bool *kept)
 	return r;
 }
 
-json_t *
+struct rows *
 project_get(struct req_ctx *c, int64_t id)
 {
 	PGresult *r = project_read(c, id, NULL);
-	if (r == NULL)
-		return NULL;
-	json_t *o = project_json(c, r, 0);
-	PQclear(r);
-	return o;
+	return r ? rows_of(r) : NULL;
 }
 
 /* Keyset pagination over id; the scope is the user's agency path. */
@@ -287,7 +158,7 @@ static struct stmt q_project_list = STMT(
 	"AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
 	"ORDER BY p.id LIMIT $7");
 
-json_t *
+struct rows *
 project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
     int limit, int64_t after)
 {
@@ -296,15 +167,11 @@ project_list(struct req_ctx *c, const char *state, const char *agency, int overd
 		overdue < 0 ? NULL : overdue ? "true" : "false", pi64(&pb, c->now),
 		pi64(&pb, limit + 1) };
 	PGresult *r = db_run(c->db, &q_project_list, 7, v, NULL);
-	if (r == NULL)
-		return ctx_dbfail(c, "listing projects");
-	json_t *items = json_array();
-	int n = PQntuples(r);
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, project_json(c, r, i));
-	json_t *next = n > limit ? json_sprintf("%" PRId64, gi64(r, limit - 1, PC_ID)) : json_null();
-	PQclear(r);
-	return json_pack("{s:o,s:o}", "items", items, "next", next);
+	if (r == NULL) {
+		ctx_dbfail(c, "listing projects");
+		return NULL;
+	}
+	return rows_of(r);
 }
 
 static struct stmt q_project_create = STMT(
@@ -314,7 +181,7 @@ static struct stmt q_project_create = STMT(
 	"ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6, $7, $8, $9, $10::date, "
 	"$11::date, $12, us2ts($13), us2ts($13), $14) RETURNING id");
 
-json_t *
+struct rows *
 project_create(struct req_ctx *c, const json_t *b)
 {
 	struct pbuf pb = { .n = 0 };
@@ -332,9 +199,11 @@ project_create(struct req_ctx *c, const json_t *b)
 	int seen = registry_agency_seen(c, agency);
 	if (seen < 0)
 		return NULL;
-	if (!seen)
-		return ctx_fail(c, 404, "not_found", json_pack("{s:s}", "field", "agency"),
+	if (!seen) {
+		ctx_fail(c, 404, "not_found", json_pack("{s:s}", "field", "agency"),
 		    "no such agency in your scope");
+		return NULL;
+	}
 
 	char *items_s = items ? json_text(items) : xstrdup("[]");
 	const char *txt[6];
@@ -347,7 +216,6 @@ project_create(struct req_ctx *c, const json_t *b)
 	const char *v[14] = { agency, pi64(&pb, year), txt[0], items_s,
 		budget >= 0 ? pi64(&pb, budget) : NULL, txt[1], txt[2], txt[3] ? txt[3] : "",
 		txt[4] ? txt[4] : "", txt[5], send, pi64(&pb, c->u->id), pi64(&pb, c->now), NULL };
-	json_t *out = NULL;
 	if (db_begin(c->db))
 		goto dberr;
 	PGresult *r = db_run(c->db, &q_project_create, 14, v, st);
@@ -364,5 +232,33 @@ project_create(struct req_ctx *c, const json_t *b)
 	return project_get(c, id);
 dberr:
 	free(items_s);
-	return out ? out : ctx_dbfail(c, "creating a project");
+	ctx_dbfail(c, "creating a project");
+	return NULL;
+}
+
+/* the project cache's start: the projects still under way, a page at a time */
+static struct stmt q_project_warm = STMT(
+	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND NOT p.state = ANY($2::text[]) "
+	"ORDER BY p.id LIMIT $3");
+
+int
+project_warm(struct db *db, int64_t after, int limit, int64_t *last)
+{
+	char finals[256] = "{", *f = finals + 1;
+	for (int s = 0; s < ST__COUNT; s++)
+		if (lc_state_is_final((enum lc_state)s))
+			f += snprintf(f, (size_t)(finals + sizeof finals - f), "%s%s",
+			    f > finals + 1 ? "," : "", lc_state_name((enum lc_state)s));
+	snprintf(f, (size_t)(finals + sizeof finals - f), "}");
+	struct pbuf pb = { .n = 0 };
+	const char *v[3] = { pi64(&pb, after), finals, pi64(&pb, limit) };
+	PGresult *r = db_run(db, &q_project_warm, 3, v, NULL);
+	if (r == NULL)
+		return -1;
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		cache_project_put(r, i, NULL, 0);
+	*last = n ? gi64(r, n - 1, PC_ID) : after;
+	PQclear(r);
+	return n;
 }

@@ -9,22 +9,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctx.h"
-#include "jsonw.h"
 #include "lifecycle.h"
 #include "projectrow.h"
 
-/* The API's routes. */
-json_t *project_get(struct req_ctx *c, int64_t id);
-json_t *project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
-    int limit, int64_t after);
-json_t *project_create(struct req_ctx *c, const json_t *body);
+/* Put up to LIMIT projects not in a final state with ids above AFTER into
+ * the project cache, in id order; *LAST is the last id. The number read, or
+ * -1 (db_error()). */
+int project_warm(struct db *db, int64_t after, int limit, int64_t *last);
 
-/* Inside the store: row I of R as the API shows it, as a tree or as the
- * members' text into W with AFTER's changes (one table of fields for both);
- * as the guards see it. */
-json_t *project_json(struct req_ctx *c, const PGresult *r, int i);
-void project_text(struct jsonw *w, struct req_ctx *c, const PGresult *r, int i,
-    const struct project_after *after);
+/* The API's routes: the project's row (render_project()), or NULL with
+ * c->err set; a list's up to LIMIT + 1 rows (one more tells there is a
+ * next page). The caller frees them (rows_free()). */
+struct rows *project_get(struct req_ctx *c, int64_t id);
+struct rows *project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
+    int limit, int64_t after);
+struct rows *project_create(struct req_ctx *c, const json_t *body);
+
+/* Inside the store: the row as the guards see it. */
 void project_decode(const PGresult *r, int i, struct lc_project *p, const struct rules_config *rc);
 /* Project ID as the user sees it (its row), or NULL (404 outside the scope,
  * or a database error: c->err says which). LOCK reads it FOR UPDATE;

@@ -10,14 +10,6 @@
 #include "log.h"
 #include "sql.h"
 
-static json_t *
-agency_json(const PGresult *r, int i, struct req_ctx *c)
-{
-	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o}", "code", gs(r, i, 0), "name", gs(r, i, 1), "level",
-	    gs(r, i, 2), "parent", jstr_col(r, i, 3), "lang", gs(r, i, 6), "created_at",
-	    jtime_col(c, r, i, 5));
-}
-
 static struct stmt q_agency_by_code = STMT(
 	"SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency WHERE code = $1");
 
@@ -58,7 +50,7 @@ static struct stmt q_agency_add = STMT(
 	"VALUES ($1, $2, $3, $4, coalesce((SELECT path FROM agency WHERE code = $4), '/') "
 	"|| $1 || '/', us2ts($5), coalesce($6, 'zh')) RETURNING path");
 
-json_t *
+struct rows *
 registry_agency_add(struct req_ctx *c, const char *code, const char *name, const char *level,
     const char *parent, const char *lang)
 {
@@ -95,20 +87,14 @@ registry_agency_add(struct req_ctx *c, const char *code, const char *name, const
 	r = db_run(c->db, &q_agency_by_code, 1, v2, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "reading an agency");
-	json_t *o = agency_json(r, 0, c);
-	PQclear(r);
-	return o;
+	return rows_of(r);
 }
 
-json_t *
+struct rows *
 registry_agency_get(struct req_ctx *c, const char *code)
 {
 	PGresult *r = agency_fetch(c, code);
-	if (r == NULL)
-		return NULL;
-	json_t *o = agency_json(r, 0, c);
-	PQclear(r);
-	return o;
+	return r ? rows_of(r) : NULL;
 }
 
 static struct stmt q_budget_put = STMT(
@@ -118,7 +104,7 @@ static struct stmt q_budget_put = STMT(
 	"work_funds_fen = EXCLUDED.work_funds_fen, lottery_funds_fen = EXCLUDED.lottery_funds_fen, "
 	"cap_bp = EXCLUDED.cap_bp, updated_at = EXCLUDED.updated_at");
 
-json_t *
+struct rows *
 registry_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *b)
 {
 	struct pbuf pb = { .n = 0 };
@@ -151,7 +137,7 @@ static struct stmt q_budget_get = STMT(
 	"AND budget_approved AND funding_source = 'special_funds' AND state <> 'cancelled'), "
 	"ts2us(updated_at) FROM budget WHERE agency = $1 AND fiscal_year = $2");
 
-json_t *
+struct rows *
 registry_budget_get(struct req_ctx *c, const char *agency, int year)
 {
 	struct pbuf pb = { .n = 0 };
@@ -167,25 +153,7 @@ registry_budget_get(struct req_ctx *c, const char *agency, int year)
 		PQclear(r);
 		return ctx_fail(c, 404, "not_found", NULL, "no budget recorded for that year");
 	}
-	int64_t special = gi64(r, 0, 0), committed = gi64(r, 0, 4);
-	int cap_bp = (int)gi64(r, 0, 3);
-	int64_t cap = rules_cap_fen(special, cap_bp);
-	json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:o}", "agency", agency,
-	    "fiscal_year", year, "special_funds_fen", (json_int_t)special, "work_funds_fen",
-	    (json_int_t)gi64(r, 0, 1), "lottery_funds_fen", (json_int_t)gi64(r, 0, 2), "cap_percent",
-	    cap_bp / 100.0, "special_cap_fen", (json_int_t)cap, "special_committed_fen",
-	    (json_int_t)committed, "special_remaining_fen", (json_int_t)(cap - committed),
-	    "updated_at", jtime_col(c, r, 0, 5));
-	PQclear(r);
-	return o;
-}
-
-static json_t *
-catalog_json(const PGresult *r, int i)
-{
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", gs(r, i, 0), "name", gs(r, i, 1),
-	    "category", gs(r, i, 2), "level", gs(r, i, 3), "approved", gbool(r, i, 4),
-	    "purchasable", gbool(r, i, 5), "restricted", gbool(r, i, 6));
+	return rows_of(r);
 }
 
 /* Catalogue items are approved by the province (000 §3.3, 003 §1.2): a
@@ -198,9 +166,10 @@ may_approve(const struct user *u)
 
 static struct stmt q_catalog_add = STMT(
 	"INSERT INTO catalog_item (code, name, category, level, approved, purchasable, restricted, "
-	"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, us2ts($8))");
+	"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, us2ts($8)) "
+	"RETURNING code, name, category, level, approved, purchasable, restricted");
 
-json_t *
+struct rows *
 registry_catalog_add(struct req_ctx *c, const json_t *b)
 {
 	struct pbuf pb = { .n = 0 };
@@ -226,7 +195,8 @@ registry_catalog_add(struct req_ctx *c, const json_t *b)
 		    "(001 §2.2, 000 §4.1)");
 	const char *v[8] = { code, name, cat, level, approved ? "true" : "false",
 		purchasable ? "true" : "false", restricted ? "true" : "false", pi64(&pb, c->now) };
-	if (db_run0(c->db, &q_catalog_add, 8, v, st)) {
+	PGresult *r = db_run(c->db, &q_catalog_add, 8, v, st);
+	if (r == NULL) {
 		if (!strcmp(st, "23505"))
 			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
 			    "a catalogue item with this code exists");
@@ -235,8 +205,7 @@ registry_catalog_add(struct req_ctx *c, const json_t *b)
 			    "code or level is not valid (levels: province, city, county, township, village)");
 		return ctx_dbfail(c, "adding a catalogue item");
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "code", code, "name", name, "category", cat,
-	    "level", level, "approved", approved, "purchasable", purchasable, "restricted", restricted);
+	return rows_of(r);
 }
 
 static struct stmt q_catalog_update = STMT(
@@ -245,7 +214,7 @@ static struct stmt q_catalog_update = STMT(
 	"purchasable = coalesce($6::boolean, purchasable), restricted = coalesce($7::boolean, restricted) "
 	"WHERE code = $1 RETURNING code, name, category, level, approved, purchasable, restricted");
 
-json_t *
+struct rows *
 registry_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
 {
 	const char *v[7] = { code };
@@ -276,27 +245,21 @@ registry_catalog_update(struct req_ctx *c, const char *code, const json_t *b)
 		PQclear(r);
 		return ctx_fail(c, 404, "not_found", NULL, "no such catalogue item");
 	}
-	json_t *o = catalog_json(r, 0);
-	PQclear(r);
 	log_info("catalogue: %s updated by %s", code, c->u->name);
-	return o;
+	return rows_of(r);
 }
 
 static struct stmt q_catalog_list = STMT(
 	"SELECT code, name, category, level, approved, purchasable, restricted FROM catalog_item "
 	"ORDER BY code");
 
-json_t *
+struct rows *
 registry_catalog_list(struct req_ctx *c)
 {
 	PGresult *r = db_run(c->db, &q_catalog_list, 0, NULL, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing the catalogue");
-	json_t *items = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(items, catalog_json(r, i));
-	PQclear(r);
-	return json_pack("{s:o,s:n}", "items", items, "next");
+	return rows_of(r);
 }
 
 static struct stmt q_contractor_add = STMT(
@@ -326,8 +289,8 @@ registry_contractor_banned(struct db *db, int64_t id, int32_t day, bool *banned)
 	return 0;
 }
 
-json_t *
-registry_contractor_add(struct req_ctx *c, const json_t *b)
+int
+registry_contractor_add(struct req_ctx *c, const json_t *b, struct rows *out[3])
 {
 	struct pbuf pb = { .n = 0 };
 	const char *name, *kind, *code;
@@ -345,13 +308,15 @@ registry_contractor_add(struct req_ctx *c, const json_t *b)
 	PGresult *r = db_run(c->db, &q_contractor_add, 11, v, st);
 	if (r == NULL) {
 		if (!strcmp(st, "23505"))
-			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "credit_code"),
+			ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "credit_code"),
 			    "a contractor with this credit code exists");
-		return ctx_dbfail(c, "adding a contractor");
+		else
+			ctx_dbfail(c, "adding a contractor");
+		return -1;
 	}
 	int64_t id = gi64(r, 0, 0);
 	PQclear(r);
-	return registry_contractor_get(c, id);
+	return registry_contractor_get(c, id, out);
 }
 
 
@@ -389,61 +354,37 @@ registry_contractor_missing(struct db *db, int64_t id, json_t **missing)
 	return 0;
 }
 
-json_t *
-registry_contractor_get(struct req_ctx *c, int64_t id)
+int
+registry_contractor_get(struct req_ctx *c, int64_t id, struct rows *out[3])
 {
 	struct pbuf pb = { .n = 0 };
 	const char *v[1] = { pi64(&pb, id) };
-	PGresult *r = db_run(c->db, &q_contractor_get, 1, v, NULL);
-	if (r == NULL)
-		return ctx_dbfail(c, "reading a contractor");
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return ctx_fail(c, 404, "not_found", NULL, "no such contractor");
+	static const char *const what[3] = { "reading a contractor", "reading bans",
+		"reading evaluations" };
+	struct stmt *s[3] = { &q_contractor_get, &q_contractor_bans, &q_contractor_evals };
+	memset(out, 0, 3 * sizeof out[0]);
+	for (int i = 0; i < 3; i++) {
+		PGresult *r = db_run(c->db, s[i], 1, v, NULL);
+		if (r == NULL) {
+			registry_contractor_free(out);
+			ctx_dbfail(c, what[i]);
+			return -1;
+		}
+		out[i] = rows_of(r);
+		if (i == 0 && PQntuples(r) != 1) {
+			registry_contractor_free(out);
+			ctx_fail(c, 404, "not_found", NULL, "no such contractor");
+			return -1;
+		}
 	}
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)id, "name", gs(r, 0, 1),
-	    "kind", gs(r, 0, 2), "credit_code", gs(r, 0, 3), "created_at", jtime_col(c, r, 0, 10));
-	bool qualified = true;
-	for (int i = 0; i < QUAL__COUNT; i++) {
-		json_object_set_new(o, registry_qualifications[i], json_boolean(gbool(r, 0, 4 + i)));
-		qualified = qualified && gbool(r, 0, 4 + i);
-	}
-	json_object_set_new(o, "qualified", json_boolean(qualified));
-	PQclear(r);
+	return 0;
+}
 
-	if ((r = db_run(c->db, &q_contractor_bans, 1, v, NULL)) == NULL) {
-		json_decref(o);
-		return ctx_dbfail(c, "reading bans");
+void
+registry_contractor_free(struct rows *r[3])
+{
+	for (int i = 0; i < 3; i++) {
+		rows_free(r[i]);
+		r[i] = NULL;
 	}
-	int32_t today = calendar_local_day(c->cal, c->now);
-	json_t *bans = json_array();
-	bool banned = false;
-	for (int i = 0; i < PQntuples(r); i++) {
-		int32_t s = 0, e = 0;
-		date_parse(gs(r, i, 1), &s);
-		date_parse(gs(r, i, 2), &e);
-		bool active = rules_banned_on(s, e, today);
-		banned = banned || active;
-		json_array_append_new(bans, json_pack("{s:s,s:s,s:s,s:I,s:b}", "reason", gs(r, i, 0),
-		    "starts", gs(r, i, 1), "ends", gs(r, i, 2), "project_id",
-		    (json_int_t)gi64(r, i, 3), "active", active));
-	}
-	PQclear(r);
-	json_object_set_new(o, "bans", bans);
-	json_object_set_new(o, "banned", json_boolean(banned));
-
-	if ((r = db_run(c->db, &q_contractor_evals, 1, v, NULL)) == NULL) {
-		json_decref(o);
-		return ctx_dbfail(c, "reading evaluations");
-	}
-	json_t *evals = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(evals, json_pack("{s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:o}", "project_id",
-		    (json_int_t)gi64(r, i, 0), "fiscal_year", (json_int_t)gi64(r, i, 1), "agency",
-		    gs(r, i, 2), "purchaser_score", strtod(gs(r, i, 3), NULL), "recipient_satisfaction",
-		    strtod(gs(r, i, 4), NULL), "third_party_score", strtod(gs(r, i, 5), NULL),
-		    "composite", strtod(gs(r, i, 6), NULL), "published_at", jtime_col(c, r, i, 7)));
-	PQclear(r);
-	json_object_set_new(o, "evaluations", evals);
-	return o;
 }

@@ -9,17 +9,28 @@
 #include "ctx.h"
 #include "rules.h"
 
-/* LANG: the language of the agency's notifications ("zh", "en"; NULL: zh). */
-json_t *registry_agency_add(struct req_ctx *c, const char *code, const char *name,
+/* Each returns the rows to answer with (render.h), or NULL (-1) with
+ * c->err set; the caller frees them. An agency's row: code, name, level,
+ * parent, path, created_at, lang. LANG: the language of the agency's
+ * notifications ("zh", "en"; NULL: zh). */
+struct rows *registry_agency_add(struct req_ctx *c, const char *code, const char *name,
     const char *level, const char *parent, const char *lang);
-json_t *registry_agency_get(struct req_ctx *c, const char *code);
-json_t *registry_budget_put(struct req_ctx *c, const char *agency, int year, const json_t *body);
-json_t *registry_budget_get(struct req_ctx *c, const char *agency, int year);
-json_t *registry_catalog_add(struct req_ctx *c, const json_t *body);
-json_t *registry_catalog_list(struct req_ctx *c);
-json_t *registry_catalog_update(struct req_ctx *c, const char *code, const json_t *body);
-json_t *registry_contractor_add(struct req_ctx *c, const json_t *body);
-json_t *registry_contractor_get(struct req_ctx *c, int64_t id);
+struct rows *registry_agency_get(struct req_ctx *c, const char *code);
+/* A budget's row: special, work and lottery funds, cap (basis points),
+ * special funds committed, updated_at. */
+struct rows *registry_budget_put(struct req_ctx *c, const char *agency, int year,
+    const json_t *body);
+struct rows *registry_budget_get(struct req_ctx *c, const char *agency, int year);
+/* Catalogue items: code, name, category, level, approved, purchasable,
+ * restricted. */
+struct rows *registry_catalog_add(struct req_ctx *c, const json_t *body);
+struct rows *registry_catalog_list(struct req_ctx *c);
+struct rows *registry_catalog_update(struct req_ctx *c, const char *code, const json_t *body);
+/* A contractor: OUT[0] its row, OUT[1] its bans, OUT[2] its published
+ * evaluations (registry_contractor_free()). 0, or -1 with c->err set. */
+int registry_contractor_add(struct req_ctx *c, const json_t *body, struct rows *out[3]);
+int registry_contractor_get(struct req_ctx *c, int64_t id, struct rows *out[3]);
+void registry_contractor_free(struct rows *r[3]);
 
 /* Inside the store. Whether the user sees agency CODE: 1, 0, or -1 (c->err
  * set). */

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "rows.h"
 #include "util.h"
 
 struct db;
+struct rows;
 
 /* One statement. SLOT numbers it for every connection on first use. */
 struct stmt {
@@ -120,6 +122,19 @@ static inline bool
 gbool(const PGresult *r, int row, int col)
 {
 	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}
+
+/* A result as the rows the store returns (rows.h). */
+static inline struct rows *
+rows_of(PGresult *r)
+{
+	return (struct rows *)r;
+}
+
+static inline const struct rows *
+rows_c(const PGresult *r)
+{
+	return (const struct rows *)r;
 }
 
 #endif

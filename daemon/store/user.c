@@ -95,17 +95,9 @@ user_add(struct db *db, const char *name, unsigned roles, const char *agency, us
 static struct stmt q_user_list = STMT(
 	"SELECT id, name, array_to_string(roles, ','), agency FROM app_user ORDER BY id");
 
-int
-user_list(struct db *db, json_t **out)
+struct rows *
+user_list(struct db *db)
 {
 	PGresult *r = db_run(db, &q_user_list, 0, NULL, NULL);
-	if (r == NULL)
-		return -1;
-	json_t *a = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)gi64(r, i, 0),
-		    "name", gs(r, i, 1), "roles", gs(r, i, 2), "agency", gs(r, i, 3)));
-	PQclear(r);
-	*out = a;
-	return 0;
+	return r ? rows_of(r) : NULL;
 }

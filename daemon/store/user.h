@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct db;
+struct rows;
 
 struct user {
 	int64_t id;
@@ -28,7 +29,8 @@ int user_by_token(struct db *db, const char *token, struct user *u);
 /* Create a user with a fresh token (written to TOKEN, 65 bytes). 0 or -1 with *err. */
 int user_add(struct db *db, const char *name, unsigned roles, const char *agency,
     usec_t now, char token[65], struct apierr *err);
-/* The users as a JSON array into *OUT; -1 on a database error. */
-int user_list(struct db *db, json_t **out);
+/* The users (render_users()): id, name, roles, agency; NULL on a database
+ * error. */
+struct rows *user_list(struct db *db);
 
 #endif
