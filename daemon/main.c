@@ -279,6 +279,10 @@ main(int argc, char **argv)
 
 	/* the database: wait for it 30 s, then give up (systemd restarts);
 	 * looking four times a second, ready soon after it is */
+	/* A new connection after a lost one may be to a server that restarted
+	 * and lost commits not yet flushed (group commit): the project cache
+	 * forgets the rows it kept. Set before any thread connects. */
+	db_on_reconnect(cache_project_forget);
 	struct db *db = db_open(D.cfg->db_conninfo);
 	for (int i = 0; !db_ok(db) && i < 120; i++) {
 		usleep(250000);

@@ -288,11 +288,6 @@ render_catalog(const struct rows *r)
 	return list_json(catalog_fields, N(catalog_fields), r, -1, 0);
 }
 
-static const char *const qualifications[QUAL__COUNT] = {
-	"independent_liability", "facilities", "staff", "professional_capability", "governance",
-	"financial_management",
-};
-
 static const struct field ban_fields[] = {
 	F("reason", 0, K_STR), F("starts", 1, K_STR), F("ends", 2, K_STR),
 	F("project_id", 3, K_INT0),
@@ -314,7 +309,7 @@ render_contractor(const struct rows *c, const struct rows *bans, const struct ro
 	    "created_at", render_time(rows_i64(c, 0, 10), off));
 	bool qualified = true;
 	for (int i = 0; i < QUAL__COUNT; i++) {
-		json_object_set_new(o, qualifications[i], json_boolean(rows_bool(c, 0, 4 + i)));
+		json_object_set_new(o, qual_flag_name((enum qual_flag)i), json_boolean(rows_bool(c, 0, 4 + i)));
 		qualified = qualified && rows_bool(c, 0, 4 + i);
 	}
 	json_object_set_new(o, "qualified", json_boolean(qualified));

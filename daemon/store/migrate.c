@@ -138,20 +138,3 @@ done:
 	free(m);
 	return rc;
 }
-
-bool
-migrate_current(struct db *db, const char *dir)
-{
-	struct mig *m = NULL;
-	int n = mig_scan(dir, &m);
-	bool ok = n >= 0;
-	PGresult *applied = ok ? db_run(db, &q_mig_applied, 0, NULL, NULL) : NULL;
-	if (applied == NULL)
-		ok = false;
-	for (int i = 0; ok && i < n; i++)
-		if (!mig_is_applied(applied, m[i].version))
-			ok = false;
-	PQclear(applied);
-	free(m);
-	return ok;
-}

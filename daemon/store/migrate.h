@@ -9,7 +9,5 @@ struct db;
 /* Apply pending migrations from DIR under an advisory lock. Returns the
  * number applied, or -1 (logged). */
 int migrate_apply(struct db *db, const char *dir);
-/* True when every migration in DIR is applied. */
-bool migrate_current(struct db *db, const char *dir);
 
 #endif

@@ -267,11 +267,6 @@ static struct stmt q_contractor_add = STMT(
 	"professional_capability, governance, financial_management, created_by, created_at) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, us2ts($11)) RETURNING id");
 
-const char *const registry_qualifications[QUAL__COUNT] = {
-	"independent_liability", "facilities", "staff", "professional_capability", "governance",
-	"financial_management",
-};
-
 static struct stmt q_contractor_banned_on = STMT(
 	"SELECT EXISTS (SELECT 1 FROM contractor_ban WHERE contractor_id = $1 "
 	"AND starts <= $2::date AND ends > $2::date)");
@@ -302,7 +297,7 @@ registry_contractor_add(struct req_ctx *c, const json_t *b, struct rows *out[3])
 	body_str(b, "credit_code", &code);
 	const char *v[11] = { name, kind, code };
 	for (int i = 0; i < QUAL__COUNT; i++)
-		v[3 + i] = json_is_true(json_object_get(b, registry_qualifications[i])) ? "true" : "false";
+		v[3 + i] = json_is_true(json_object_get(b, qual_flag_name((enum qual_flag)i))) ? "true" : "false";
 	v[9] = c->u->agency;
 	v[10] = pi64(&pb, c->now);
 	PGresult *r = db_run(c->db, &q_contractor_add, 11, v, st);
@@ -349,7 +344,7 @@ registry_contractor_missing(struct db *db, int64_t id, json_t **missing)
 	*missing = json_array();
 	for (int i = 0; i < QUAL__COUNT; i++)
 		if (!gbool(r, 0, 4 + i))
-			json_array_append_new(*missing, json_string(registry_qualifications[i]));
+			json_array_append_new(*missing, json_string(qual_flag_name((enum qual_flag)i)));
 	PQclear(r);
 	return 0;
 }

@@ -40,7 +40,5 @@ int registry_agency_seen(struct req_ctx *c, const char *code);
 int registry_contractor_missing(struct db *db, int64_t id, json_t **missing);
 /* Whether contractor ID is banned on DAY: 0 or -1. */
 int registry_contractor_banned(struct db *db, int64_t id, int32_t day, bool *banned);
-/* The qualification columns, in rules.h's order. */
-extern const char *const registry_qualifications[QUAL__COUNT];
 
 #endif
