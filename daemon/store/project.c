@@ -1,4 +1,4 @@
-/* Projects: their row, how the API shows it, reading one in scope, listing and creating them. */
+/* Projects: one read in the user's scope, lists, creation, the guards' view of the row. */
 #include "project.h"
 
 #include <inttypes.h>
