@@ -13,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS    ?= -O2 -g
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 DEFS      := -D_DEFAULT_SOURCE -D_GNU_SOURCE -DPROCURD_DATADIR='"$(DATADIR)"'
-PKGS      := libpq libzmq libevent libevent_pthreads log4c jansson inih libcurl libsystemd
+PKGS      := libpq libzmq libevent libevent_pthreads log4c jansson inih libcurl libsystemd libcrypt
 TEST_PKGS := cmocka
 
 # `make SANITIZE=address,undefined check` builds everything with sanitizers.

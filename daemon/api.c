@@ -21,6 +21,7 @@
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
+#include "signin.h"
 #include "render.h"
 #include "tender.h"
 #include "timebase.h"
@@ -79,11 +80,19 @@ static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 #define GET EVHTTP_REQ_GET
 #define POST EVHTTP_REQ_POST
 #define PUT EVHTTP_REQ_PUT
+#define DELETE EVHTTP_REQ_DELETE
 
 /* Every route of the public contract (DESIGN.md), in one place. */
 static const struct route routes[] = {
 	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL, PAYLOAD_NONE },
 	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/sessions", 0, R_PUBLIC | R_BODY | R_CREATED, signin_open, "POST /v1/sessions",
+	    NULL, PAYLOAD_SESSION },
+	{ DELETE, "/v1/sessions/current", 0, 0, signin_close, "DELETE /v1/sessions/current", NULL,
+	    PAYLOAD_NONE },
+	{ GET, "/v1/me", 0, 0, signin_me, "GET /v1/me", NULL, PAYLOAD_NONE },
+	{ PUT, "/v1/me/password", 0, R_BODY, signin_password, "PUT /v1/me/password", NULL,
+	    PAYLOAD_PASSWORD },
 	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",
 	    NULL, PAYLOAD_NONE },
 	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL, PAYLOAD_NONE },
@@ -308,7 +317,14 @@ api_run(struct api_request *r, struct db *db)
 		return;
 	}
 	if (!(r->route->flags & (R_INLINE | R_PUBLIC))) {
-		int rc = auth_check(r->d->auth, db, r->authorization, clock_monotonic(), &u);
+		/* a bearer token, or else a signed-in browser's session cookie */
+		int rc;
+		if (r->authorization || r->session == NULL) {
+			rc = auth_check(r->d->auth, db, r->authorization, clock_monotonic(), &u);
+			r->signed_in_with = "token";
+		} else if ((rc = signin_session(r, db, &u)) == 2) {
+			return;	/* refused: no CSRF token (r->err) */
+		}
 		if (rc < 0) {
 			apierr_set(&r->err, 503, "database_unavailable",
 			    json_pack("{s:s}", "outcome", "not_applied"),
@@ -316,9 +332,20 @@ api_run(struct api_request *r, struct db *db)
 			return;
 		}
 		db_sent_clear(db);	/* what the handler sends decides the outcome */
+		if (rc > 0 && r->session && r->authorization == NULL) {
+			apierr_set(&r->err, 401, "unauthorized", NULL,
+			    "your session has ended: sign in again");
+			return;
+		}
 		if (rc > 0) {
 			apierr_set(&r->err, 401, "unauthorized", NULL,
 			    "a valid bearer token is required (Authorization: Bearer TOKEN)");
+			return;
+		}
+		if (r->change_password && !signin_open_while_changing(r->route->name)) {
+			apierr_set(&r->err, 403, "password_change_required", NULL,
+			    "this password was given to you once: set your own (PUT /v1/me/password) "
+			    "first");
 			return;
 		}
 		if (r->route->roles && !(u.roles & r->route->roles)) {

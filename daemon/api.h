@@ -6,46 +6,8 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stdbool.h>
-#include "durable.h"
 #include "edge.h"
-#include "pool.h"
-#include "procurd.h"
-#include "ctx.h"
-
-#define API_MAX_PARAMS 3
-
-struct route;
-
-/* One request as its pool job sees it: copies of what it needs from the
- * evhttp request, never the evhttp request itself. */
-struct api_request {
-	struct pool_job job;		/* first: the pool hands this back */
-	struct procurd *d;
-	void *conn;			/* the evhttp request: loop thread only */
-	int method;			/* enum evhttp_cmd_type */
-	char *path;
-	struct evkeyvalq args;		/* the query's parameters, parsed once */
-	char *authorization;
-	char *idem_key;
-	char *body;			/* NUL-terminated copy, or NULL */
-	json_t *json;			/* parsed body, or NULL */
-	const struct route *route;
-	unsigned allow;			/* methods the path has (EVHTTP_REQ_*) */
-	char *params[API_MAX_PARAMS];	/* path parameters in order */
-	usec_t started;			/* monotonic */
-	/* the answer */
-	int status;
-	json_t *reply;
-	char *reply_text;		/* when set, the JSON text answered instead of REPLY */
-	bool text_reply;		/* reply is a JSON string sent as text/plain */
-	bool outbox_written;		/* the relay should look at the outbox */
-	bool async_commit;		/* committed without waiting for its flush */
-	bool flushed_self;		/* its last query was its own synchronous commit */
-	struct durable_waiter durable;	/* its answer waits for one (durable.h) */
-	bool clock_changed;		/* the scheduler should look again */
-	json_t *published;		/* committed events for the PUB socket */
-	struct apierr err;
-};
+#include "request.h"
 
 enum api_match { API_FOUND, API_NO_ROUTE, API_BAD_METHOD, API_BAD_INPUT };
 /* Find the route for r->method (HEAD as GET) and r->path, filling r->route,

@@ -21,6 +21,12 @@ clock_now(void)
 }
 
 usec_t
+clock_wall(void)
+{
+	return read_clock(CLOCK_REALTIME);
+}
+
+usec_t
 clock_monotonic(void)
 {
 	return read_clock(CLOCK_MONOTONIC);

@@ -41,6 +41,8 @@ static const struct kdef keys[] = {
 	{ { "http", "max_body_bytes", "1048576" }, K_INT64, O(http_max_body_bytes), 64, INT64_C(1) << 30 },
 	{ { "http", "timeout_seconds", "30" }, K_INT, O(http_timeout_seconds), 1, 3600 },
 	{ { "http", "token_cache_seconds", "30" }, K_INT, O(http_token_cache_seconds), 0, 3600 },
+	{ { "http", "session_idle_minutes", "30" }, K_INT, O(http_session_idle_minutes), 1, 1440 },
+	{ { "http", "secure_cookies", "false" }, K_BOOL, O(http_secure_cookies), 0, 1 },
 	{ { "log", "config", "config/log4crc" }, K_STR, O(log_config), 0, 0 },
 	{ { "clock", "adjustable", "false" }, K_BOOL, O(clock_adjustable), 0, 1 },
 	{ { "calendar", "file", "data/calendar/cn.txt" }, K_STR, O(calendar_file), 0, 0 },

@@ -23,6 +23,8 @@ struct config {
 	int64_t http_max_body_bytes;
 	int http_timeout_seconds;
 	int http_token_cache_seconds;
+	int http_session_idle_minutes;
+	bool http_secure_cookies;
 	/* [log] */
 	char *log_config;
 	/* [clock] */

@@ -125,6 +125,38 @@ edge_idem_key(const char *value, struct edge_err *e)
 	return 0;
 }
 
+/* Whether S is 64 lowercase hex digits, ended by END or NUL. */
+static bool
+hex64(const char *s, char end)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[64] == '\0' || s[64] == end;
+}
+
+char *
+edge_cookie(const char *header, const char *name)
+{
+	size_t n = strlen(name);
+	if (header == NULL || strlen(header) > 4096)
+		return NULL;
+	for (const char *p = header; *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (!strncmp(p, name, n) && p[n] == '=')
+			return hex64(p + n + 1, ';') ? xstrndup(p + n + 1, 64) : NULL;
+		p += strcspn(p, ";");
+	}
+	return NULL;
+}
+
+char *
+edge_csrf(const char *value)
+{
+	return value && strlen(value) == 64 && hex64(value, '\0') ? xstrdup(value) : NULL;
+}
+
 bool
 edge_auth_ok(const char *value)
 {

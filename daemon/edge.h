@@ -42,6 +42,12 @@ int edge_query(const char *raw, struct evkeyvalq *args, struct edge_err *e);
 int edge_param(const char *name, const char *value, struct edge_err *e);
 /* The Idempotency-Key header (NULL: none): 0, or -1 with E set. */
 int edge_idem_key(const char *value, struct edge_err *e);
+/* The value of cookie NAME in a Cookie header (NULL: none) when it is a
+ * session's (64 lowercase hex digits): a new string, else NULL. */
+char *edge_cookie(const char *header, const char *name);
+/* An X-CSRF-Token header's value when it is one (64 lowercase hex
+ * digits): a new string, else NULL (a change then lacks its token). */
+char *edge_csrf(const char *value);
 /* Whether an Authorization header is one a token could be in: printable
  * ASCII within its length. Anything else is simply a bad token (401). */
 bool edge_auth_ok(const char *value);

@@ -38,6 +38,9 @@ request_free(struct api_request *r)
 	free(r->path);
 	evhttp_clear_headers(&r->args);
 	free(r->authorization);
+	free(r->session);
+	free(r->csrf);
+	free(r->set_cookie);
 	free(r->idem_key);
 	free(r->body);
 	json_decref(r->json);
@@ -48,6 +51,21 @@ request_free(struct api_request *r)
 	json_decref(r->published);
 	apierr_clear(&r->err);
 	free(r);
+}
+
+/* The headers an answer of R carries beyond the body's: a session cookie
+ * set or cleared, how long to wait before retrying. */
+static void
+answer_headers(struct api_request *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->conn);
+	if (r->set_cookie)
+		evhttp_add_header(h, "Set-Cookie", r->set_cookie);
+	if (r->retry_after > 0) {
+		char s[16];
+		snprintf(s, sizeof s, "%d", r->retry_after);
+		evhttp_add_header(h, "Retry-After", s);
+	}
 }
 
 /* Answer REQ with BODY and a newline. A HEAD request gets the headers GET
@@ -108,6 +126,7 @@ reply(struct http *h, struct api_request *r)
 	int status;
 	char *text;
 
+	answer_headers(r);
 	if (r->reply && r->err.status == 0) {
 		status = r->status;
 		if (r->text_reply && json_is_string(r->reply)) {
@@ -215,6 +234,18 @@ job_done(struct pool_job *job)
 	finish(r);
 }
 
+/* The client's address as text ("unknown" when the connection has none). */
+static void
+peer_address(struct evhttp_request *req, char *out, size_t len)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const char *host = NULL;
+	ev_uint16_t port = 0;
+	if (conn)
+		evhttp_connection_get_peer(conn, (char **)&host, &port);
+	snprintf(out, len, "%s", host && *host ? host : "unknown");
+}
+
 static char *
 header_copy(struct evhttp_request *req, const char *name)
 {
@@ -316,6 +347,13 @@ on_request(struct evhttp_request *req, void *arg)
 
 	r->authorization = header_copy(req, "Authorization");
 	r->idem_key = header_copy(req, "Idempotency-Key");
+	/* a session cookie and its CSRF token: anything but their own shape
+	 * is no session at all (edge.c) */
+	r->session = edge_cookie(evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"),
+	    "procurd_session");
+	r->csrf = edge_csrf(evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-CSRF-Token"));
+	peer_address(req, r->address, sizeof r->address);
 	if (r->authorization && !edge_auth_ok(r->authorization))
 		return fail_now(h, r, 401, "unauthorized",
 		    "a valid bearer token is required (Authorization: Bearer TOKEN)");

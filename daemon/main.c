@@ -23,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "offload.h"
 #include "pipes.h"
 #include "pool.h"
 #include "procurd.h"
@@ -314,6 +315,8 @@ main(int argc, char **argv)
 	if (D.base == NULL)
 		fatal("libevent: cannot create the event loop");
 	D.auth = auth_new(D.cfg->http_token_cache_seconds);
+	if (offload_start(D.base))
+		fatal("offload: cannot start its worker thread");
 	D.relay = relay_start(&D);
 	if (D.relay == NULL)
 		fatal("relay: cannot bind the ZeroMQ sockets (see [notify] and [events])");
@@ -358,6 +361,7 @@ main(int argc, char **argv)
 	dbwatch_free(watch);
 	pool_free(D.pool);
 	pipes_stop();
+	offload_stop();
 	durable_free(D.durable);
 	cache_project_slots(0);
 	scheduler_free(D.sched);

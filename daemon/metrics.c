@@ -36,6 +36,7 @@ static uint64_t fired[4];
 static uint64_t event_retries;
 static uint64_t piped_ok, piped_failed;
 static uint64_t pcache_hits, pcache_misses;
+static uint64_t sign_ins[3];
 static uint64_t flushes_ok, flushes_failed, answers_durable, answers_unknown;
 static double lag_sum;
 static uint64_t lag_count;
@@ -93,6 +94,14 @@ metrics_project_cache(bool hit)
 {
 	pthread_mutex_lock(&lock);
 	*(hit ? &pcache_hits : &pcache_misses) += 1;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+metrics_sign_in(enum metrics_sign_in outcome)
+{
+	pthread_mutex_lock(&lock);
+	sign_ins[outcome]++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -185,6 +194,13 @@ metrics_render(const struct metrics_gauges *g)
 	    "# TYPE procurd_project_cache_total counter\n"
 	    "procurd_project_cache_total{outcome=\"hit\"} %" PRIu64 "\n"
 	    "procurd_project_cache_total{outcome=\"miss\"} %" PRIu64 "\n", pcache_hits, pcache_misses);
+	fprintf(f, "# HELP procurd_sign_ins_total Sign-ins with a name and password, by outcome "
+	    "(locked: refused after too many failures).\n"
+	    "# TYPE procurd_sign_ins_total counter\n"
+	    "procurd_sign_ins_total{outcome=\"ok\"} %" PRIu64 "\n"
+	    "procurd_sign_ins_total{outcome=\"failed\"} %" PRIu64 "\n"
+	    "procurd_sign_ins_total{outcome=\"locked\"} %" PRIu64 "\n", sign_ins[SIGNIN_OK],
+	    sign_ins[SIGNIN_FAILED], sign_ins[SIGNIN_LOCKED]);
 	fprintf(f, "# HELP procurd_commit_flushes_total Group commit's flushes, by outcome.\n"
 	    "# TYPE procurd_commit_flushes_total counter\n"
 	    "procurd_commit_flushes_total{outcome=\"ok\"} %" PRIu64 "\n"

@@ -17,6 +17,10 @@ void metrics_project_cache(bool hit);
 /* A group commit flush ended (OK or failed) for ANSWERS waiting, UNKNOWN of
  * which could not be confirmed durable. */
 void metrics_commit_flush(bool ok, int answers, int unknown);
+/* A sign-in: SIGNIN_OK, SIGNIN_FAILED (wrong name or password) or
+ * SIGNIN_LOCKED (refused for too many failures). */
+enum metrics_sign_in { SIGNIN_OK, SIGNIN_FAILED, SIGNIN_LOCKED };
+void metrics_sign_in(enum metrics_sign_in outcome);
 void metrics_deadline_fired(int level);
 void metrics_deadline_lag(usec_t lag);
 /* One HTTP answer: route name, status, latency. */

@@ -56,6 +56,14 @@ static const struct fspec f_bid[] = {
 
 static const struct fspec f_scores[] = { { "scores", JSON_OBJECT, true } };
 
+static const struct fspec f_session[] = {
+	{ "name", JSON_STRING, true }, { "password", JSON_STRING, true },
+};
+
+static const struct fspec f_password[] = {
+	{ "current", JSON_STRING, true }, { "new", JSON_STRING, true },
+};
+
 /* What a value must be, once its type is right: NULL when it is, else the
  * message (WHY holds it when it is built). */
 typedef const char *(*value_fn)(const json_t *v, char *why, size_t len);
@@ -209,6 +217,8 @@ static const struct {
 	SPEC(PAYLOAD_CONTRACTOR, f_contractor),
 	SPEC(PAYLOAD_BID, f_bid),
 	SPEC(PAYLOAD_SCORES, f_scores),
+	SPEC(PAYLOAD_SESSION, f_session),
+	SPEC(PAYLOAD_PASSWORD, f_password),
 };
 
 static bool

@@ -22,6 +22,8 @@ enum payload_kind {
 	PAYLOAD_CONTRACTOR,	/* POST /v1/contractors */
 	PAYLOAD_BID,		/* POST /v1/projects/{id}/bids */
 	PAYLOAD_SCORES,		/* POST /v1/projects/{id}/bids/{bid}/scores */
+	PAYLOAD_SESSION,	/* POST /v1/sessions */
+	PAYLOAD_PASSWORD,	/* PUT /v1/me/password */
 	PAYLOAD__COUNT
 };
 

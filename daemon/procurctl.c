@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include "clock.h"
 #include "config.h"
 #include "ctx.h"
@@ -12,8 +14,10 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "migrate.h"
+#include "password.h"
 #include "registry.h"
 #include "rows.h"
+#include "session.h"
 #include "timebase.h"
 #include "user.h"
 #include "verify.h"
@@ -30,7 +34,11 @@ usage(FILE *out)
 	    "  migrate                                   apply pending migrations\n"
 	    "  agency add CODE --name NAME --level province|city|county|township [--parent CODE]\n"
 	    "             [--lang zh|en]                  the language of its notifications\n"
-	    "  user add NAME --role ROLE[,ROLE…] --agency CODE   prints the new token\n"
+	    "  user add NAME --role ROLE[,ROLE…] --agency CODE   prints the new token (and,\n"
+	    "                                            on stderr, a one-time password)\n"
+	    "  user passwd NAME [--generate]             a new password from standard input\n"
+	    "                                            (asked twice on a terminal), or a\n"
+	    "                                            one-time one printed; signs NAME out\n"
 	    "  user list                                 the users, one per line\n"
 	    "  calendar load FILE                        load holidays and 调休 working days\n"
 	    "  verify                                    check every project's hash chain\n"
@@ -45,6 +53,71 @@ opt(int argc, char **argv, const char *name)
 		if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, name))
 			return argv[i + 1];
 	return NULL;
+}
+
+/* A line of standard input into BUF without its newline; on a terminal
+ * PROMPT first and no echo. 0, or -1 at end of input or when too long. */
+static int
+read_secret(const char *prompt, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		quiet = old;
+		quiet.c_lflag &= (tcflag_t)~ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	bool ok = fgets(buf, (int)len, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	size_t n = ok ? strcspn(buf, "\n") : 0;
+	if (!ok || (buf[n] != '\n' && !feof(stdin)))
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* A new password for NAME: read (twice on a terminal), or GENERATE a
+ * one-time one (printed). Its hash into HASH. 0, or 2 (said why). */
+static int
+new_password(const char *name, bool generate, char hash[PASSWORD_HASH_MAX], bool *one_time)
+{
+	char pw[PASSWORD_MAX + 2], again[PASSWORD_MAX + 2];
+	int rc = 2;
+	*one_time = generate;
+	if (generate) {
+		if (password_one_time(pw))
+			goto done;
+	} else {
+		if (read_secret("new password: ", pw, sizeof pw)) {
+			fprintf(stderr, "procurctl: no password read\n");
+			goto done;
+		}
+		const char *weak = password_weak(pw, name);
+		if (weak) {
+			fprintf(stderr, "procurctl: %s\n", weak);
+			goto done;
+		}
+		if (isatty(STDIN_FILENO) && (read_secret("again: ", again, sizeof again) ||
+		    strcmp(pw, again))) {
+			fprintf(stderr, "procurctl: the two passwords differ\n");
+			goto done;
+		}
+	}
+	if (password_hash(pw, hash)) {
+		fprintf(stderr, "procurctl: cannot hash the password\n");
+		goto done;
+	}
+	if (generate)
+		printf("%s\n", pw);
+	rc = 0;
+done:
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(again, sizeof again);
+	return rc;
 }
 
 static struct db *
@@ -160,12 +233,37 @@ main(int argc, char **argv)
 			    "auditor, admin (comma-separated)\n");
 			rc = 2;
 		} else {
+			char pw[17], hash[PASSWORD_HASH_MAX];
 			db = connect_or_die(cfg);
-			if (user_add(db, argv[2], mask, agency, clock_now(), token, &e) == 0) {
+			if (password_one_time(pw) || password_hash(pw, hash)) {
+				fprintf(stderr, "procurctl: no randomness for a password\n");
+				rc = 1;
+			} else if (user_add(db, argv[2], mask, agency, clock_now(), hash, token, &e) == 0) {
 				printf("%s\n", token);
+				fprintf(stderr, "procurctl: one-time password for %s: %s (to be changed at "
+				    "the first sign-in)\n", argv[2], pw);
 				rc = 0;
 			} else {
 				rc = report(&e);
+			}
+			explicit_bzero(pw, sizeof pw);
+		}
+	} else if (!strcmp(cmd, "user") && (argc == 3 || argc == 4) && !strcmp(argv[1], "passwd") &&
+	    (argc == 3 || !strcmp(argv[3], "--generate"))) {
+		char hash[PASSWORD_HASH_MAX];
+		bool one_time;
+		int64_t id;
+		rc = new_password(argv[2], argc == 4, hash, &one_time);
+		if (rc == 0) {
+			db = connect_or_die(cfg);
+			int found = user_set_password(db, argv[2], hash, one_time, &id);
+			if (found == 0 && session_close_all(db, id, NULL, clock_now()) >= 0) {
+				fprintf(stderr, "procurctl: password of %s set%s; signed out everywhere\n",
+				    argv[2], one_time ? " (one-time)" : "");
+			} else {
+				fprintf(stderr, "procurctl: %s\n", found > 0 ? "no such user" :
+				    db_error(db));
+				rc = 1;
 			}
 		}
 	} else if (!strcmp(cmd, "user") && argc == 2 && !strcmp(argv[1], "list")) {

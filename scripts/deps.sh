@@ -16,6 +16,7 @@ PACKAGES="
 	libinih-dev
 	libcurl4-openssl-dev
 	libsystemd-dev
+	libcrypt-dev
 	libcmocka-dev
 	postgresql-15
 	postgresql-client-15

@@ -27,10 +27,25 @@ user_role_list(unsigned roles, char *buf, size_t len)
 	return buf;
 }
 
+void
+user_from_row(const PGresult *r, int i, struct user *u)
+{
+	memset(u, 0, sizeof *u);
+	u->id = gi64(r, i, 0);
+	snprintf(u->name, sizeof u->name, "%s", gs(r, i, 1));
+	if (roles_parse_list(gs(r, i, 2), &u->roles))
+		u->roles = 0;
+	snprintf(u->agency, sizeof u->agency, "%s", gs(r, i, 3));
+	snprintf(u->path, sizeof u->path, "%s", gs(r, i, 4));
+	snprintf(u->level, sizeof u->level, "%s", gs(r, i, 5));
+	snprintf(u->lang, sizeof u->lang, "%s", gs(r, i, 6));
+}
+
+/* A disabled user's token opens nothing. */
 static struct stmt q_user_by_token = STMT(
-	"SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path, a.level "
+	"SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path, a.level, u.lang "
 	"FROM app_user u JOIN agency a ON a.code = u.agency "
-	"WHERE u.token_hash = sha256(convert_to($1, 'UTF8'))");
+	"WHERE u.token_hash = sha256(convert_to($1, 'UTF8')) AND u.disabled_at IS NULL");
 
 int
 user_by_token(struct db *db, const char *token, struct user *u)
@@ -43,25 +58,62 @@ user_by_token(struct db *db, const char *token, struct user *u)
 		PQclear(r);
 		return 1;
 	}
-	u->id = gi64(r, 0, 0);
-	snprintf(u->name, sizeof u->name, "%s", gs(r, 0, 1));
-	if (roles_parse_list(gs(r, 0, 2), &u->roles))
-		u->roles = 0;
-	snprintf(u->agency, sizeof u->agency, "%s", gs(r, 0, 3));
-	snprintf(u->path, sizeof u->path, "%s", gs(r, 0, 4));
-	snprintf(u->level, sizeof u->level, "%s", gs(r, 0, 5));
+	user_from_row(r, 0, u);
 	PQclear(r);
 	return 0;
 }
 
-static struct stmt q_user_add = STMT(
-	"INSERT INTO app_user (name, roles, agency, token_hash, created_at) "
-	"VALUES ($1, string_to_array($2, ','), $3, sha256(convert_to($4, 'UTF8')), us2ts($5)) "
+static struct stmt q_user_sign_in = STMT(
+	"SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, a.path, a.level, u.lang, "
+	"u.password_hash, u.password_one_time FROM app_user u JOIN agency a ON a.code = u.agency "
+	"WHERE u.name = $1 AND u.disabled_at IS NULL");
+
+int
+user_sign_in(struct db *db, const char *name, struct user *u, char hash[PASSWORD_HASH_MAX],
+    bool *one_time)
+{
+	const char *v[1] = { name };
+	PGresult *r = db_run(db, &q_user_sign_in, 1, v, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 1;
+	}
+	user_from_row(r, 0, u);
+	snprintf(hash, PASSWORD_HASH_MAX, "%s", gnull(r, 0, 7) ? "" : gs(r, 0, 7));
+	*one_time = gbool(r, 0, 8);
+	PQclear(r);
+	return 0;
+}
+
+static struct stmt q_user_password = STMT(
+	"UPDATE app_user SET password_hash = $2, password_one_time = $3 WHERE name = $1 "
 	"RETURNING id");
 
 int
+user_set_password(struct db *db, const char *name, const char *hash, bool one_time,
+    int64_t *id)
+{
+	const char *v[3] = { name, hash, one_time ? "true" : "false" };
+	PGresult *r = db_run(db, &q_user_password, 3, v, NULL);
+	if (r == NULL)
+		return -1;
+	int rc = PQntuples(r) == 1 ? 0 : 1;
+	if (rc == 0 && id)
+		*id = gi64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+static struct stmt q_user_add = STMT(
+	"INSERT INTO app_user (name, roles, agency, token_hash, created_at, password_hash, "
+	"password_one_time) VALUES ($1, string_to_array($2, ','), $3, "
+	"sha256(convert_to($4, 'UTF8')), us2ts($5), $6::text, $6::text IS NOT NULL) RETURNING id");
+
+int
 user_add(struct db *db, const char *name, unsigned roles, const char *agency, usec_t now,
-    char token[65], struct apierr *err)
+    const char *password_hash, char token[65], struct apierr *err)
 {
 	unsigned char raw[32];
 	char rl[128], st[6];
@@ -77,8 +129,9 @@ user_add(struct db *db, const char *name, unsigned roles, const char *agency, us
 		    "the daemon role belongs to procurd itself");
 		return -1;
 	}
-	const char *v[5] = { name, user_role_list(roles, rl, sizeof rl), agency, token, pi64(&pb, now) };
-	PGresult *r = db_run(db, &q_user_add, 5, v, st);
+	const char *v[6] = { name, user_role_list(roles, rl, sizeof rl), agency, token,
+		pi64(&pb, now), password_hash };
+	PGresult *r = db_run(db, &q_user_add, 6, v, st);
 	if (r == NULL) {
 		if (!strcmp(st, "23505"))
 			apierr_set(err, 409, "conflict", NULL, "a user named %s exists", name);

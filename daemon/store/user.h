@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "apierr.h"
+#include "password.h"
 #include "util.h"
 
 struct db;
@@ -18,17 +19,30 @@ struct user {
 	char agency[40];
 	char path[512];		/* the agency's path: sees paths starting with it */
 	char level[16];		/* the agency's level */
+	char lang[4];		/* the console's language: zh or en */
 };
 /* A user may see an agency whose path starts with its own. */
 bool user_sees(const struct user *u, const char *agency_path);
+/* Inside the store: a row of id, name, roles, agency, path, level, lang. */
+struct pg_result;
+void user_from_row(const struct pg_result *r, int i, struct user *u);
 /* ROLES as "officer,reviewer" into BUF. */
 const char *user_role_list(unsigned roles, char *buf, size_t len);
 
-/* 0 found, 1 no such token, -1 database error. */
+/* 0 found, 1 no such token (or its user is disabled), -1 database error. */
 int user_by_token(struct db *db, const char *token, struct user *u);
-/* Create a user with a fresh token (written to TOKEN, 65 bytes). 0 or -1 with *err. */
+/* The user NAME, not disabled, with the hash of its password ("" when it
+ * has none) and whether that password is one-time: 0, 1 none, -1 error. */
+int user_sign_in(struct db *db, const char *name, struct user *u, char hash[PASSWORD_HASH_MAX],
+    bool *one_time);
+/* Set NAME's password HASH (ONE_TIME: it must be changed at the next
+ * sign-in); *ID is the user's id. 0, 1 no such user, -1 error. */
+int user_set_password(struct db *db, const char *name, const char *hash, bool one_time,
+    int64_t *id);
+/* Create a user with a fresh token (written to TOKEN, 65 bytes) and, when
+ * PASSWORD_HASH is not NULL, that one-time password. 0 or -1 with *err. */
 int user_add(struct db *db, const char *name, unsigned roles, const char *agency,
-    usec_t now, char token[65], struct apierr *err);
+    usec_t now, const char *password_hash, char token[65], struct apierr *err);
 /* The users (render_users()): id, name, roles, agency; NULL on a database
  * error. */
 struct rows *user_list(struct db *db);

@@ -571,8 +571,8 @@ struct resp
 h_req_on(CURL *c, const char *base, const char *method, const char *path, const char *token,
     const char *body, const char *extra_header)
 {
-	struct resp r = { 0, NULL, NULL };
-	struct buf b = { NULL, 0 };
+	struct resp r = { 0, NULL, NULL, NULL };
+	struct buf b = { NULL, 0 }, hb = { NULL, 0 };
 	struct curl_slist *hdr = NULL;
 	char url[2048], auth[256];
 
@@ -582,6 +582,8 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	hdr = curl_slist_append(hdr, "Expect:");
@@ -589,8 +591,14 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 		hdr = curl_slist_append(hdr, auth);
 	}
-	if (extra_header)
-		hdr = curl_slist_append(hdr, extra_header);
+	/* EXTRA_HEADER may hold several, a line each */
+	for (const char *p = extra_header; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		char *one = xstrndup(p, n);
+		hdr = curl_slist_append(hdr, one);
+		free(one);
+		p += n + (p[n] == '\n');
+	}
 	if (body) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -605,10 +613,12 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 		r.status = -1;
 		r.raw = xasprintf("curl: %s", curl_easy_strerror(cc));
 		free(b.p);
+		free(hb.p);
 		return r;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	r.raw = b.p ? b.p : xstrdup("");
+	r.headers = hb.p ? hb.p : xstrdup("");
 	r.body = json_loads(r.raw, JSON_DECODE_ANY, NULL);
 	return r;
 }
@@ -618,8 +628,10 @@ h_resp_free(struct resp *r)
 {
 	json_decref(r->body);
 	free(r->raw);
+	free(r->headers);
 	r->body = NULL;
 	r->raw = NULL;
+	r->headers = NULL;
 }
 
 void
@@ -717,6 +729,7 @@ h_req(struct harness *h, const char *method, const char *path, const char *token
 {
 	struct resp r = h_req_on(h->curl, h->url, method, path, token, body, extra_header);
 	trash(h, r.body, r.raw);
+	trash(h, NULL, r.headers);
 	record(h, method, path, &r);
 	return r;
 }
@@ -1207,7 +1220,7 @@ h_past_deadline(struct harness *h)
 json_t *
 h_await_version(struct harness *h, const char *token, int64_t id, int64_t version)
 {
-	struct resp r = { 0, NULL, NULL };
+	struct resp r = { 0, NULL, NULL, NULL };
 	char path[64];
 	snprintf(path, sizeof path, "/v1/projects/%lld", (long long)id);
 	h->record_paused++;	/* how many polls it took is no answer */

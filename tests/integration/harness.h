@@ -54,6 +54,7 @@ struct resp {
 	long status;
 	json_t *body;		/* NULL when the body is not JSON */
 	char *raw;
+	char *headers;		/* the answer's header lines, as sent */
 };
 
 /* --- lifecycle of the harness -------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "edge.h"
 #include "log.h"
+#include "password.h"
 #include "payload.h"
 #include "util.h"
 
@@ -312,6 +313,76 @@ test_route_values(void **state)
 }
 
 static void
+test_session_cookie(void **state)
+{
+	(void)state;
+	const char *hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char header[256];
+	snprintf(header, sizeof header, "theme=dark; procurd_session=%s; lang=zh", hex);
+	char *v = edge_cookie(header, "procurd_session");
+	assert_non_null(v);
+	assert_string_equal(v, hex);
+	free(v);
+	snprintf(header, sizeof header, "procurd_session=%s", hex);
+	v = edge_cookie(header, "procurd_session");
+	assert_string_equal(v, hex);
+	free(v);
+	/* not its shape: no session at all */
+	assert_null(edge_cookie("procurd_session=../../etc/passwd", "procurd_session"));
+	snprintf(header, sizeof header, "procurd_session=%sff", hex);	/* 66 digits */
+	assert_null(edge_cookie(header, "procurd_session"));
+	snprintf(header, sizeof header, "procurd_session=%.63sG", hex);
+	assert_null(edge_cookie(header, "procurd_session"));
+	snprintf(header, sizeof header, "xprocurd_session=%s", hex);
+	assert_null(edge_cookie(header, "procurd_session"));
+	assert_null(edge_cookie(NULL, "procurd_session"));
+	assert_null(edge_cookie("", "procurd_session"));
+	v = edge_csrf(hex);
+	assert_string_equal(v, hex);
+	free(v);
+	assert_null(edge_csrf("0123"));
+	assert_null(edge_csrf(NULL));
+	snprintf(header, sizeof header, "%.63s\n", hex);
+	assert_null(edge_csrf(header));
+}
+
+static void
+test_passwords(void **state)
+{
+	char hash[PASSWORD_HASH_MAX], pw[17], other[17];
+	(void)state;
+	assert_int_equal(password_hash("ten chars!", hash), 0);
+	assert_true(!strncmp(hash, "$y$", 3));
+	assert_true(password_verify("ten chars!", hash));
+	assert_false(password_verify("ten chars?", hash));
+	assert_false(password_verify("ten chars!", ""));
+	assert_false(password_verify("ten chars!", "$1$md5salt$not-yescrypt"));
+	char again[PASSWORD_HASH_MAX];
+	assert_int_equal(password_hash("ten chars!", again), 0);
+	assert_string_not_equal(hash, again);	/* a fresh salt each time */
+	/* the policy's boundaries: 9 characters no, 10 yes, counted as characters */
+	assert_non_null(password_weak("123456789", "li.ming"));
+	assert_null(password_weak("1234567890", "li.ming"));
+	assert_non_null(password_weak("九个汉字的密码而已", "li.ming"));
+	assert_null(password_weak("十个汉字的密码就可以了", "li.ming"));
+	assert_non_null(password_weak("Li.Ming.2026", "li.ming.2026"));	/* the name */
+	assert_non_null(password_weak("tab\there ok", "x"));
+	char big[PASSWORD_MAX + 2];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_non_null(password_weak(big, "x"));
+	big[PASSWORD_MAX] = '\0';
+	assert_null(password_weak(big, "x"));
+	/* one-time passwords: 16 of the alphabet without look-alikes, different */
+	assert_int_equal(password_one_time(pw), 0);
+	assert_int_equal(password_one_time(other), 0);
+	assert_int_equal(strlen(pw), 16);
+	assert_string_not_equal(pw, other);
+	assert_int_equal(strspn(pw, "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789"), 16);
+	assert_null(password_weak(pw, "x"));
+}
+
+static void
 test_time_range(void **state)
 {
 	usec_t t;
@@ -343,6 +414,8 @@ main(void)
 		cmocka_unit_test(test_time_range),
 		cmocka_unit_test(test_route_bodies),
 		cmocka_unit_test(test_route_values),
+		cmocka_unit_test(test_session_cookie),
+		cmocka_unit_test(test_passwords),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,14 +36,15 @@ static const struct {
 	{ "apierr", L_PURE }, { "calendar", L_PURE }, { "clock", L_PURE }, { "config", L_PURE },
 	{ "coro", L_PURE }, { "deadline", L_PURE }, { "edge", L_PURE }, { "jsonw", L_PURE },
 	{ "lifecycle", L_PURE }, { "metrics", L_PURE }, { "notice", L_PURE }, { "outage", L_PURE },
-	{ "payload", L_PURE }, { "projectrow", L_PURE }, { "rows", L_PURE }, { "rules", L_PURE },
+	{ "password", L_PURE }, { "payload", L_PURE }, { "projectrow", L_PURE }, { "rows", L_PURE }, { "rules", L_PURE },
 	/* the API's renderers: pure, so the event transaction renders the
 	 * answer it keeps for an Idempotency-Key with them too */
 	{ "render", L_PURE },
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
+	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
 	{ "scheduler", L_SERVICE },
-	{ "api", L_API }, { "http", L_HTTP }, { "main", L_MAIN }, { "procurctl", L_MAIN },
+	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "http", L_HTTP }, { "main", L_MAIN }, { "procurctl", L_MAIN },
 };
 
 struct mod {
