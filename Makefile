@@ -160,10 +160,13 @@ install: all
 	sed -e 's|^migrations = sql$$|migrations = $(DATADIR)/sql|' \
 	    -e 's|^config = config/log4crc$$|config = $(SYSCONFDIR)/log4crc|' \
 	    -e 's|^file = data/calendar/|file = $(DATADIR)/calendar/|' \
+	    -e 's|^web_root = web$$|web_root = $(DATADIR)/web|' \
 	    config/procurd.conf > $(DESTDIR)$(SYSCONFDIR)/procurd.conf
 	printf '\n[worker]\n; procur-notify reads this section (procurd ignores it)\ntemplates_dir = %s\n' \
 	    '$(DATADIR)/templates' >> $(DESTDIR)$(SYSCONFDIR)/procurd.conf
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 644 web/* $(DESTDIR)$(DATADIR)/web
 	install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)
 
 clean:

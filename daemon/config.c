@@ -43,6 +43,7 @@ static const struct kdef keys[] = {
 	{ { "http", "token_cache_seconds", "30" }, K_INT, O(http_token_cache_seconds), 0, 3600 },
 	{ { "http", "session_idle_minutes", "30" }, K_INT, O(http_session_idle_minutes), 1, 1440 },
 	{ { "http", "secure_cookies", "false" }, K_BOOL, O(http_secure_cookies), 0, 1 },
+	{ { "http", "web_root", "web" }, K_STR, O(http_web_root), 0, 0 },
 	{ { "log", "config", "config/log4crc" }, K_STR, O(log_config), 0, 0 },
 	{ { "clock", "adjustable", "false" }, K_BOOL, O(clock_adjustable), 0, 1 },
 	{ { "calendar", "file", "data/calendar/cn.txt" }, K_STR, O(calendar_file), 0, 0 },

@@ -25,6 +25,7 @@ struct config {
 	int http_token_cache_seconds;
 	int http_session_idle_minutes;
 	bool http_secure_cookies;
+	char *http_web_root;
 	/* [log] */
 	char *log_config;
 	/* [clock] */

@@ -24,12 +24,14 @@
 #include "outage.h"
 #include "relay.h"
 #include "scheduler.h"
+#include "web.h"
 
 struct http {
 	struct procurd *d;
 	struct evhttp *ev;
 	struct evhttp_bound_socket *sock;
 	int inflight;
+	struct web *web;	/* the console's files */
 };
 
 static void
@@ -81,7 +83,7 @@ send_json(struct evhttp_request *req, int status, const char *reason, const char
 	if (status != 204)	/* no body, no type */
 		evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	web_strict_headers(h);
 	if (status != 204) {
 		/* always framed by its length, a closing connection's answer too */
 		char n[24];
@@ -324,7 +326,16 @@ on_request(struct evhttp_request *req, void *arg)
 	if (edge_query(evhttp_uri_get_query(uri), &r->args, &e))
 		return fail_edge(h, r, &e);
 
-	switch (api_route(r, &e)) {
+	enum api_match m = api_route(r, &e);
+	if (m == API_NO_ROUTE && (r->method & (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)) &&
+	    web_serve(h->web, req, r->path)) {
+		/* a file of the console (web.h) */
+		metrics_http("GET (console)", 200, clock_monotonic() - r->started);
+		h->inflight--;
+		request_free(r);
+		return;
+	}
+	switch (m) {
 	case API_NO_ROUTE:
 		return fail_now(h, r, 404, "not_found", "no such route");
 	case API_BAD_INPUT:
@@ -420,6 +431,7 @@ http_start(struct procurd *d)
 		return NULL;
 	}
 	log_info("http: listening on %s", listen);
+	h->web = web_load(d->cfg->http_web_root);
 	return h;
 }
 
@@ -444,5 +456,6 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	evhttp_free(h->ev);
+	web_free(h->web);
 	free(h);
 }

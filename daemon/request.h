@@ -30,6 +30,7 @@ struct api_request {
 	char address[64];		/* the client's address, for sign-in limits and logs */
 	const char *signed_in_with;	/* "token" or "session", once authenticated */
 	bool change_password;		/* signed in with a one-time password */
+	char session_csrf[65];		/* the session's CSRF token, for GET /v1/me */
 	char *idem_key;
 	char *body;			/* NUL-terminated copy, or NULL */
 	json_t *json;			/* parsed body, or NULL */

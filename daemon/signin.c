@@ -108,6 +108,7 @@ signin_session(struct api_request *r, struct db *db, struct user *u)
 		return rc;
 	r->signed_in_with = "session";
 	r->change_password = change;
+	memcpy(r->session_csrf, csrf, sizeof r->session_csrf);
 	if (changes_state(r->method) && !same_secret(r->csrf, csrf)) {
 		apierr_set(&r->err, 403, "csrf_required", NULL,
 		    "a change made from a signed-in browser carries its session's X-CSRF-Token header");
@@ -228,7 +229,12 @@ json_t *
 signin_me(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	return me_json(c->u, r->change_password, r->signed_in_with);
+	json_t *o = me_json(c->u, r->change_password, r->signed_in_with);
+	/* a signed-in browser's new tab learns its session's token here (only
+	 * this origin can read the answer: no CORS) */
+	if (r->session_csrf[0])
+		json_object_set_new(o, "csrf_token", json_string(r->session_csrf));
+	return o;
 }
 
 json_t *

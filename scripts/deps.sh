@@ -23,6 +23,10 @@ PACKAGES="
 	curl
 	wrk
 	valgrind
+	chromium
+	chromium-driver
+	python3-selenium
+	fonts-wqy-zenhei
 "
 
 # `deps.sh fuzz`: what `make fuzz` needs (clang and its libFuzzer)

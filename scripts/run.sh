@@ -93,7 +93,11 @@ if [ -z "$users" ] && { [ -z "${users_failed:-}" ] || [ ! -s "$tokenfile" ]; }; 
 	echo "$me: no users yet: creating agency 000000 and user admin" >&2
 	ctl agency add 000000 --name "Ministry of Civil Affairs (demo)" --level province >/dev/null ||
 		echo "$me: agency add failed (it may exist already); going on" >&2
-	out=$(ctl user add admin --role admin --agency 000000) || die "procurctl user add failed"
+	pwfile=$(mktemp)
+	out=$(ctl user add admin --role admin --agency 000000 2>"$pwfile") ||
+		{ cat "$pwfile" >&2; rm -f "$pwfile"; die "procurctl user add failed"; }
+	first_password=$(sed -n 's/^procurctl: one-time password for admin: \([^ ]*\).*/\1/p' "$pwfile")
+	rm -f "$pwfile"
 	token=$(printf '%s\n' "$out" | awk 'NF { t = $1 } END { print t }')
 	[ -n "$token" ] || die "procurctl user add printed no token"
 	(umask 077 && printf '%s\n' "$token" >"$tokenfile")
@@ -118,6 +122,14 @@ if [ -s "$tokenfile" ]; then
 	echo "  admin token:  $(cat "$tokenfile")   (saved in $tokenfile)"
 else
 	echo "  admin token:  none saved; users exist already (procurctl -c $conf user add NAME --role admin --agency CODE)"
+fi
+echo "  console:      $url/"
+if [ -n "${first_password:-}" ]; then
+	echo "                sign in as admin with the one-time password $first_password"
+	echo "                (you will set your own at once)"
+else
+	echo "                sign in with your name and password; a new one-time password:"
+	echo "                procurctl -c $conf user passwd NAME --generate"
 fi
 echo "  API:          $url"
 echo "  try:          curl -H \"Authorization: Bearer \$(cat $tokenfile)\" $url/v1/agencies/000000"

@@ -262,3 +262,53 @@ project_warm(struct db *db, int64_t after, int limit, int64_t *last)
 	PQclear(r);
 	return n;
 }
+
+/* What waits for a user: projects in scope whose state lets one of the
+ * user's roles act ($2, the states), with the earliest pending deadline's
+ * due time; most urgent first (no deadline last), a page after the cursor
+ * ($7 due in µs or NULL for none, $8 id). */
+static struct stmt q_project_tasks = STMT(
+	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(d.due) FROM project p "
+	"JOIN agency a ON a.code = p.agency "
+	"LEFT JOIN LATERAL (SELECT min(due_at) AS due FROM deadline "
+	"WHERE project_id = p.id AND status = 'pending') d ON true "
+	"WHERE starts_with(a.path, $1) AND p.state = ANY($2::text[]) "
+	"AND ($3::text IS NULL OR p.state = $3) AND ($4::text IS NULL OR p.agency = $4) "
+	"AND (NOT $5::boolean OR d.due <= us2ts($6)) "
+	"AND (coalesce(d.due, 'infinity'), p.id) > "
+	"(coalesce(us2ts($7::bigint), CASE WHEN $8::bigint = 0 THEN '-infinity'::timestamptz "
+	"ELSE 'infinity' END), $8::bigint) "
+	"ORDER BY coalesce(d.due, 'infinity'), p.id LIMIT $9");
+
+struct rows *
+project_tasks(struct req_ctx *c, const char *states, const char *state, const char *agency,
+    bool overdue, const usec_t *after_due, int64_t after_id, int limit)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[9] = { c->u->path, states, state, agency, overdue ? "true" : "false",
+		pi64(&pb, c->now), after_due ? pi64(&pb, *after_due) : NULL, pi64(&pb, after_id),
+		pi64(&pb, limit + 1) };
+	PGresult *r = db_run(c->db, &q_project_tasks, 9, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing tasks");
+	return rows_of(r);
+}
+
+static struct stmt q_project_task_counts = STMT(
+	"SELECT p.state, count(*) FROM project p JOIN agency a ON a.code = p.agency "
+	"WHERE starts_with(a.path, $1) AND p.state = ANY($2::text[]) "
+	"AND ($3::text IS NULL OR p.agency = $3) AND (NOT $4::boolean OR EXISTS (SELECT 1 "
+	"FROM deadline WHERE project_id = p.id AND status = 'pending' AND due_at <= us2ts($5))) "
+	"GROUP BY p.state ORDER BY p.state");
+
+struct rows *
+project_task_counts(struct req_ctx *c, const char *states, const char *agency, bool overdue)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[5] = { c->u->path, states, agency, overdue ? "true" : "false",
+		pi64(&pb, c->now) };
+	PGresult *r = db_run(c->db, &q_project_task_counts, 5, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "counting tasks");
+	return rows_of(r);
+}

@@ -25,6 +25,17 @@ struct rows *project_list(struct req_ctx *c, const char *state, const char *agen
     int limit, int64_t after);
 struct rows *project_create(struct req_ctx *c, const json_t *body);
 
+/* The user's tasks: projects in scope in one of STATES (a text array
+ * literal, "{draft,announced}"), optionally of STATE and AGENCY, overdue
+ * only; most urgent first, up to LIMIT + 1 after the cursor (AFTER_DUE
+ * NULL: a project without deadline, or the start when AFTER_ID is 0):
+ * id, title, agency, state, version, due (µs, or NULL). And how many per
+ * state. NULL with c->err set. */
+struct rows *project_tasks(struct req_ctx *c, const char *states, const char *state,
+    const char *agency, bool overdue, const usec_t *after_due, int64_t after_id, int limit);
+struct rows *project_task_counts(struct req_ctx *c, const char *states, const char *agency,
+    bool overdue);
+
 /* Inside the store: the row as the guards see it. */
 void project_decode(const PGresult *r, int i, struct lc_project *p, const struct rules_config *rc);
 /* Project ID as the user sees it (its row), or NULL (404 outside the scope,

@@ -605,6 +605,8 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	} else if (!strcmp(method, "GET")) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	} else if (!strcmp(method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);	/* a HEAD's answer has none */
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	CURLcode cc = curl_easy_perform(c);

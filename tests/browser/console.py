@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""The console in a real headless Chromium (Debian's chromium and
+chromium-driver, driven by Debian's python3-selenium), against the procurd
+and PostgreSQL that it_console started. Signs in as people do, acts, and
+saves a screenshot of every page it sees in the output folder.
+
+    console.py BASE_URL OUT_DIR < facts.json
+
+facts: officer and reviewer names with their one-time passwords, the
+project ids the test made. Exits non-zero with the reason on a failure.
+"""
+import json
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE, OUT = sys.argv[1], sys.argv[2]
+FACTS = json.load(sys.stdin)
+os.makedirs(OUT, exist_ok=True)
+shots = []
+
+
+def driver():
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,800", "--lang=zh-CN"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+d = driver()
+wait = WebDriverWait(d, 15)
+
+
+def shot(name):
+    path = os.path.join(OUT, name + ".png")
+    d.save_screenshot(path)
+    shots.append(path)
+
+
+def text_of(css):
+    return wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, css))).text
+
+
+def wait_text(css, want):
+    try:
+        wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), want))
+    except TimeoutException:
+        raise AssertionError(f"{css}: wanted {want!r}, page says {d.find_element(By.TAG_NAME, 'main').text!r}")
+
+
+def console_clean(where):
+    """No error in the console, no CSP violation."""
+    bad = [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    # a sign-in refused on purpose logs its 401; nothing else may
+    bad = [e for e in bad if "/v1/sessions" not in e["message"] or "401" not in e["message"]]
+    bad = [e for e in bad if "429" not in e["message"] and "/v1/me " not in e["message"] + " "]
+    assert not bad, f"{where}: console errors {bad}"
+
+
+def fill(id_, value):
+    e = wait.until(EC.element_to_be_clickable((By.ID, id_)))
+    e.clear()
+    e.send_keys(value)
+
+
+def sign_in(name, pw):
+    d.get(BASE + "/#/signin")
+    fill("signin-name", name)
+    fill("signin-password", pw)
+    d.find_element(By.ID, "signin-submit").click()
+
+
+def sign_out():
+    d.find_element(By.ID, "signout").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "signin-name")))
+
+
+try:
+    # the page itself: strict headers, no third-party code
+    d.get(BASE + "/")
+    wait.until(EC.visibility_of_element_located((By.ID, "signin-name")))
+    shot("01-signin")
+    assert "登录" in d.find_element(By.TAG_NAME, "h1").text
+
+    # a wrong password says so in plain words
+    sign_in(FACTS["officer"], "not the password at all")
+    wait_text(".error", "用户名或密码错误")
+    shot("02-signin-wrong")
+
+    # the officer's first sign-in: the one-time password must be replaced
+    sign_in(FACTS["officer"], FACTS["officer_pw"])
+    wait.until(EC.visibility_of_element_located((By.ID, "password-current")))
+    shot("03-password-first")
+    fill("password-current", FACTS["officer_pw"])
+    fill("password-new", "办事员的新密码2026")
+    fill("password-again", "办事员的新密码2026")
+    d.find_element(By.ID, "password-submit").click()
+    wait_text("main h1", "待办")
+    shot("04-inbox-officer")
+    wait_text("main table", FACTS["draft_title"])
+
+    # the officer submits the draft from its page
+    d.find_element(By.LINK_TEXT, f"#{FACTS['draft_id']} {FACTS['draft_title']}").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "act-event")))
+    shot("05-project-draft")
+    sel = d.find_element(By.ID, "act-event")
+    for o in sel.find_elements(By.TAG_NAME, "option"):
+        if o.get_attribute("value") == "submit":
+            o.click()
+    d.find_element(By.ID, "act-submit").click()
+    wait_text("ol.timeline", "提交")
+    wait_text("dl.fields", "需求审核")
+    shot("06-project-submitted")
+    console_clean("officer")
+    sign_out()
+
+    # the reviewer, keyboard alone: tab to each field, enter to send
+    d.get(BASE + "/#/signin")
+    wait.until(EC.visibility_of_element_located((By.ID, "signin-name")))
+    d.switch_to.active_element.send_keys(Keys.TAB)   # main → the name field
+    active = d.switch_to.active_element
+    if active.get_attribute("id") != "signin-name":
+        d.find_element(By.ID, "signin-name").send_keys("")
+        active = d.switch_to.active_element
+    active.send_keys(FACTS["reviewer"], Keys.TAB)
+    d.switch_to.active_element.send_keys(FACTS["reviewer_pw"], Keys.ENTER)
+    wait.until(EC.visibility_of_element_located((By.ID, "password-current")))
+    d.switch_to.active_element.send_keys(FACTS["reviewer_pw"], Keys.TAB)
+    d.switch_to.active_element.send_keys("审核员的新密码2026", Keys.TAB)
+    d.switch_to.active_element.send_keys("审核员的新密码2026", Keys.ENTER)
+    wait_text("main h1", "待办")
+
+    # the overdue project is red, with the time counted in working days
+    row = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "tr.overdue")))
+    assert FACTS["overdue_title"] in row.text, row.text
+    assert "已逾期" in row.text, row.text
+    color = row.find_element(By.CSS_SELECTOR, ".due").value_of_css_property("color")
+    assert color in ("rgba(179, 38, 30, 1)", "rgb(179, 38, 30)"), color
+    shot("07-inbox-reviewer-overdue")
+
+    # English, remembered
+    d.find_element(By.ID, "lang").click()
+    wait_text("main h1", "Inbox")
+    assert "Overdue" in d.find_element(By.CSS_SELECTOR, "tr.overdue").text
+    shot("08-inbox-english")
+    d.refresh()
+    wait_text("main h1", "Inbox")
+
+    # a phone's width
+    d.set_window_size(390, 844)
+    time.sleep(0.3)
+    shot("09-inbox-phone")
+    d.set_window_size(1280, 800)
+    console_clean("reviewer")
+    sign_out()
+    print("\n".join(shots))
+except Exception as e:  # noqa: BLE001 - the reason goes to the test's output
+    shot("zz-failure")
+    print(f"console.py: {type(e).__name__}: {e}", file=sys.stderr)
+    print("\n".join(shots))
+    sys.exit(1)
+finally:
+    d.quit()

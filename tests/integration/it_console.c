@@ -1,0 +1,167 @@
+/* Integration: the console, served by procurd and used in a real headless
+ * Chromium (tests/browser/console.py, Debian's python3-selenium). This
+ * side makes the people and the projects, checks the headers every file
+ * carries, and runs the browser; its screenshots are kept in
+ * $PROCURD_BUILD/tests/console-shots. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+one_time(struct harness *h, const char *name, char pw[17])
+{
+	char out[256];
+	assert_int_equal(harness_ctl(h, out, sizeof out, "user", "passwd", name, "--generate",
+	    (char *)NULL), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_int_equal(strlen(out), 16);
+	snprintf(pw, 17, "%s", out);
+}
+
+/* The console's files: strict headers, their types, a validator that
+ * answers 304; nothing outside web/ and no directory listing. */
+static void
+test_files_and_headers(void **state)
+{
+	struct harness *h = *state;
+	struct resp r = h_req(h, "GET", "/", NULL, NULL, NULL);
+	assert_status(r, 200);
+	assert_non_null(strstr(r.raw, "<script type=\"module\" src=\"/app.js\">"));
+	const char *must[] = {
+		"Content-Type: text/html; charset=utf-8",
+		"Content-Security-Policy: default-src 'self'; base-uri 'none'; form-action 'self'; "
+		"frame-ancestors 'none'; object-src 'none'",
+		"X-Content-Type-Options: nosniff", "Referrer-Policy: same-origin",
+		"X-Frame-Options: DENY", "Cache-Control: no-cache", "ETag: \"",
+	};
+	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+		if (strstr(r.headers, must[i]) == NULL)
+			fail_msg("GET / lacks \"%s\":\n%s", must[i], r.headers);
+	/* no inline script or style anywhere in the page */
+	assert_null(strstr(r.raw, "<script>"));
+	assert_null(strstr(r.raw, "style="));
+	assert_null(strstr(r.raw, "<style"));
+
+	const char *etag = strstr(r.headers, "ETag: ") + 6;
+	char inm[128];
+	snprintf(inm, sizeof inm, "If-None-Match: %.*s", (int)strcspn(etag, "\r\n"), etag);
+	r = h_req(h, "GET", "/", NULL, NULL, inm);
+	assert_int_equal(r.status, 304);
+
+	r = h_req(h, "GET", "/app.js", NULL, NULL, NULL);
+	assert_status(r, 200);
+	assert_non_null(strstr(r.headers, "Content-Type: text/javascript; charset=utf-8"));
+	r = h_req(h, "GET", "/style.css", NULL, NULL, NULL);
+	assert_non_null(strstr(r.headers, "Content-Type: text/css; charset=utf-8"));
+	/* the API's answers carry the same policy */
+	r = h_req(h, "GET", "/healthz", NULL, NULL, NULL);
+	assert_non_null(strstr(r.headers, "Content-Security-Policy: default-src 'self'"));
+	/* only the files there, named exactly */
+	r = h_req(h, "GET", "/../config/procurd.conf", NULL, NULL, NULL);
+	assert_true(r.status == 404 || r.status == 400);
+	r = h_req(h, "GET", "/i18n", NULL, NULL, NULL);
+	assert_error(r, 404, "not_found");
+	r = h_req(h, "GET", "/.git/config", NULL, NULL, NULL);
+	assert_error(r, 404, "not_found");
+	r = h_req(h, "HEAD", "/app.js", NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.raw, "");
+}
+
+/* The lifecycle as the daemon runs it, and the caller's tasks. */
+static void
+test_lifecycle_and_tasks(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	h_world(h, &w, "TSK", 0);
+	int64_t id = h_project(h, &w, &(struct pspec){ .title = "tasks" });
+	struct resp r = h_get(h, w.officer, "/v1/lifecycle");
+	assert_status(r, 200);
+	assert_true(json_array_size(h_at(r.body, "transitions")) > 20);
+	assert_json_str(r.body, "states.0.name", "draft");
+
+	r = h_get(h, w.officer, "/v1/tasks?agency=TSK");
+	assert_status(r, 200);
+	assert_json_int(r.body, "items.0.project.id", id);
+	assert_json_str(r.body, "items.0.events.0", "submit");
+	assert_json_int(r.body, "counts.draft", 1);
+	/* the reviewer has nothing to do with a draft */
+	r = h_get(h, w.reviewer, "/v1/tasks?agency=TSK");
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 0);
+	r = h_event(h, w.officer, id, "submit", "{}");
+	assert_status(r, 200);
+	r = h_get(h, w.reviewer, "/v1/tasks?agency=TSK");
+	assert_json_int(r.body, "items.0.project.id", id);
+	assert_false(json_is_true(h_at(r.body, "items.0.overdue")));
+	assert_true(json_integer_value(h_at(r.body, "items.0.working_days_left")) > 0);
+	h_clock_advance(h, 10 * 86400);
+	r = h_get(h, w.reviewer, "/v1/tasks?agency=TSK&overdue=true");
+	assert_json_int(r.body, "items.0.project.id", id);
+	assert_true(json_is_true(h_at(r.body, "items.0.overdue")));
+	assert_true(json_integer_value(h_at(r.body, "items.0.working_days_left")) < 0);
+	/* scope: another agency's reviewer sees none of it */
+	struct world o;
+	h_world(h, &o, "TSO", 0);
+	r = h_get(h, o.reviewer, "/v1/tasks?agency=TSK");
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 0);
+	r = h_get(h, w.reviewer, "/v1/tasks?after=nonsense");
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, w.reviewer, "/v1/tasks?state=nowhere");
+	assert_error(r, 400, "invalid_field");
+}
+
+/* People at work, in Chromium. */
+static void
+test_in_the_browser(void **state)
+{
+	struct harness *h = *state;
+	struct world w;
+	char officer_pw[17], reviewer_pw[17], facts[1024], out[512];
+	h_world(h, &w, "CON", 0);
+	int64_t draft = h_project(h, &w, &(struct pspec){ .title = "社区居家养老服务" });
+	int64_t late = h_project(h, &w, &(struct pspec){ .title = "困难群众走访" });
+	struct resp r = h_event(h, w.officer, late, "submit", "{}");
+	assert_status(r, 200);
+	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
+	one_time(h, "CON-officer", officer_pw);
+	one_time(h, "CON-reviewer", reviewer_pw);
+
+	snprintf(out, sizeof out, "%s/tests/console-shots", getenv("PROCURD_BUILD") ?
+	    getenv("PROCURD_BUILD") : "build");
+	snprintf(facts, sizeof facts, "{\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
+	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
+	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
+	    officer_pw, reviewer_pw, (long long)draft, (long long)late);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
+	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url, out);
+	fflush(NULL);
+	FILE *p = popen(cmd, "w");
+	assert_non_null(p);
+	fputs(facts, p);
+	int rc = pclose(p);
+	if (rc != 0) {
+		harness_print_log(h);
+		fail_msg("the browser test failed (exit %d); screenshots in %s", WEXITSTATUS(rc), out);
+	}
+	/* what the browser did, as the API sees it */
+	json_t *pj = h_project_get(h, &w, draft);
+	assert_json_str(pj, "state", "needs_review");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_files_and_headers, h_test_teardown),
+		cmocka_unit_test_teardown(test_lifecycle_and_tasks, h_test_teardown),
+		cmocka_unit_test_teardown(test_in_the_browser, h_test_teardown),
+	};
+	h_group_name = "console";
+	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
+}

@@ -1,0 +1,273 @@
+// The console: a page per hash route (#/, #/projects/ID, #/signin,
+// #/password), built with DOM calls only (no HTML from data), so whatever
+// a request stored is shown as text.
+import { api, setCsrf } from "./api.js";
+import { language, money, setLanguage, t, when } from "./i18n.js";
+
+const main = document.getElementById("main");
+let me = null;
+
+function el(tag, attrs = {}, ...children) {
+	const e = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs)) {
+		if (v === undefined || v === null || v === false) continue;
+		if (k === "class") e.className = v;
+		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+		else e.setAttribute(k, v === true ? "" : v);
+	}
+	for (const c of children.flat()) {
+		if (c === null || c === undefined || c === false) continue;
+		e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+	}
+	return e;
+}
+
+function show(...nodes) {
+	main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
+	main.focus();
+}
+
+function toast(text) {
+	const box = document.getElementById("toast");
+	box.textContent = text;
+	setTimeout(() => { if (box.textContent === text) box.textContent = ""; }, 4000);
+}
+
+// An API error in plain words, with the rule's figures where there are some.
+function explain(e) {
+	if (e.status === 401 && me) return t("error.session");
+	const d = e.details || {};
+	if (d.rule === "special_funds_cap")
+		return t("rule.special_funds_cap", { cap_percent: d.cap_percent, cap: money(d.cap_fen),
+			committed: money(d.committed_fen), asked: money(d.asked_fen) });
+	return t("error.generic", { message: e.message || e.code });
+}
+
+function errorBox(e) {
+	return el("p", { class: "error", role: "alert" }, explain(e));
+}
+
+function field(id, label, input) {
+	input.id = id;
+	return [el("label", { for: id }, label), input];
+}
+
+function chrome() {
+	document.title = t("app.title") + " · procurd";
+	document.getElementById("nav").hidden = !me;
+	document.getElementById("who").hidden = !me;
+	document.getElementById("nav-inbox").textContent = t("nav.inbox");
+	document.getElementById("lang").textContent = t("lang.switch");
+	document.getElementById("signout").textContent = t("signout");
+	document.getElementById("who-name").textContent = me ? me.name : "";
+}
+
+// --- signing in -------------------------------------------------------------
+
+function signinPage(message) {
+	const name = el("input", { autocomplete: "username", required: true });
+	const pw = el("input", { type: "password", autocomplete: "current-password", required: true });
+	const out = el("div");
+	const form = el("form", { class: "card", onsubmit: async (ev) => {
+		ev.preventDefault();
+		try {
+			const u = await api("POST", "/v1/sessions", { name: name.value, password: pw.value });
+			setCsrf(u.csrf_token);
+			me = u;
+			if (u.lang && !localStorage.getItem("procurd.lang")) setLanguage(u.lang);
+			location.hash = u.password_change_required ? "#/password" : "#/";
+			route();
+		} catch (e) {
+			pw.value = "";
+			out.replaceChildren(el("p", { class: "error", role: "alert" },
+				e.status === 429 ? t("signin.locked", { minutes: Math.ceil(e.retryAfter / 60) }) :
+				e.status === 401 ? t("signin.failed") : explain(e)));
+		}
+	} },
+	el("h1", {}, t("signin.title")), message ? el("p", { class: "error" }, message) : null,
+	field("signin-name", t("signin.name"), name), field("signin-password", t("signin.password"), pw),
+	el("button", { type: "submit", id: "signin-submit" }, t("signin.submit")), out);
+	show(form);
+	name.focus();
+}
+
+function passwordPage() {
+	const cur = el("input", { type: "password", autocomplete: "current-password", required: true });
+	const pw = el("input", { type: "password", autocomplete: "new-password", required: true,
+		minlength: "10" });
+	const again = el("input", { type: "password", autocomplete: "new-password", required: true });
+	const out = el("div");
+	show(el("form", { class: "card", onsubmit: async (ev) => {
+		ev.preventDefault();
+		if (pw.value !== again.value) {
+			out.replaceChildren(el("p", { class: "error", role: "alert" }, t("password.differ")));
+			return;
+		}
+		try {
+			me = await api("PUT", "/v1/me/password", { current: cur.value, new: pw.value });
+			toast(t("password.saved"));
+			location.hash = "#/";
+		} catch (e) { out.replaceChildren(errorBox(e)); }
+	} },
+	el("h1", {}, t("password.title")),
+	me && me.password_change_required ? el("p", { class: "hint" }, t("password.why")) : null,
+	field("password-current", t("password.current"), cur),
+	field("password-new", t("password.new"), pw), field("password-again", t("password.again"), again),
+	el("button", { type: "submit", id: "password-submit" }, t("password.submit")), out));
+	cur.focus();
+}
+
+// --- the inbox --------------------------------------------------------------
+
+async function inboxPage(params) {
+	const q = new URLSearchParams(params);
+	const data = await api("GET", "/v1/tasks?" + q.toString());
+	const state = el("select", {}, el("option", { value: "" }, t("all")),
+		...Object.keys(data.counts).map((s) => el("option", { value: s, selected: s === q.get("state") },
+			t("state." + s))));
+	const agency = el("input", { value: q.get("agency") || "" });
+	const overdue = el("input", { type: "checkbox", checked: q.get("overdue") === "true" });
+	const filters = el("form", { class: "filters", onsubmit: (ev) => {
+		ev.preventDefault();
+		const p = new URLSearchParams();
+		if (state.value) p.set("state", state.value);
+		if (agency.value) p.set("agency", agency.value);
+		if (overdue.checked) p.set("overdue", "true");
+		location.hash = "#/?" + p.toString();
+	} },
+	el("div", {}, ...field("f-state", t("inbox.filter.state"), state)),
+	el("div", {}, ...field("f-agency", t("inbox.filter.agency"), agency)),
+	el("div", {}, el("label", { for: "f-overdue" }, overdue, " ", t("inbox.filter.overdue"))),
+	el("button", { type: "submit" }, t("inbox.filter.apply")));
+	overdue.id = "f-overdue";
+	const counts = el("div", { class: "counts" }, ...Object.entries(data.counts).map(([s, n]) =>
+		el("span", {}, `${t("state." + s)} ${n}`)));
+	const rows = data.items.map((it) => {
+		const p = it.project;
+		const wd = it.working_days_left;
+		const due = !it.due ? "—" : when(it.due) + (wd === null ? "" : wd < 0 ?
+			` (${t("inbox.late_by", { n: -wd })})` :
+			it.overdue ? "" : ` (${t("inbox.working_days", { n: wd })})`);
+		return el("tr", { class: it.overdue ? "overdue" : it.soon ? "soon" : null },
+			el("td", {}, el("a", { href: `#/projects/${p.id}` }, `#${p.id} ${p.title}`)),
+			el("td", {}, el("span", { class: "state" }, t("state." + p.state))),
+			el("td", { class: "wide" }, p.agency),
+			el("td", {}, it.events.map((e) => t("event." + e)).join(t("list.sep"))),
+			el("td", { class: "due" }, it.overdue ? `${t("inbox.overdue")} · ${due}` : due));
+	});
+	const table = data.items.length ? el("table", {},
+		el("thead", {}, el("tr", {}, el("th", {}, t("inbox.project")), el("th", {}, t("inbox.state")),
+			el("th", { class: "wide" }, t("inbox.agency")), el("th", {}, t("inbox.actions")),
+			el("th", {}, t("inbox.due")))), el("tbody", {}, rows)) :
+		el("p", { class: "card" }, t("inbox.empty"));
+	let more = null;
+	if (data.next) {
+		q.set("after", data.next);
+		more = el("p", {}, el("a", { href: "#/?" + q.toString() }, t("inbox.more")));
+	}
+	show(el("h1", {}, t("inbox.title")), counts, filters, table, more);
+}
+
+// --- a project --------------------------------------------------------------
+
+const shown = ["id", "agency", "fiscal_year", "title", "budget_fen", "funding_source", "method",
+	"quantity", "quality_standard", "service_start", "service_end", "state", "version",
+	"next_check", "updated_at"];
+
+function value(k, v) {
+	if (k === "budget_fen") return money(v);
+	if (k === "funding_source" || k === "method") return v ? t(`${k}.${v}`) : "—";
+	if (k === "state") return t("state." + v);
+	if (k === "next_check" || k === "updated_at") return when(v);
+	return v ?? "—";
+}
+
+async function projectPage(id) {
+	const [p, hist, lc] = await Promise.all([api("GET", `/v1/projects/${id}`),
+		api("GET", `/v1/projects/${id}/events`), api("GET", "/v1/lifecycle")]);
+	const fields = el("dl", { class: "fields" }, ...shown.filter((k) => k in p).flatMap((k) =>
+		[el("dt", {}, t("field." + k)), el("dd", {}, value(k, p[k]))]));
+	const mine = lc.transitions.filter((x) => x.from === p.state &&
+		x.roles.some((r) => me.roles.includes(r)));
+	const out = el("div");
+	let actions;
+	if (mine.length) {
+		const ev = el("select", {}, ...mine.map((x) => el("option", { value: x.event }, t("event." + x.event))));
+		const payload = el("textarea", { spellcheck: "false" }, "{}");
+		actions = el("form", { class: "card", onsubmit: async (e) => {
+			e.preventDefault();
+			let body;
+			try { body = JSON.parse(payload.value || "{}"); } catch (err) {
+				out.replaceChildren(el("p", { class: "error", role: "alert" }, String(err.message)));
+				return;
+			}
+			try {
+				await api("POST", `/v1/projects/${id}/events`, { event: ev.value,
+					expected_version: p.version, payload: body });
+				toast(t("project.done", { event: t("event." + ev.value) }));
+				route();
+			} catch (err) {
+				if (err.code === "version_conflict") {
+					const now = await api("GET", `/v1/projects/${id}`);
+					out.replaceChildren(el("p", { class: "error", role: "alert" },
+						t("project.conflict", { state: t("state." + now.state) })));
+				} else out.replaceChildren(errorBox(err));
+			}
+		} }, ...field("act-event", t("project.event"), ev),
+		...field("act-payload", t("project.payload"), payload),
+		el("button", { type: "submit", id: "act-submit" }, t("project.submit")), out);
+	} else actions = el("p", { class: "card" }, t("project.none"));
+	const timeline = el("ol", { class: "timeline" }, ...hist.items.slice().reverse().map((e) =>
+		el("li", {}, el("strong", {}, t("event." + e.event)), " · ", e.actor, " ",
+			el("span", { class: "when" }, when(e.at)), " ",
+			e.from !== e.to ? `${e.from ? t("state." + e.from) + " → " : ""}${t("state." + e.to)}` : "",
+			el("pre", {}, JSON.stringify(e.payload, null, 1)))));
+	show(el("h1", {}, `#${p.id} ${p.title}`), el("h2", {}, t("project.fields")), el("div",
+		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
+	el("h2", {}, t("project.history")), timeline);
+}
+
+// --- routing ----------------------------------------------------------------
+
+async function route() {
+	chrome();
+	const hash = location.hash || "#/";
+	const [path, query] = hash.slice(1).split("?");
+	try {
+		if (!me && path !== "/signin") {
+			try {
+				me = await api("GET", "/v1/me");
+				if (me.csrf_token) setCsrf(me.csrf_token);
+			} catch { me = null; }
+			chrome();
+			if (!me) return signinPage();
+		}
+		if (path === "/signin") return signinPage();
+		if (me.password_change_required || path === "/password") return passwordPage();
+		const m = path.match(/^\/projects\/(\d+)$/);
+		if (m) return await projectPage(m[1]);
+		return await inboxPage(Object.fromEntries(new URLSearchParams(query || "")));
+	} catch (e) {
+		if (e.status === 401) {
+			me = null;
+			chrome();
+			return signinPage(t("error.session"));
+		}
+		show(errorBox(e));
+	}
+}
+
+document.getElementById("lang").addEventListener("click", () => {
+	setLanguage(language() === "zh" ? "en" : "zh");
+	route();
+});
+document.getElementById("signout").addEventListener("click", async () => {
+	try { await api("DELETE", "/v1/sessions/current"); } catch { /* gone already */ }
+	setCsrf("");
+	me = null;
+	location.hash = "#/signin";
+	route();
+});
+window.addEventListener("hashchange", route);
+setLanguage(language());
+route();
