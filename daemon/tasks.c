@@ -10,6 +10,7 @@
 #include "project.h"
 #include "render.h"
 #include "rows.h"
+#include "verify.h"
 
 static json_t *
 role_names(unsigned roles)
@@ -176,4 +177,25 @@ tasks_list(struct api_request *r, struct req_ctx *c, int *status)
 	rows_free(rows);
 	rows_free(counts);
 	return json_pack("{s:o,s:o,s:o}", "items", items, "next", next, "counts", by_state);
+}
+
+json_t *
+tasks_verify(struct api_request *r, struct req_ctx *c, int *status)
+{
+	int64_t id;
+	struct verify_result v;
+	(void)status;
+	if (parse_int64(r->params[0], &id) || id <= 0) {
+		apierr_set(c->err, 404, "not_found", NULL, "no such project");
+		return NULL;
+	}
+	struct rows *p = project_get(c, id);	/* 404 outside the scope */
+	if (p == NULL)
+		return NULL;
+	rows_free(p);
+	if (verify_project(c->db, id, &v))
+		return ctx_dbfail(c, "verifying a chain");
+	return json_pack("{s:I,s:i,s:b,s:o,s:o}", "project_id", (json_int_t)id, "events", v.events,
+	    "intact", v.why == NULL, "broken_at_seq", v.why ? json_integer(v.broken_seq) :
+	    json_null(), "reason", v.why ? json_string(v.why) : json_null());
 }

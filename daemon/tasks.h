@@ -10,5 +10,7 @@
 
 json_t *tasks_lifecycle(struct api_request *r, struct req_ctx *c, int *status);
 json_t *tasks_list(struct api_request *r, struct req_ctx *c, int *status);
+/* GET /v1/projects/{id}/verify: the project's hash chain, checked now. */
+json_t *tasks_verify(struct api_request *r, struct req_ctx *c, int *status);
 
 #endif

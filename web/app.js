@@ -183,8 +183,9 @@ function value(k, v) {
 }
 
 async function projectPage(id) {
-	const [p, hist, lc] = await Promise.all([api("GET", `/v1/projects/${id}`),
-		api("GET", `/v1/projects/${id}/events`), api("GET", "/v1/lifecycle")]);
+	const [p, hist, lc, chain] = await Promise.all([api("GET", `/v1/projects/${id}`),
+		api("GET", `/v1/projects/${id}/events`), api("GET", "/v1/lifecycle"),
+		api("GET", `/v1/projects/${id}/verify`)]);
 	const fields = el("dl", { class: "fields" }, ...shown.filter((k) => k in p).flatMap((k) =>
 		[el("dt", {}, t("field." + k)), el("dd", {}, value(k, p[k]))]));
 	const mine = lc.transitions.filter((x) => x.from === p.state &&
@@ -224,7 +225,9 @@ async function projectPage(id) {
 			el("pre", {}, JSON.stringify(e.payload, null, 1)))));
 	show(el("h1", {}, `#${p.id} ${p.title}`), el("h2", {}, t("project.fields")), el("div",
 		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
-	el("h2", {}, t("project.history")), timeline);
+	el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
+		id: "chain" }, chain.intact ? `✓ ${t("project.chain_ok")}` :
+		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
 }
 
 // --- routing ----------------------------------------------------------------

@@ -25,7 +25,8 @@ const catalogs = {
 		"method.competitive_negotiation": "竞争性谈判",
 		"method.competitive_consultation": "竞争性磋商", "method.single_source": "单一来源",
 		"project.fields": "项目信息", "project.history": "审计记录",
-		"project.chain_ok": "哈希链完整", "project.actions": "办理", "project.event": "事项",
+		"project.chain_ok": "哈希链完整",
+		"project.chain_broken": "哈希链在第 {seq} 条记录处断开：{reason}", "project.actions": "办理", "project.event": "事项",
 		"project.payload": "内容（JSON）", "project.submit": "提交",
 		"project.done": "已办理：{event}", "project.conflict":
 			"该项目已被他人更新（现为“{state}”），请查看最新状态后再办理。",
@@ -87,7 +88,8 @@ const catalogs = {
 		"method.competitive_consultation": "Competitive consultation",
 		"method.single_source": "Single source",
 		"project.fields": "Project", "project.history": "Audit history",
-		"project.chain_ok": "hash chain intact", "project.actions": "Act", "project.event": "Event",
+		"project.chain_ok": "hash chain intact",
+		"project.chain_broken": "The hash chain breaks at event {seq}: {reason}", "project.actions": "Act", "project.event": "Event",
 		"project.payload": "Payload (JSON)", "project.submit": "Submit",
 		"project.done": "Done: {event}", "project.conflict":
 			"Someone else moved this project (now “{state}”): look at it again before acting.",

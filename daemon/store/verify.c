@@ -71,3 +71,51 @@ verify_chains(struct db *db, char *report, size_t len)
 	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
 	return 0;
 }
+
+/* One project's chain, and whether its head is its last event. */
+static struct stmt q_verify_project = STMT(
+	"SELECT seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
+	"encode(event_hash(prev_hash, project_id, seq, event, from_state, to_state, actor, at, "
+	"payload), 'hex') FROM project_event WHERE project_id = $1 ORDER BY seq");
+
+static struct stmt q_verify_head = STMT(
+	"SELECT p.last_seq, (p.last_seq = 0 OR e.hash = p.last_hash) AND NOT EXISTS (SELECT 1 "
+	"FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
+	"FROM project p LEFT JOIN project_event e ON e.project_id = p.id AND e.seq = p.last_seq "
+	"WHERE p.id = $1");
+
+int
+verify_project(struct db *db, int64_t id, struct verify_result *out)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, id) };
+	memset(out, 0, sizeof *out);
+	PGresult *r = db_run(db, &q_verify_project, 1, v, NULL);
+	if (r == NULL)
+		return -1;
+	const char *prev = "";
+	out->events = PQntuples(r);
+	for (int i = 0; i < out->events && out->why == NULL; i++) {
+		if (gi64(r, i, 0) != i + 1)
+			out->why = "a sequence number is missing";
+		else if (strcmp(gs(r, i, 1), prev))
+			out->why = "prev_hash does not match the previous event's hash";
+		else if (strcmp(gs(r, i, 2), gs(r, i, 3)))
+			out->why = "the hash does not match the event's content";
+		if (out->why)
+			out->broken_seq = i + 1;
+		prev = gs(r, i, 2);
+	}
+	PQclear(r);
+	if (out->why)
+		return 0;
+	if ((r = db_run(db, &q_verify_head, 1, v, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1 && !gbool(r, 0, 1)) {
+		out->why = "the project's head does not match its last event: the chain was cut or "
+		    "extended behind the daemon's back";
+		out->broken_seq = gi64(r, 0, 0);
+	}
+	PQclear(r);
+	return 0;
+}

@@ -121,6 +121,7 @@ try:
             o.click()
     d.find_element(By.ID, "act-submit").click()
     wait_text("ol.timeline", "提交")
+    wait_text("#chain", "哈希链完整")
     wait_text("dl.fields", "需求审核")
     shot("06-project-submitted")
     console_clean("officer")

@@ -109,6 +109,21 @@ test_lifecycle_and_tasks(void **state)
 	h_world(h, &o, "TSO", 0);
 	r = h_get(h, o.reviewer, "/v1/tasks?agency=TSK");
 	assert_int_equal(json_array_size(h_at(r.body, "items")), 0);
+	/* the chain, checked for the project page */
+	r = h_get(h, w.reviewer, "/v1/projects/%lld/verify", (long long)id);
+	assert_status(r, 200);
+	assert_true(json_is_true(h_at(r.body, "intact")));
+	assert_true(h_int(r.body, "events") >= 2);	/* created, submitted, escalated */
+	char sql[256];
+	snprintf(sql, sizeof sql, "ALTER TABLE project_event DISABLE TRIGGER USER; "
+	    "UPDATE project_event SET payload = '{\"forged\": true}' WHERE project_id = %lld "
+	    "AND seq = 1; ALTER TABLE project_event ENABLE TRIGGER USER", (long long)id);
+	assert_int_equal(harness_sql(h, sql), 0);
+	r = h_get(h, w.reviewer, "/v1/projects/%lld/verify", (long long)id);
+	assert_false(json_is_true(h_at(r.body, "intact")));
+	assert_json_int(r.body, "broken_at_seq", 1);
+	r = h_get(h, o.reviewer, "/v1/projects/%lld/verify", (long long)id);
+	assert_error(r, 404, "not_found");
 	r = h_get(h, w.reviewer, "/v1/tasks?after=nonsense");
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.reviewer, "/v1/tasks?state=nowhere");
