@@ -41,7 +41,22 @@ tasks_lifecycle(struct api_request *r, struct req_ctx *c, int *status)
 		    "alt", tab[i].alt < 0 ? json_null() :
 		    json_string(lc_state_name((enum lc_state)tab[i].alt)), "roles",
 		    role_names(tab[i].roles)));
-	return json_pack("{s:o,s:o}", "states", states, "transitions", rows);
+	/* each event's payload fields, as the daemon checks them */
+	static const char *const types[] = { [FT_STRING] = "string", [FT_INT] = "integer",
+		[FT_NUMBER] = "number", [FT_TIME] = "time", [FT_OBJECT] = "object",
+		[FT_ARRAY] = "array", [FT_ANY] = "any" };
+	json_t *events = json_array();
+	for (int e = 0; e < EV__COUNT; e++) {
+		size_t nf;
+		const struct lc_field *f = lifecycle_fields((enum lc_event)e, &nf);
+		json_t *fields = json_array();
+		for (size_t k = 0; f && k < nf; k++)
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:b}", "name", f[k].name,
+			    "type", types[f[k].type], "required", f[k].required));
+		json_array_append_new(events, json_pack("{s:s,s:o}", "name",
+		    lc_event_name((enum lc_event)e), "fields", fields));
+	}
+	return json_pack("{s:o,s:o,s:o}", "states", states, "transitions", rows, "events", events);
 }
 
 /* The events ROLES may take from state S that move the work on: not the

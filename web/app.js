@@ -2,7 +2,7 @@
 // #/password), built with DOM calls only (no HTML from data), so whatever
 // a request stored is shown as text.
 import { api, setCsrf } from "./api.js";
-import { language, money, setLanguage, t, when } from "./i18n.js";
+import { fenOf, language, money, setLanguage, t, when } from "./i18n.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -170,6 +170,46 @@ async function inboxPage(params) {
 
 // --- a project --------------------------------------------------------------
 
+// A payload field's input, by the type the daemon checks (GET /v1/lifecycle):
+// money (…_fen) typed in yuan, times as local date and time in the
+// calendar's zone, objects and lists as JSON.
+function inputFor(f) {
+	const req = f.required || undefined;
+	if (f.name.endsWith("_fen"))
+		return el("input", { inputmode: "decimal", pattern: "\\d+(\\.\\d{1,2})?", required: req,
+			placeholder: "0.00", "data-kind": "yuan" });
+	if (f.type === "integer")
+		return el("input", { type: "number", step: "1", required: req, "data-kind": "integer" });
+	if (f.type === "number")
+		return el("input", { type: "number", step: "any", required: req, "data-kind": "number" });
+	if (f.type === "time")
+		return el("input", { type: "datetime-local", required: req, "data-kind": "time" });
+	if (f.type === "object" || f.type === "array" || f.type === "any")
+		return el("textarea", { spellcheck: "false", required: req, "data-kind": "json" },
+			f.type === "array" ? "[]" : "{}");
+	if (f.name === "comment" || f.name === "text" || f.name === "report" || f.name === "answer")
+		return el("textarea", { required: req, "data-kind": "text" });
+	return el("input", { required: req, "data-kind": "text" });
+}
+
+
+function payloadOf(inputs) {
+	const body = {};
+	for (const { f, input } of inputs) {
+		const v = input.value;
+		if (v === "" && !f.required) continue;
+		switch (input.dataset.kind) {
+		case "yuan": body[f.name] = fenOf(v); break;
+		case "integer": body[f.name] = parseInt(v, 10); break;
+		case "number": body[f.name] = Number(v); break;
+		case "time": body[f.name] = v.length === 16 ? `${v}:00+08:00` : `${v}+08:00`; break;
+		case "json": body[f.name] = JSON.parse(v); break;
+		default: body[f.name] = v;
+		}
+	}
+	return body;
+}
+
 const shown = ["id", "agency", "fiscal_year", "title", "budget_fen", "funding_source", "method",
 	"quantity", "quality_standard", "service_start", "service_end", "state", "version",
 	"next_check", "updated_at"];
@@ -194,11 +234,20 @@ async function projectPage(id) {
 	let actions;
 	if (mine.length) {
 		const ev = el("select", {}, ...mine.map((x) => el("option", { value: x.event }, t("event." + x.event))));
-		const payload = el("textarea", { spellcheck: "false" }, "{}");
-		actions = el("form", { class: "card", onsubmit: async (e) => {
+		const fieldsBox = el("div");
+		let inputs = [];
+		const specOf = (name) => (lc.events.find((x) => x.name === name) || { fields: [] }).fields;
+		const build = () => {
+			inputs = specOf(ev.value).map((f) => ({ f, input: inputFor(f) }));
+			fieldsBox.replaceChildren(...inputs.flatMap(({ f, input }) =>
+				field(`act-${f.name}`, t(`payload.${f.name}`) + (f.required ? " *" : ""), input)));
+		};
+		ev.addEventListener("change", build);
+		build();
+		actions = el("form", { class: "card wide-form", onsubmit: async (e) => {
 			e.preventDefault();
 			let body;
-			try { body = JSON.parse(payload.value || "{}"); } catch (err) {
+			try { body = payloadOf(inputs); } catch (err) {
 				out.replaceChildren(el("p", { class: "error", role: "alert" }, String(err.message)));
 				return;
 			}
@@ -214,8 +263,7 @@ async function projectPage(id) {
 						t("project.conflict", { state: t("state." + now.state) })));
 				} else out.replaceChildren(errorBox(err));
 			}
-		} }, ...field("act-event", t("project.event"), ev),
-		...field("act-payload", t("project.payload"), payload),
+		} }, ...field("act-event", t("project.event"), ev), fieldsBox,
 		el("button", { type: "submit", id: "act-submit" }, t("project.submit")), out);
 	} else actions = el("p", { class: "card" }, t("project.none"));
 	const timeline = el("ol", { class: "timeline" }, ...hist.items.slice().reverse().map((e) =>

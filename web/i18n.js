@@ -28,6 +28,18 @@ const catalogs = {
 		"project.chain_ok": "哈希链完整",
 		"project.chain_broken": "哈希链在第 {seq} 条记录处断开：{reason}", "project.actions": "办理", "project.event": "事项",
 		"project.payload": "内容（JSON）", "project.submit": "提交",
+		"money.invalid": "金额以元为单位，最多两位小数，例如 1234.56。",
+		"payload.comment": "备注", "payload.reason": "原因", "payload.bid_deadline": "投标截止时间",
+		"payload.requirements": "资格要求", "payload.evaluators_required": "评审专家人数",
+		"payload.criteria": "评审标准（JSON）", "payload.method": "采购方式",
+		"payload.supplier": "质疑供应商", "payload.text": "质疑内容", "payload.challenge_id": "质疑编号",
+		"payload.answer": "答复", "payload.contract_no": "合同编号", "payload.amount_fen": "金额（元）",
+		"payload.takeover_plan": "应急接管方案（JSON）", "payload.inspection": "检查事项",
+		"payload.finding": "检查结论", "payload.report": "验收报告", "payload.rectify_by": "整改期限",
+		"payload.voucher_no": "国库支付凭证号", "payload.purchaser_score": "购买主体评分",
+		"payload.recipient_satisfaction": "服务对象满意度", "payload.third_party_score": "第三方评分",
+		"payload.detail": "详情", "payload.evidence": "证据", "payload.level": "级别",
+		"payload.deadline": "期限", "payload.due": "到期时间",
 		"project.done": "已办理：{event}", "project.conflict":
 			"该项目已被他人更新（现为“{state}”），请查看最新状态后再办理。",
 		"project.none": "您目前不能对该项目办理任何事项。",
@@ -91,6 +103,20 @@ const catalogs = {
 		"project.chain_ok": "hash chain intact",
 		"project.chain_broken": "The hash chain breaks at event {seq}: {reason}", "project.actions": "Act", "project.event": "Event",
 		"project.payload": "Payload (JSON)", "project.submit": "Submit",
+		"money.invalid": "Money is in yuan with at most two decimals, as 1234.56.",
+		"payload.comment": "Comment", "payload.reason": "Reason", "payload.bid_deadline": "Bid deadline",
+		"payload.requirements": "Requirements", "payload.evaluators_required": "Evaluators",
+		"payload.criteria": "Evaluation criteria (JSON)", "payload.method": "Method",
+		"payload.supplier": "Supplier", "payload.text": "Challenge", "payload.challenge_id": "Challenge id",
+		"payload.answer": "Answer", "payload.contract_no": "Contract number",
+		"payload.amount_fen": "Amount (yuan)", "payload.takeover_plan": "Takeover plan (JSON)",
+		"payload.inspection": "Inspection", "payload.finding": "Finding", "payload.report": "Report",
+		"payload.rectify_by": "Rectify by", "payload.voucher_no": "Treasury voucher",
+		"payload.purchaser_score": "Purchaser's score",
+		"payload.recipient_satisfaction": "Recipients' satisfaction",
+		"payload.third_party_score": "Third party's score", "payload.detail": "Detail",
+		"payload.evidence": "Evidence", "payload.level": "Level", "payload.deadline": "Deadline",
+		"payload.due": "Due",
 		"project.done": "Done: {event}", "project.conflict":
 			"Someone else moved this project (now “{state}”): look at it again before acting.",
 		"project.none": "You cannot act on this project now.",
@@ -161,4 +187,12 @@ export function money(fen) {
 	const neg = fen < 0, f = BigInt(Math.abs(fen));
 	const yuan = (f / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 	return `${neg ? "-" : ""}¥${yuan}.${(f % 100n).toString().padStart(2, "0")}`;
+}
+
+// Exact fen from yuan typed as "1234.5": digits, never floating point
+// (0.29 yuan is 29 fen, not 28.999…).
+export function fenOf(text) {
+	const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(text).trim());
+	if (!m) throw new Error(t("money.invalid"));
+	return Number(BigInt(m[1]) * 100n + BigInt((m[2] || "").padEnd(2, "0")));
 }

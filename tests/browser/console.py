@@ -159,10 +159,31 @@ try:
     d.refresh()
     wait_text("main h1", "Inbox")
 
+    # the reviewer approves the overdue needs from the project's page, with
+    # the form the lifecycle table describes
+    d.find_element(By.PARTIAL_LINK_TEXT, FACTS["overdue_title"]).click()
+    wait.until(EC.visibility_of_element_located((By.ID, "act-comment")))
+    sel = d.find_element(By.ID, "act-event")
+    for o in sel.find_elements(By.TAG_NAME, "option"):
+        if o.get_attribute("value") == "approve_needs":
+            o.click()
+    fill("act-comment", "needs are clear; approved")
+    d.find_element(By.ID, "act-submit").click()
+    wait_text("dl.fields", "Budget review")
+    shot("09-project-approved-english")
+
+    # money typed in yuan is sent as exact fen
+    fen = d.execute_async_script(
+        "const done = arguments[0]; import('/i18n.js').then(m => done(["
+        "m.fenOf('0.29'), m.fenOf('1234.5'), m.fenOf('100'), m.money(29), m.money(123456789)]))")
+    assert fen == [29, 123450, 10000, "¥0.29", "¥1,234,567.89"], fen
+    d.find_element(By.ID, "nav-inbox").click()
+    wait_text("main h1", "Inbox")
+
     # a phone's width
     d.set_window_size(390, 844)
     time.sleep(0.3)
-    shot("09-inbox-phone")
+    shot("10-inbox-phone")
     d.set_window_size(1280, 800)
     console_clean("reviewer")
     sign_out()
