@@ -1,5 +1,4 @@
-/* The database connection: connecting, waiting without blocking, prepared
- * statements, transactions. */
+/* The database connection: connecting, nonblocking waits, statements, transactions. */
 #include "db.h"
 
 #include <inttypes.h>

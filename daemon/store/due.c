@@ -1,5 +1,4 @@
-/* Deadlines as rows: firing what is due as the daemon, listing deadlines and
- * incidents, counting again when a calendar arrives. */
+/* Deadlines as rows: firing what is due, the lists, counting again for a calendar. */
 #include "due.h"
 
 #include <inttypes.h>

@@ -1,5 +1,4 @@
-/* The outbox: notifications leased to the relay and acknowledged, listed and
- * resent by people; the gauges /metrics reads. */
+/* The outbox: the relay's leases and acknowledgements, the list, resending, gauges. */
 #include "outbox.h"
 
 #include <inttypes.h>
