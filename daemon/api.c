@@ -23,6 +23,7 @@
 #include "relay.h"
 #include "signin.h"
 #include "tasks.h"
+#include "users.h"
 #include "render.h"
 #include "tender.h"
 #include "timebase.h"
@@ -93,6 +94,15 @@ static const struct route routes[] = {
 	    PAYLOAD_NONE },
 	{ GET, "/v1/me", 0, 0, signin_me, "GET /v1/me", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/lifecycle", 0, 0, tasks_lifecycle, "GET /v1/lifecycle", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/users", ROLE_ADMIN, 0, users_list, "GET /v1/users", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/users", ROLE_ADMIN, R_BODY | R_CREATED, users_add, "POST /v1/users", NULL,
+	    PAYLOAD_USER },
+	{ POST, "/v1/users/{name}/password", ROLE_ADMIN, 0, users_reset,
+	    "POST /v1/users/{name}/password", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/users/{name}/disable", ROLE_ADMIN, 0, users_disable,
+	    "POST /v1/users/{name}/disable", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/users/{name}/enable", ROLE_ADMIN, 0, users_enable,
+	    "POST /v1/users/{name}/enable", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/tasks", 0, 0, tasks_list, "GET /v1/tasks", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/verify", 0, 0, tasks_verify, "GET /v1/projects/{id}/verify", NULL,
 	    PAYLOAD_NONE },

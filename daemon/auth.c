@@ -81,3 +81,12 @@ auth_check(struct auth *a, struct db *db, const char *header, usec_t now_mono, s
 	}
 	return rc;
 }
+
+void
+auth_forget(struct auth *a)
+{
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < AUTH_SLOTS; i++)
+		a->slots[i].expires = 0;
+	pthread_mutex_unlock(&a->lock);
+}

@@ -13,5 +13,7 @@ void auth_free(struct auth *a);
 /* From an "Authorization" header value. 0 known user (*u filled), 1 no or bad
  * token, -1 database error. Thread-safe. */
 int auth_check(struct auth *a, struct db *db, const char *header, usec_t now_mono, struct user *u);
+/* Forget every remembered user (one was disabled here). */
+void auth_forget(struct auth *a);
 
 #endif

@@ -60,6 +60,10 @@ static const struct fspec f_session[] = {
 	{ "name", JSON_STRING, true }, { "password", JSON_STRING, true },
 };
 
+static const struct fspec f_user[] = {
+	{ "name", JSON_STRING, true }, { "roles", JSON_ARRAY, true }, { "agency", JSON_STRING, true },
+};
+
 static const struct fspec f_password[] = {
 	{ "current", JSON_STRING, true }, { "new", JSON_STRING, true },
 };
@@ -219,6 +223,7 @@ static const struct {
 	SPEC(PAYLOAD_SCORES, f_scores),
 	SPEC(PAYLOAD_SESSION, f_session),
 	SPEC(PAYLOAD_PASSWORD, f_password),
+	SPEC(PAYLOAD_USER, f_user),
 };
 
 static bool

@@ -24,6 +24,7 @@ enum payload_kind {
 	PAYLOAD_SCORES,		/* POST /v1/projects/{id}/bids/{bid}/scores */
 	PAYLOAD_SESSION,	/* POST /v1/sessions */
 	PAYLOAD_PASSWORD,	/* PUT /v1/me/password */
+	PAYLOAD_USER,		/* POST /v1/users */
 	PAYLOAD__COUNT
 };
 

@@ -39,6 +39,7 @@ usage(FILE *out)
 	    "  user passwd NAME [--generate]             a new password from standard input\n"
 	    "                                            (asked twice on a terminal), or a\n"
 	    "                                            one-time one printed; signs NAME out\n"
+	    "  user disable NAME | user enable NAME      refuse NAME at once, or again admit it\n"
 	    "  user list                                 the users, one per line\n"
 	    "  calendar load FILE                        load holidays and 调休 working days\n"
 	    "  verify                                    check every project's hash chain\n"
@@ -256,7 +257,7 @@ main(int argc, char **argv)
 		rc = new_password(argv[2], argc == 4, hash, &one_time);
 		if (rc == 0) {
 			db = connect_or_die(cfg);
-			int found = user_set_password(db, argv[2], hash, one_time, &id);
+			int found = user_set_password(db, argv[2], hash, one_time, "/", &id);
 			if (found == 0 && session_close_all(db, id, NULL, clock_now()) >= 0) {
 				fprintf(stderr, "procurctl: password of %s set%s; signed out everywhere\n",
 				    argv[2], one_time ? " (one-time)" : "");
@@ -266,9 +267,24 @@ main(int argc, char **argv)
 				rc = 1;
 			}
 		}
+	} else if (!strcmp(cmd, "user") && argc == 3 && (!strcmp(argv[1], "disable") ||
+	    !strcmp(argv[1], "enable"))) {
+		bool off = !strcmp(argv[1], "disable");
+		int64_t id;
+		db = connect_or_die(cfg);
+		int found = user_set_disabled(db, argv[2], off, clock_now(), "/", &id);
+		if (found == 0 && (!off || session_close_all(db, id, NULL, clock_now()) >= 0)) {
+			fprintf(stderr, "procurctl: %s %s%s\n", argv[2], off ? "disabled" : "enabled",
+			    off ? "; signed out everywhere (running daemons forget its token within "
+			    "[http] token_cache_seconds)" : "");
+			rc = 0;
+		} else {
+			fprintf(stderr, "procurctl: %s\n", found > 0 ? "no such user" : db_error(db));
+			rc = 1;
+		}
 	} else if (!strcmp(cmd, "user") && argc == 2 && !strcmp(argv[1], "list")) {
 		db = connect_or_die(cfg);
-		struct rows *list = user_list(db);
+		struct rows *list = user_list(db, "/");
 		if (list) {
 			for (int i = 0; i < rows_count(list); i++)
 				printf("%s\t%s\t%s\n", rows_text(list, i, 1), rows_text(list, i, 2),

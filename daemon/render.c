@@ -465,3 +465,28 @@ render_jobs(const struct rows *r)
 	}
 	return a;
 }
+
+static const struct field user_fields[] = {
+	F("id", 0, K_INT), F("name", 1, K_STR), F("agency", 3, K_STR), F("disabled", 4, K_BOOL),
+	F("has_password", 5, K_BOOL), F("password_one_time", 6, K_BOOL),
+	F("created_at", 7, K_TIME),
+};
+
+json_t *
+render_users(const struct rows *r, int off)
+{
+	json_t *items = json_array();
+	for (int i = 0; i < rows_count(r); i++) {
+		json_t *u = row_json(user_fields, N(user_fields), r, i, off);
+		json_t *roles = json_array();
+		const char *s = rows_text(r, i, 2);
+		while (s && *s) {
+			size_t n = strcspn(s, ",");
+			json_array_append_new(roles, json_stringn(s, n));
+			s += n + (s[n] == ',');
+		}
+		json_object_set_new(u, "roles", roles);
+		json_array_append_new(items, u);
+	}
+	return json_pack("{s:o,s:n}", "items", items, "next");
+}

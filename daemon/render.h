@@ -69,6 +69,8 @@ json_t *render_evaluations(const struct rows *r, int off);
 json_t *render_deadlines(const struct rows *r, int limit, int off);
 json_t *render_incidents(const struct rows *r, int off);
 json_t *render_notifications(const struct rows *r, int limit, int off);
+/* The users (user_list()'s rows). */
+json_t *render_users(const struct rows *r, int off);
 /* The relay's jobs (DESIGN.md's job message, version 1). */
 json_t *render_jobs(const struct rows *r);
 

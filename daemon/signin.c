@@ -280,7 +280,7 @@ signin_password(struct api_request *r, struct req_ctx *c, int *status)
 	}
 	/* every other session of the user ends: a password changed because it
 	 * leaked must not leave the thief signed in */
-	if (user_set_password(c->db, c->u->name, h.out, false, &id) ||
+	if (user_set_password(c->db, c->u->name, h.out, false, "/", &id) ||
 	    session_close_all(c->db, id, r->signed_in_with &&
 	    !strcmp(r->signed_in_with, "session") ? r->session : NULL, now) < 0)
 		return ctx_dbfail(c, "changing a password");

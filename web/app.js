@@ -57,6 +57,9 @@ function chrome() {
 	document.getElementById("nav").hidden = !me;
 	document.getElementById("who").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
+	const users = document.getElementById("nav-users");
+	users.textContent = t("nav.users");
+	users.hidden = !(me && me.roles.includes("admin"));
 	document.getElementById("lang").textContent = t("lang.switch");
 	document.getElementById("signout").textContent = t("signout");
 	document.getElementById("who-name").textContent = me ? me.name : "";
@@ -278,6 +281,53 @@ async function projectPage(id) {
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
 }
 
+// --- administration: users ---------------------------------------------------
+
+const ROLES = ["officer", "reviewer", "finance", "evaluator", "auditor", "admin"];
+
+async function usersPage(notice) {
+	const data = await api("GET", "/v1/users");
+	const out = el("div");
+	const act = (path, what) => async () => {
+		try {
+			const r = await api("POST", path, {});
+			usersPage(r.one_time_password ? t("users.one_time", { name: r.name,
+				password: r.one_time_password }) : t(what, { name: r.name }));
+		} catch (e) { out.replaceChildren(errorBox(e)); }
+	};
+	const rows = data.items.map((u) => el("tr", { class: u.disabled ? "disabled" : null },
+		el("td", {}, u.name), el("td", {}, u.roles.map((r) => t("role." + r)).join(t("list.sep"))),
+		el("td", { class: "wide" }, u.agency),
+		el("td", {}, u.disabled ? t("users.disabled") : u.password_one_time ?
+			t("users.one_time_pending") : u.has_password ? t("users.active") : t("users.no_password")),
+		el("td", {}, el("button", { type: "button", class: "small",
+			onclick: act(`/v1/users/${encodeURIComponent(u.name)}/password`, "") },
+		t("users.reset")), " ", el("button", { type: "button", class: "small", onclick: u.disabled ?
+			act(`/v1/users/${encodeURIComponent(u.name)}/enable`, "users.enabled") :
+			act(`/v1/users/${encodeURIComponent(u.name)}/disable`, "users.disabled_done") },
+		u.disabled ? t("users.enable") : t("users.disable")))));
+	const name = el("input", { required: true, autocomplete: "off" });
+	const agency = el("input", { required: true, value: me.agency });
+	const boxes = ROLES.map((r) => el("input", { type: "checkbox", value: r, id: `role-${r}` }));
+	const create = el("form", { class: "card wide-form", onsubmit: async (ev) => {
+		ev.preventDefault();
+		try {
+			const r = await api("POST", "/v1/users", { name: name.value, agency: agency.value,
+				roles: boxes.filter((b) => b.checked).map((b) => b.value) });
+			usersPage(t("users.one_time", { name: r.name, password: r.one_time_password }));
+		} catch (e) { out.replaceChildren(errorBox(e)); }
+	} }, el("h2", {}, t("users.new")), ...field("user-name", t("signin.name"), name),
+	...field("user-agency", t("inbox.agency"), agency),
+	el("fieldset", {}, el("legend", {}, t("users.roles")), ...boxes.map((b) =>
+		el("label", { for: b.id, class: "inline" }, b, t("role." + b.value)))),
+	el("button", { type: "submit", id: "user-submit" }, t("users.create")));
+	show(el("h1", {}, t("users.title")), notice ? el("p", { class: "notice", role: "status",
+		id: "notice" }, notice) : null, out,
+	el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("signin.name")),
+		el("th", {}, t("users.roles")), el("th", { class: "wide" }, t("inbox.agency")),
+		el("th", {}, t("users.status")), el("th", {}, ""))), el("tbody", {}, rows)), create);
+}
+
 // --- routing ----------------------------------------------------------------
 
 async function route() {
@@ -295,6 +345,7 @@ async function route() {
 		}
 		if (path === "/signin") return signinPage();
 		if (me.password_change_required || path === "/password") return passwordPage();
+		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
 		const m = path.match(/^\/projects\/(\d+)$/);
 		if (m) return await projectPage(m[1]);
 		return await inboxPage(Object.fromEntries(new URLSearchParams(query || "")));

@@ -87,16 +87,17 @@ user_sign_in(struct db *db, const char *name, struct user *u, char hash[PASSWORD
 	return 0;
 }
 
+/* A user of an agency within SCOPE (a path prefix: "/" is everyone). */
 static struct stmt q_user_password = STMT(
-	"UPDATE app_user SET password_hash = $2, password_one_time = $3 WHERE name = $1 "
-	"RETURNING id");
+	"UPDATE app_user u SET password_hash = $2, password_one_time = $3 FROM agency a "
+	"WHERE u.name = $1 AND a.code = u.agency AND starts_with(a.path, $4) RETURNING u.id");
 
 int
 user_set_password(struct db *db, const char *name, const char *hash, bool one_time,
-    int64_t *id)
+    const char *scope, int64_t *id)
 {
-	const char *v[3] = { name, hash, one_time ? "true" : "false" };
-	PGresult *r = db_run(db, &q_user_password, 3, v, NULL);
+	const char *v[4] = { name, hash, one_time ? "true" : "false", scope };
+	PGresult *r = db_run(db, &q_user_password, 4, v, NULL);
 	if (r == NULL)
 		return -1;
 	int rc = PQntuples(r) == 1 ? 0 : 1;
@@ -145,12 +146,36 @@ user_add(struct db *db, const char *name, unsigned roles, const char *agency, us
 	return 0;
 }
 
+static struct stmt q_user_disable = STMT(
+	"UPDATE app_user u SET disabled_at = CASE WHEN $2 THEN coalesce(u.disabled_at, "
+	"us2ts($3)) END FROM agency a WHERE u.name = $1 AND a.code = u.agency "
+	"AND starts_with(a.path, $4) RETURNING u.id");
+
+int
+user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now,
+    const char *scope, int64_t *id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { name, disabled ? "true" : "false", pi64(&pb, now), scope };
+	PGresult *r = db_run(db, &q_user_disable, 4, v, NULL);
+	if (r == NULL)
+		return -1;
+	int rc = PQntuples(r) == 1 ? 0 : 1;
+	if (rc == 0 && id)
+		*id = gi64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
 static struct stmt q_user_list = STMT(
-	"SELECT id, name, array_to_string(roles, ','), agency FROM app_user ORDER BY id");
+	"SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, u.disabled_at IS NOT NULL, "
+	"u.password_hash IS NOT NULL, u.password_one_time, ts2us(u.created_at) FROM app_user u "
+	"JOIN agency a ON a.code = u.agency WHERE starts_with(a.path, $1) ORDER BY u.id");
 
 struct rows *
-user_list(struct db *db)
+user_list(struct db *db, const char *scope)
 {
-	PGresult *r = db_run(db, &q_user_list, 0, NULL, NULL);
+	const char *v[1] = { scope };
+	PGresult *r = db_run(db, &q_user_list, 1, v, NULL);
 	return r ? rows_of(r) : NULL;
 }

@@ -36,15 +36,20 @@ int user_by_token(struct db *db, const char *token, struct user *u);
 int user_sign_in(struct db *db, const char *name, struct user *u, char hash[PASSWORD_HASH_MAX],
     bool *one_time);
 /* Set NAME's password HASH (ONE_TIME: it must be changed at the next
- * sign-in); *ID is the user's id. 0, 1 no such user, -1 error. */
+ * sign-in), when NAME's agency is within SCOPE (a path prefix, "/" all);
+ * *ID is the user's id. 0, 1 no such user in scope, -1 error. */
 int user_set_password(struct db *db, const char *name, const char *hash, bool one_time,
-    int64_t *id);
+    const char *scope, int64_t *id);
+/* Disable NAME (refused at once: sessions, sign-in, tokens) or enable it
+ * again, within SCOPE. 0, 1 no such user in scope, -1 error. */
+int user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now,
+    const char *scope, int64_t *id);
 /* Create a user with a fresh token (written to TOKEN, 65 bytes) and, when
  * PASSWORD_HASH is not NULL, that one-time password. 0 or -1 with *err. */
 int user_add(struct db *db, const char *name, unsigned roles, const char *agency,
     usec_t now, const char *password_hash, char token[65], struct apierr *err);
-/* The users (render_users()): id, name, roles, agency; NULL on a database
- * error. */
-struct rows *user_list(struct db *db);
+/* The users of agencies within SCOPE: id, name, roles, agency, disabled,
+ * has a password, one-time, created_at; NULL on a database error. */
+struct rows *user_list(struct db *db, const char *scope);
 
 #endif

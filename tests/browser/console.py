@@ -127,6 +127,25 @@ try:
     console_clean("officer")
     sign_out()
 
+    # an administrator creates a user and sees its one-time password once
+    sign_in(FACTS["admin"], FACTS["admin_pw"])
+    wait.until(EC.visibility_of_element_located((By.ID, "password-current")))
+    fill("password-current", FACTS["admin_pw"])
+    fill("password-new", "管理员的新密码2026")
+    fill("password-again", "管理员的新密码2026")
+    d.find_element(By.ID, "password-submit").click()
+    wait_text("main h1", "待办")
+    d.find_element(By.ID, "nav-users").click()
+    wait_text("main h1", "用户管理")
+    fill("user-name", "CON-new-officer")
+    d.find_element(By.ID, "role-officer").click()
+    d.find_element(By.ID, "user-submit").click()
+    wait_text("#notice", "CON-new-officer 的一次性密码")
+    wait_text("main table", "CON-new-officer")
+    shot("06b-admin-users")
+    console_clean("admin")
+    sign_out()
+
     # the reviewer, keyboard alone: tab to each field, enter to send
     d.get(BASE + "/#/signin")
     wait.until(EC.visibility_of_element_located((By.ID, "signin-name")))

@@ -145,13 +145,16 @@ test_in_the_browser(void **state)
 	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
 	one_time(h, "CON-officer", officer_pw);
 	one_time(h, "CON-reviewer", reviewer_pw);
+	char admin_pw[17];
+	one_time(h, "CON-admin", admin_pw);
 
 	snprintf(out, sizeof out, "%s/tests/console-shots", getenv("PROCURD_BUILD") ?
 	    getenv("PROCURD_BUILD") : "build");
-	snprintf(facts, sizeof facts, "{\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
+	snprintf(facts, sizeof facts, "{\"admin\":\"CON-admin\",\"admin_pw\":\"%s\","
+	    "\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
 	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
 	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
-	    officer_pw, reviewer_pw, (long long)draft, (long long)late);
+	    admin_pw, officer_pw, reviewer_pw, (long long)draft, (long long)late);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url, out);

@@ -256,6 +256,79 @@ test_failures_lock_out(void **state)
 	assert_int_equal(harness_sql(h, "DELETE FROM sign_in_failure"), 0);
 }
 
+/* An administrator manages the users of their scope: creates one (token
+ * and one-time password shown once), resets a password (its sessions end),
+ * disables (refused at once, token included, though the daemon had it
+ * cached) and enables again. */
+static void
+test_admin_manages_users(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	struct world other;
+	h_world(h, &other, "SGO", 0);
+	char body[256], path[128];
+
+	snprintf(body, sizeof body, "{\"name\":\"SGN-new\",\"roles\":[\"officer\"],"
+	    "\"agency\":\"%.32s\"}", w->agency);
+	struct resp r = h_post(h, w->admin, "/v1/users", "%s", body);
+	assert_status(r, 201);
+	char token[65], pw[17];
+	snprintf(token, sizeof token, "%s", json_string_value(h_at(r.body, "token")));
+	snprintf(pw, sizeof pw, "%s", json_string_value(h_at(r.body, "one_time_password")));
+	assert_int_equal(strlen(token), 64);
+	assert_int_equal(strlen(pw), 16);
+	r = h_post(h, w->admin, "/v1/users", "%s", body);
+	assert_error(r, 409, "conflict");
+	/* outside the admin's scope, or the daemon's own role: no */
+	r = h_post(h, other.admin, "/v1/users", "{\"name\":\"x1\",\"roles\":[\"officer\"],"
+	    "\"agency\":\"%s\"}", w->agency);
+	assert_error(r, 404, "not_found");
+	r = h_post(h, w->admin, "/v1/users", "{\"name\":\"x2\",\"roles\":[\"daemon\"],"
+	    "\"agency\":\"%s\"}", w->agency);
+	assert_error(r, 400, "invalid_field");
+	r = h_post(h, w->officer, "/v1/users", "%s", body);
+	assert_error(r, 403, "forbidden");
+
+	/* the list: the scope's users only */
+	r = h_get(h, w->admin, "/v1/users");
+	assert_status(r, 200);
+	assert_non_null(strstr(r.raw, "\"SGN-new\""));
+	assert_null(strstr(r.raw, "SGO-officer"));
+	r = h_get(h, other.admin, "/v1/users");
+	assert_null(strstr(r.raw, "SGN-new"));
+
+	/* the new user signs in with the one-time password */
+	struct session s;
+	r = sign_in(h, "SGN-new", pw);
+	assert_status(r, 201);
+	assert_true(json_is_true(h_at(r.body, "password_change_required")));
+	session_of(r, &s);
+	/* a reset ends that session and gives a new one-time password */
+	r = h_post(h, w->admin, "/v1/users/SGN-new/password", "{}");
+	assert_status(r, 200);
+	assert_string_not_equal(json_string_value(h_at(r.body, "one_time_password")), pw);
+	r = h_req(h, "GET", "/v1/me", NULL, NULL, s.cookie);
+	assert_error(r, 401, "unauthorized");
+	r = h_post(h, other.admin, "/v1/users/SGN-new/password", "{}");
+	assert_error(r, 404, "not_found");
+
+	/* disabled: the token is refused at once, though it was just used */
+	r = h_get(h, token, "/v1/me");
+	assert_status(r, 200);
+	snprintf(path, sizeof path, "/v1/users/SGN-new/disable");
+	r = h_post(h, w->admin, path, "{}");
+	assert_status(r, 200);
+	r = h_get(h, token, "/v1/me");
+	assert_error(r, 401, "unauthorized");
+	r = h_post(h, w->admin, "/v1/users/SGN-new/enable", "{}");
+	assert_status(r, 200);
+	r = h_get(h, token, "/v1/me");
+	assert_status(r, 200);
+	r = h_post(h, w->admin, "/v1/users/SGN-admin/disable", "{}");
+	assert_error(r, 422, "rule_violation");
+}
+
 int
 main(void)
 {
@@ -263,6 +336,7 @@ main(void)
 		cmocka_unit_test_teardown(test_first_sign_in_sets_a_password, h_test_teardown),
 		cmocka_unit_test_teardown(test_sessions_end, h_test_teardown),
 		cmocka_unit_test_teardown(test_failures_lock_out, h_test_teardown),
+		cmocka_unit_test_teardown(test_admin_manages_users, h_test_teardown),
 	};
 	h_group_name = "signin";
 	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
