@@ -57,6 +57,9 @@ function chrome() {
 	document.getElementById("nav").hidden = !me;
 	document.getElementById("who").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
+	const fin = document.getElementById("nav-finance");
+	fin.textContent = t("nav.finance");
+	fin.hidden = !(me && (me.roles.includes("finance") || me.roles.includes("admin")));
 	const users = document.getElementById("nav-users");
 	users.textContent = t("nav.users");
 	users.hidden = !(me && me.roles.includes("admin"));
@@ -281,6 +284,41 @@ async function projectPage(id) {
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
 }
 
+// --- finance: a budget and its cap -------------------------------------------
+
+async function financePage(params) {
+	const agency = el("input", { required: true, value: params.agency || me.agency });
+	const year = el("input", { type: "number", required: true, min: "2000", max: "2100",
+		value: params.year || String(new Date().getFullYear()) });
+	const form = el("form", { class: "filters", onsubmit: (ev) => {
+		ev.preventDefault();
+		location.hash = `#/finance?agency=${encodeURIComponent(agency.value)}&year=${year.value}`;
+	} }, el("div", {}, ...field("fin-agency", t("inbox.agency"), agency)),
+	el("div", {}, ...field("fin-year", t("field.fiscal_year"), year)),
+	el("button", { type: "submit" }, t("inbox.filter.apply")));
+	let body;
+	try {
+		const b = await api("GET", `/v1/agencies/${encodeURIComponent(agency.value)}/budgets/${year.value}`);
+		const used = b.special_committed_fen, cap = b.special_cap_fen;
+		body = el("div", { class: "card" },
+			el("h2", {}, t("finance.cap", { percent: b.cap_percent })),
+			el("meter", { id: "cap-meter", min: "0", max: String(Math.max(cap, 1)),
+				value: String(Math.min(used, cap)), high: String(cap * 0.9), optimum: "0" }),
+			el("dl", { class: "fields" },
+				el("dt", {}, t("finance.special")), el("dd", {}, money(b.special_funds_fen)),
+				el("dt", {}, t("finance.cap_amount")), el("dd", {}, money(cap)),
+				el("dt", {}, t("finance.committed")), el("dd", {}, money(used)),
+				el("dt", {}, t("finance.remaining")), el("dd", { id: "cap-remaining" },
+					money(b.special_remaining_fen)),
+				el("dt", {}, t("finance.work")), el("dd", {}, money(b.work_funds_fen)),
+				el("dt", {}, t("finance.lottery")), el("dd", {}, money(b.lottery_funds_fen))));
+	} catch (e) {
+		body = e.status === 404 ? el("p", { class: "card" }, t("finance.none")) : errorBox(e);
+	}
+	show(el("h1", {}, t("finance.title")), form, body,
+		el("p", {}, el("a", { href: "#/?state=budget_review" }, t("finance.waiting"))));
+}
+
 // --- administration: users ---------------------------------------------------
 
 const ROLES = ["officer", "reviewer", "finance", "evaluator", "auditor", "admin"];
@@ -346,6 +384,7 @@ async function route() {
 		if (path === "/signin") return signinPage();
 		if (me.password_change_required || path === "/password") return passwordPage();
 		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
+		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));
 		const m = path.match(/^\/projects\/(\d+)$/);
 		if (m) return await projectPage(m[1]);
 		return await inboxPage(Object.fromEntries(new URLSearchParams(query || "")));

@@ -3,6 +3,11 @@
 const catalogs = {
 	zh: {
 		"app.title": "政府购买服务", "nav.inbox": "待办", "lang.switch": "English", "list.sep": "、",
+		"nav.finance": "预算", "finance.title": "预算与专项资金上限",
+		"finance.cap": "社会救助专项资金 {percent}% 上限", "finance.special": "社会救助专项资金",
+		"finance.cap_amount": "上限", "finance.committed": "已占用", "finance.remaining": "剩余",
+		"finance.work": "工作经费", "finance.lottery": "福利彩票公益金",
+		"finance.none": "该单位该年度尚未录入预算。", "finance.waiting": "待批准预算的项目",
 		"nav.users": "用户管理", "users.title": "用户管理", "users.roles": "角色", "users.status": "状态",
 		"users.new": "新用户", "users.create": "创建", "users.reset": "重置密码", "users.disable": "停用",
 		"users.enable": "启用", "users.disabled": "已停用", "users.active": "正常",
@@ -84,6 +89,13 @@ const catalogs = {
 	en: {
 		"app.title": "Purchase of services", "nav.inbox": "Inbox", "lang.switch": "中文",
 		"list.sep": ", ",
+		"nav.finance": "Budgets", "finance.title": "Budgets and the special-funds cap",
+		"finance.cap": "{percent}% cap on social-assistance special funds",
+		"finance.special": "Special funds", "finance.cap_amount": "Cap",
+		"finance.committed": "Committed", "finance.remaining": "Remaining",
+		"finance.work": "Work funds", "finance.lottery": "Lottery funds",
+		"finance.none": "No budget recorded for this agency and year.",
+		"finance.waiting": "Projects waiting for budget approval",
 		"nav.users": "Users", "users.title": "Users", "users.roles": "Roles", "users.status": "Status",
 		"users.new": "New user", "users.create": "Create", "users.reset": "Reset password",
 		"users.disable": "Disable", "users.enable": "Enable", "users.disabled": "Disabled",

@@ -142,19 +142,31 @@ test_in_the_browser(void **state)
 	int64_t late = h_project(h, &w, &(struct pspec){ .title = "困难群众走访" });
 	struct resp r = h_event(h, w.officer, late, "submit", "{}");
 	assert_status(r, 200);
+	/* two special-funds projects for finance: one over the 2 % cap (the
+	 * world's special funds are ¥100,000,000: the cap is ¥2,000,000) */
+	int64_t over = h_project(h, &w, &(struct pspec){ .title = "超额的专项项目",
+	    .funding = "special_funds", .budget_fen = 300000000 });
+	int64_t within = h_project(h, &w, &(struct pspec){ .title = "额度内的专项项目",
+	    .funding = "special_funds", .budget_fen = 50000000 });
+	h_drive(h, &w, over, "budget_review", NULL);
+	h_drive(h, &w, within, "budget_review", NULL);
 	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
 	one_time(h, "CON-officer", officer_pw);
 	one_time(h, "CON-reviewer", reviewer_pw);
-	char admin_pw[17];
+	char admin_pw[17], finance_pw[17];
 	one_time(h, "CON-admin", admin_pw);
+	one_time(h, "CON-finance", finance_pw);
 
 	snprintf(out, sizeof out, "%s/tests/console-shots", getenv("PROCURD_BUILD") ?
 	    getenv("PROCURD_BUILD") : "build");
 	snprintf(facts, sizeof facts, "{\"admin\":\"CON-admin\",\"admin_pw\":\"%s\","
+	    "\"finance\":\"CON-finance\",\"finance_pw\":\"%s\",\"over_id\":%lld,"
+	    "\"within_id\":%lld,"
 	    "\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
 	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
 	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
-	    admin_pw, officer_pw, reviewer_pw, (long long)draft, (long long)late);
+	    admin_pw, finance_pw, (long long)over, (long long)within, officer_pw, reviewer_pw,
+	    (long long)draft, (long long)late);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url, out);
@@ -170,6 +182,8 @@ test_in_the_browser(void **state)
 	/* what the browser did, as the API sees it */
 	json_t *pj = h_project_get(h, &w, draft);
 	assert_json_str(pj, "state", "needs_review");
+	assert_json_str(h_project_get(h, &w, over), "state", "budget_review");
+	assert_json_str(h_project_get(h, &w, within), "state", "approved");
 }
 
 int
