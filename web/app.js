@@ -57,6 +57,7 @@ function chrome() {
 	document.getElementById("nav").hidden = !me;
 	document.getElementById("who").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
+	document.getElementById("nav-evaluations").textContent = t("nav.evaluations");
 	const fin = document.getElementById("nav-finance");
 	fin.textContent = t("nav.finance");
 	fin.hidden = !(me && (me.roles.includes("finance") || me.roles.includes("admin")));
@@ -277,11 +278,48 @@ async function projectPage(id) {
 			el("span", { class: "when" }, when(e.at)), " ",
 			e.from !== e.to ? `${e.from ? t("state." + e.from) + " → " : ""}${t("state." + e.to)}` : "",
 			el("pre", {}, JSON.stringify(e.payload, null, 1)))));
-	show(el("h1", {}, `#${p.id} ${p.title}`), el("h2", {}, t("project.fields")), el("div",
+	// the path actually taken: every state the history entered, in order
+	// (a retender or a change of method shows as a step back)
+	const path = [];
+	for (const e of hist.items)
+		if (e.to && e.to !== path[path.length - 1]) path.push(e.to);
+	const stepper = el("ol", { class: "stepper", id: "stepper", "aria-label": t("project.path") },
+		...path.map((s, i) => el("li", { class: i === path.length - 1 ? "current" : null,
+			"aria-current": i === path.length - 1 ? "step" : null }, t("state." + s))));
+	const links = el("p", {}, p.predecessor_id ? el("a", { href: `#/projects/${p.predecessor_id}` },
+		t("project.predecessor", { id: p.predecessor_id })) : null, " ",
+	p.successor_id ? el("a", { href: `#/projects/${p.successor_id}` },
+		t("project.successor", { id: p.successor_id })) : null);
+	show(el("h1", {}, `#${p.id} ${p.title}`), stepper, links, el("h2", {}, t("project.fields")), el("div",
 		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
 	el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
 		id: "chain" }, chain.intact ? `✓ ${t("project.chain_ok")}` :
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
+}
+
+// --- published evaluations -----------------------------------------------------
+
+async function evaluationsPage(params) {
+	const year = params.year || String(new Date().getFullYear());
+	const data = await api("GET", `/v1/evaluations?year=${encodeURIComponent(year)}`);
+	const y = el("input", { type: "number", min: "2000", max: "2100", value: year });
+	const form = el("form", { class: "filters", onsubmit: (ev) => {
+		ev.preventDefault();
+		location.hash = `#/evaluations?year=${y.value}`;
+	} }, el("div", {}, ...field("ev-year", t("field.fiscal_year"), y)),
+	el("button", { type: "submit" }, t("inbox.filter.apply")));
+	const num = (x) => Number(x).toFixed(1);
+	const table = data.items.length ? el("table", {}, el("thead", {}, el("tr", {},
+		el("th", {}, t("inbox.project")), el("th", {}, t("evaluations.contractor")),
+		el("th", { class: "wide" }, t("inbox.agency")), el("th", {}, t("evaluations.scores")),
+		el("th", {}, t("evaluations.composite")))), el("tbody", {}, ...data.items.map((e) =>
+		el("tr", {}, el("td", {}, el("a", { href: `#/projects/${e.project_id}` },
+			`#${e.project_id} ${e.title}`)), el("td", {}, e.contractor_name),
+		el("td", { class: "wide" }, e.agency),
+		el("td", {}, `${num(e.purchaser_score)} / ${num(e.recipient_satisfaction)} / ` +
+			num(e.third_party_score)), el("td", {}, num(e.composite)))))) :
+		el("p", { class: "card" }, t("evaluations.none"));
+	show(el("h1", {}, t("evaluations.title")), form, table);
 }
 
 // --- finance: a budget and its cap -------------------------------------------
@@ -384,6 +422,8 @@ async function route() {
 		if (path === "/signin") return signinPage();
 		if (me.password_change_required || path === "/password") return passwordPage();
 		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
+		if (path === "/evaluations")
+			return await evaluationsPage(Object.fromEntries(new URLSearchParams(query || "")));
 		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));
 		const m = path.match(/^\/projects\/(\d+)$/);
 		if (m) return await projectPage(m[1]);

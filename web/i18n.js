@@ -3,6 +3,11 @@
 const catalogs = {
 	zh: {
 		"app.title": "政府购买服务", "nav.inbox": "待办", "lang.switch": "English", "list.sep": "、",
+		"nav.evaluations": "绩效评价公示", "evaluations.title": "年终绩效评价（公示）",
+		"evaluations.contractor": "承接方", "evaluations.scores": "购买主体 / 服务对象 / 第三方",
+		"evaluations.composite": "综合得分", "evaluations.none": "该年度尚无公示的评价。",
+		"project.path": "已走过的流程", "project.predecessor": "← 原项目 #{id}",
+		"project.successor": "接续项目 #{id} →",
 		"nav.finance": "预算", "finance.title": "预算与专项资金上限",
 		"finance.cap": "社会救助专项资金 {percent}% 上限", "finance.special": "社会救助专项资金",
 		"finance.cap_amount": "上限", "finance.committed": "已占用", "finance.remaining": "剩余",
@@ -89,6 +94,13 @@ const catalogs = {
 	en: {
 		"app.title": "Purchase of services", "nav.inbox": "Inbox", "lang.switch": "中文",
 		"list.sep": ", ",
+		"nav.evaluations": "Published evaluations",
+		"evaluations.title": "Year-end evaluations (published)",
+		"evaluations.contractor": "Contractor",
+		"evaluations.scores": "Purchaser / recipients / third party",
+		"evaluations.composite": "Composite", "evaluations.none": "No evaluation published for this year.",
+		"project.path": "The path taken", "project.predecessor": "← Predecessor #{id}",
+		"project.successor": "Successor #{id} →",
 		"nav.finance": "Budgets", "finance.title": "Budgets and the special-funds cap",
 		"finance.cap": "{percent}% cap on social-assistance special funds",
 		"finance.special": "Special funds", "finance.cap_amount": "Cap",

@@ -122,6 +122,8 @@ try:
             o.click()
     d.find_element(By.ID, "act-submit").click()
     wait_text("ol.timeline", "提交")
+    wait_text("#stepper", "草稿")
+    wait_text("#stepper li.current", "需求审核")
     wait_text("#chain", "哈希链完整")
     wait_text("dl.fields", "需求审核")
     shot("06-project-submitted")
@@ -236,6 +238,11 @@ try:
     assert fen == [29, 123450, 10000, "¥0.29", "¥1,234,567.89"], fen
     d.find_element(By.ID, "nav-inbox").click()
     wait_text("main h1", "Inbox")
+
+    # the published evaluations, open to every role
+    d.find_element(By.ID, "nav-evaluations").click()
+    wait_text("main h1", "Year-end evaluations")
+    shot("09b-evaluations")
 
     # a phone's width
     d.set_window_size(390, 844)
