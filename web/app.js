@@ -278,6 +278,7 @@ async function projectPage(id) {
 			el("span", { class: "when" }, when(e.at)), " ",
 			e.from !== e.to ? `${e.from ? t("state." + e.from) + " → " : ""}${t("state." + e.to)}` : "",
 			el("pre", {}, JSON.stringify(e.payload, null, 1)))));
+	const tender = await tenderSection(p);
 	// the path actually taken: every state the history entered, in order
 	// (a retender or a change of method shows as a step back)
 	const path = [];
@@ -292,9 +293,57 @@ async function projectPage(id) {
 		t("project.successor", { id: p.successor_id })) : null);
 	show(el("h1", {}, `#${p.id} ${p.title}`), stepper, links, el("h2", {}, t("project.fields")), el("div",
 		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
-	el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
+	tender, el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
 		id: "chain" }, chain.intact ? `✓ ${t("project.chain_ok")}` :
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
+}
+
+// --- tendering: score sheets and the ranking -------------------------------------
+
+// While bids are scored: an evaluator's sheet per bid, each criterion with
+// its maximum (the price and past performance are computed, not scored);
+// from scoring on, the ranking with the daemon's figures and their sources.
+async function tenderSection(p) {
+	if (!p.criteria || !["scoring", "awarded", "contracted", "in_service"].includes(p.state))
+		return null;
+	const [bids, ranking] = await Promise.all([api("GET", `/v1/projects/${p.id}/bids`),
+		api("GET", `/v1/projects/${p.id}/ranking`).catch(() => ({ items: [] }))]);
+	const scored = p.criteria.filter((c) => c.kind === "quality" && c.name !== "past_performance");
+	const parts = [el("h2", {}, t("tender.title"))];
+	if (p.state === "scoring" && me.roles.includes("evaluator")) {
+		const current = bids.items.filter((b) => b.round === p.round && !b.declined);
+		for (const b of current) {
+			const out = el("div");
+			const inputs = scored.map((c) => ({ c, input: el("input", { type: "number", min: "0",
+				max: String(c.weight), step: "any", required: true }) }));
+			parts.push(el("form", { class: "card wide-form sheet", "data-bid": String(b.id),
+				onsubmit: async (ev) => {
+					ev.preventDefault();
+					const scores = {};
+					for (const { c, input } of inputs) scores[c.name] = Number(input.value);
+					try {
+						await api("POST", `/v1/projects/${p.id}/bids/${b.id}/scores`, { scores });
+						out.replaceChildren(el("p", { class: "notice" }, t("tender.scored")));
+					} catch (e) {
+						out.replaceChildren(e.status === 409 ? el("p", { class: "notice" },
+							t("tender.already")) : errorBox(e));
+					}
+				} }, el("h3", {}, t("tender.sheet", { bid: b.id, contractor: b.contractor_name })),
+			...inputs.flatMap(({ c, input }) => field(`sheet-${b.id}-${c.name}`,
+				t("tender.criterion", { name: c.name, max: c.weight }), input)),
+			el("button", { type: "submit" }, t("tender.score")), out));
+		}
+	}
+	if (ranking.items.length)
+		parts.push(el("table", { id: "ranking" }, el("thead", {}, el("tr", {},
+			el("th", {}, t("tender.rank")), el("th", {}, t("tender.bid")),
+			el("th", {}, t("tender.price")), el("th", {}, t("tender.quality")),
+			el("th", {}, t("tender.price_score")), el("th", {}, t("tender.total")))),
+		el("tbody", {}, ...ranking.items.map((x) => el("tr", {}, el("td", {}, x.rank),
+			el("td", {}, `#${x.bid_id}`), el("td", {}, money(x.price_fen)),
+			el("td", {}, Number(x.quality_score).toFixed(2)),
+			el("td", {}, Number(x.price_score).toFixed(2)), el("td", {}, Number(x.total).toFixed(2)))))));
+	return el("section", {}, ...parts);
 }
 
 // --- published evaluations -----------------------------------------------------

@@ -3,6 +3,11 @@
 const catalogs = {
 	zh: {
 		"app.title": "政府购买服务", "nav.inbox": "待办", "lang.switch": "English", "list.sep": "、",
+		"tender.title": "评审", "tender.sheet": "投标 #{bid}：{contractor}", "tender.score": "提交评分",
+		"tender.criterion": "{name}（0–{max} 分）", "tender.scored": "评分已提交。",
+		"tender.already": "您已为该投标评过分。", "tender.rank": "名次", "tender.bid": "投标",
+		"tender.price": "报价", "tender.quality": "质量得分", "tender.price_score": "价格得分",
+		"tender.total": "总分",
 		"nav.evaluations": "绩效评价公示", "evaluations.title": "年终绩效评价（公示）",
 		"evaluations.contractor": "承接方", "evaluations.scores": "购买主体 / 服务对象 / 第三方",
 		"evaluations.composite": "综合得分", "evaluations.none": "该年度尚无公示的评价。",
@@ -94,6 +99,11 @@ const catalogs = {
 	en: {
 		"app.title": "Purchase of services", "nav.inbox": "Inbox", "lang.switch": "中文",
 		"list.sep": ", ",
+		"tender.title": "Evaluation", "tender.sheet": "Bid #{bid}: {contractor}",
+		"tender.score": "Submit scores", "tender.criterion": "{name} (0–{max} points)",
+		"tender.scored": "Scores submitted.", "tender.already": "You have scored this bid already.",
+		"tender.rank": "Rank", "tender.bid": "Bid", "tender.price": "Price",
+		"tender.quality": "Quality", "tender.price_score": "Price score", "tender.total": "Total",
 		"nav.evaluations": "Published evaluations",
 		"evaluations.title": "Year-end evaluations (published)",
 		"evaluations.contractor": "Contractor",

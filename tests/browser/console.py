@@ -186,6 +186,35 @@ try:
     console_clean("finance")
     sign_out()
 
+    # an evaluator scores each bid with a sheet that knows each maximum
+    sign_in(FACTS["evaluator"], FACTS["evaluator_pw"])
+    wait.until(EC.visibility_of_element_located((By.ID, "password-current")))
+    fill("password-current", FACTS["evaluator_pw"])
+    fill("password-new", "评审专家的新密码2026")
+    fill("password-again", "评审专家的新密码2026")
+    d.find_element(By.ID, "password-submit").click()
+    wait_text("main h1", "待办")
+    d.get(BASE + f"/#/projects/{FACTS['scoring_id']}")
+    wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "form.sheet")))
+    sheets = d.find_elements(By.CSS_SELECTOR, "form.sheet")
+    assert len(sheets) == 3, len(sheets)
+    plan = sheets[0].find_element(By.CSS_SELECTOR, "input[id$='-service_plan']")
+    assert plan.get_attribute("max") == "50", plan.get_attribute("max")
+    # over the maximum: the browser itself refuses before sending
+    plan.send_keys("60")
+    sheets[0].find_element(By.CSS_SELECTOR, "button").click()
+    assert not plan.get_property("validity")["valid"]
+    for i, s in enumerate(sheets):
+        p = s.find_element(By.CSS_SELECTOR, "input[id$='-service_plan']")
+        p.clear()
+        p.send_keys(str(40 + i))
+        s.find_element(By.CSS_SELECTOR, "input[id$='-staffing']").send_keys("25")
+        s.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(d, 15).until(lambda _: "评分已提交" in s.text)
+    shot("06f-evaluator-sheets")
+    console_clean("evaluator")
+    sign_out()
+
     # the reviewer, keyboard alone: tab to each field, enter to send
     d.get(BASE + "/#/signin")
     wait.until(EC.visibility_of_element_located((By.ID, "signin-name")))

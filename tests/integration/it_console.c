@@ -150,10 +150,15 @@ test_in_the_browser(void **state)
 	    .funding = "special_funds", .budget_fen = 50000000 });
 	h_drive(h, &w, over, "budget_review", NULL);
 	h_drive(h, &w, within, "budget_review", NULL);
+	/* a tender in scoring, for an evaluator's sheets */
+	struct tender tn = { .n_bids = 3 };
+	int64_t scoring = h_project(h, &w, &(struct pspec){ .title = "待评审的招标" });
+	h_drive(h, &w, scoring, "scoring", &tn);
 	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
 	one_time(h, "CON-officer", officer_pw);
 	one_time(h, "CON-reviewer", reviewer_pw);
-	char admin_pw[17], finance_pw[17];
+	char admin_pw[17], finance_pw[17], evaluator_pw[17];
+	one_time(h, "CON-evaluator0", evaluator_pw);
 	one_time(h, "CON-admin", admin_pw);
 	one_time(h, "CON-finance", finance_pw);
 
@@ -161,11 +166,13 @@ test_in_the_browser(void **state)
 	    getenv("PROCURD_BUILD") : "build");
 	snprintf(facts, sizeof facts, "{\"admin\":\"CON-admin\",\"admin_pw\":\"%s\","
 	    "\"finance\":\"CON-finance\",\"finance_pw\":\"%s\",\"over_id\":%lld,"
-	    "\"within_id\":%lld,"
+	    "\"within_id\":%lld,\"evaluator\":\"CON-evaluator0\",\"evaluator_pw\":\"%s\","
+	    "\"scoring_id\":%lld,"
 	    "\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
 	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
 	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
-	    admin_pw, finance_pw, (long long)over, (long long)within, officer_pw, reviewer_pw,
+	    admin_pw, finance_pw, (long long)over, (long long)within, evaluator_pw,
+	    (long long)scoring, officer_pw, reviewer_pw,
 	    (long long)draft, (long long)late);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
@@ -184,6 +191,11 @@ test_in_the_browser(void **state)
 	assert_json_str(pj, "state", "needs_review");
 	assert_json_str(h_project_get(h, &w, over), "state", "budget_review");
 	assert_json_str(h_project_get(h, &w, within), "state", "approved");
+	/* the evaluator's sheets, as the API sees them */
+	r = h_get(h, w.officer, "/v1/projects/%lld/bids", (long long)scoring);
+	assert_json_int(r.body, "items.0.sheets", 1);
+	assert_json_int(r.body, "items.1.sheets", 1);
+	assert_json_int(r.body, "items.2.sheets", 1);
 }
 
 int
