@@ -64,6 +64,9 @@ function chrome() {
 	const users = document.getElementById("nav-users");
 	users.textContent = t("nav.users");
 	users.hidden = !(me && me.roles.includes("admin"));
+	const inc = document.getElementById("nav-incidents");
+	inc.textContent = t("nav.incidents");
+	inc.hidden = !(me && me.roles.includes("admin"));
 	document.getElementById("lang").textContent = t("lang.switch");
 	document.getElementById("signout").textContent = t("signout");
 	document.getElementById("who-name").textContent = me ? me.name : "";
@@ -406,6 +409,35 @@ async function financePage(params) {
 		el("p", {}, el("a", { href: "#/?state=budget_review" }, t("finance.waiting"))));
 }
 
+// --- administration: incidents and dead notifications ---------------------------
+
+async function incidentsPage(notice) {
+	const [inc, dead] = await Promise.all([api("GET", "/v1/incidents"),
+		api("GET", "/v1/notifications?status=dead&limit=200")]);
+	const out = el("div");
+	const incidents = inc.items.length ? el("table", { id: "incidents" }, el("thead", {}, el("tr", {},
+		el("th", {}, t("incidents.kind")), el("th", {}, t("inbox.project")),
+		el("th", {}, t("incidents.detail")), el("th", {}, t("incidents.since")))),
+	el("tbody", {}, ...inc.items.map((i) => el("tr", {}, el("td", {}, t("incident." + i.kind)),
+		el("td", {}, i.project_id ? el("a", { href: `#/projects/${i.project_id}` },
+			`#${i.project_id}`) : "—"),
+		el("td", {}, i.detail), el("td", {}, when(i.created_at)))))) :
+		el("p", { class: "card" }, t("incidents.none"));
+	const notifications = dead.items.length ? el("table", { id: "dead" }, el("thead", {},
+		el("tr", {}, el("th", {}, "#"), el("th", {}, t("incidents.recipient")),
+			el("th", {}, t("incidents.error")), el("th", {}, ""))),
+	el("tbody", {}, ...dead.items.map((n) => el("tr", {}, el("td", {}, n.id),
+		el("td", {}, `${n.channel}: ${n.recipient}`), el("td", {}, n.last_error || "—"),
+		el("td", {}, el("button", { type: "button", class: "small", onclick: async () => {
+			try {
+				await api("POST", `/v1/notifications/${n.id}/resend`, {});
+				incidentsPage(t("incidents.resent", { id: n.id }));
+			} catch (e) { out.replaceChildren(errorBox(e)); }
+		} }, t("incidents.resend"))))))) : el("p", { class: "card" }, t("incidents.no_dead"));
+	show(el("h1", {}, t("incidents.title")), notice ? el("p", { class: "notice", role: "status" },
+		notice) : null, out, incidents, el("h2", {}, t("incidents.dead")), notifications);
+}
+
 // --- administration: users ---------------------------------------------------
 
 const ROLES = ["officer", "reviewer", "finance", "evaluator", "auditor", "admin"];
@@ -471,6 +503,7 @@ async function route() {
 		if (path === "/signin") return signinPage();
 		if (me.password_change_required || path === "/password") return passwordPage();
 		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
+		if (path === "/admin/incidents" && me.roles.includes("admin")) return await incidentsPage();
 		if (path === "/evaluations")
 			return await evaluationsPage(Object.fromEntries(new URLSearchParams(query || "")));
 		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));

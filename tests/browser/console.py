@@ -146,6 +146,9 @@ try:
     wait_text("#notice", "CON-new-officer 的一次性密码")
     wait_text("main table", "CON-new-officer")
     shot("06b-admin-users")
+    d.find_element(By.ID, "nav-incidents").click()
+    wait_text("main h1", "待处理的事件")
+    shot("06b2-admin-incidents")
     console_clean("admin")
     sign_out()
 
