@@ -233,9 +233,22 @@ function value(k, v) {
 }
 
 async function projectPage(id) {
-	const [p, hist, lc, chain] = await Promise.all([api("GET", `/v1/projects/${id}`),
+	const [p, hist, lc, chain, dls, notes] = await Promise.all([api("GET", `/v1/projects/${id}`),
 		api("GET", `/v1/projects/${id}/events`), api("GET", "/v1/lifecycle"),
-		api("GET", `/v1/projects/${id}/verify`)]);
+		api("GET", `/v1/projects/${id}/verify`), api("GET", `/v1/deadlines?project=${id}`),
+		api("GET", `/v1/notifications?project=${id}`)]);
+	const deadlines = dls.items.length ? el("table", { id: "deadlines" }, el("thead", {},
+		el("tr", {}, el("th", {}, t("deadline.kind")), el("th", {}, t("deadline.level")),
+			el("th", {}, t("deadline.event")), el("th", {}, t("inbox.due")))),
+	el("tbody", {}, ...dls.items.map((x) => el("tr", {}, el("td", {}, x.kind),
+		el("td", {}, x.level), el("td", {}, t("event." + x.event)), el("td", {}, when(x.due)))))) :
+		el("p", { class: "hint" }, t("deadline.none"));
+	const notifications = notes.items.length ? el("table", { id: "notifications" }, el("thead", {},
+		el("tr", {}, el("th", {}, t("incidents.recipient")), el("th", {}, t("notice.template")),
+			el("th", {}, t("users.status")), el("th", {}, t("incidents.since")))),
+	el("tbody", {}, ...notes.items.map((n) => el("tr", {}, el("td", {}, `${n.channel}: ${n.recipient}`),
+		el("td", {}, n.template), el("td", {}, t("notice." + n.status)),
+		el("td", {}, when(n.created_at)))))) : el("p", { class: "hint" }, t("notice.none"));
 	const fields = el("dl", { class: "fields" }, ...shown.filter((k) => k in p).flatMap((k) =>
 		[el("dt", {}, t("field." + k)), el("dd", {}, value(k, p[k]))]));
 	const mine = lc.transitions.filter((x) => x.from === p.state &&
@@ -296,7 +309,8 @@ async function projectPage(id) {
 		t("project.successor", { id: p.successor_id })) : null);
 	show(el("h1", {}, `#${p.id} ${p.title}`), stepper, links, el("h2", {}, t("project.fields")), el("div",
 		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
-	tender, el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
+	tender, el("h2", {}, t("deadline.title")), deadlines, el("h2", {}, t("notice.title")),
+	notifications, el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
 		id: "chain" }, chain.intact ? `✓ ${t("project.chain_ok")}` :
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
 }

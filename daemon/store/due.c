@@ -271,3 +271,21 @@ dberr:
 	db_rollback(c->db);
 	return -1;
 }
+
+/* One project's pending deadlines (the caller checked its scope), the
+ * same columns as due_deadline_list(). */
+static struct stmt q_deadlines_of = STMT(
+	"SELECT d.id, d.project_id, d.state, d.kind, d.level, d.event, ts2us(d.due_at), "
+	"ts2us(d.fire_at), p.agency, p.title FROM deadline d JOIN project p ON p.id = d.project_id "
+	"WHERE d.project_id = $1 AND d.status = 'pending' ORDER BY d.due_at, d.id");
+
+struct rows *
+due_deadlines_of(struct req_ctx *c, int64_t project_id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, project_id) };
+	PGresult *r = db_run(c->db, &q_deadlines_of, 1, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing a project's deadlines");
+	return rows_of(r);
+}

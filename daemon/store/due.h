@@ -22,6 +22,9 @@ int due_fire(struct req_ctx *c, int batch, bool *more, json_t *published);
  * id, project_id, state, kind, level, event, due, fire_at, agency, title.
  * NULL with c->err set. */
 struct rows *due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit);
+/* One project's pending deadlines, soonest first (the caller checked the
+ * project is in scope). */
+struct rows *due_deadlines_of(struct req_ctx *c, int64_t project_id);
 /* Incidents in the user's scope (ALL: resolved ones too): id, kind,
  * project_id, year, outbox_id, detail, created_at, resolved_at. */
 struct rows *due_incident_list(struct req_ctx *c, bool all);

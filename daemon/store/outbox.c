@@ -200,3 +200,21 @@ outbox_resend(struct req_ctx *c, int64_t id)
 	log_info("outbox: notification %" PRId64 " resent by %s", id, c->u->name);
 	return 0;
 }
+
+/* One project's notifications, newest first (the caller checked its
+ * scope), the same columns as outbox_list(). */
+static struct stmt q_outbox_of = STMT(
+	"SELECT o.id, o.project_id, o.channel, o.recipient, o.template, o.status, o.attempts, "
+	"ts2us(o.next_attempt_at), o.last_error, ts2us(o.created_at), ts2us(o.delivered_at) "
+	"FROM outbox o WHERE o.project_id = $1 ORDER BY o.id DESC LIMIT 200");
+
+struct rows *
+outbox_of(struct req_ctx *c, int64_t project_id)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[1] = { pi64(&pb, project_id) };
+	PGresult *r = db_run(c->db, &q_outbox_of, 1, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing a project's notifications");
+	return rows_of(r);
+}

@@ -27,6 +27,9 @@ int outbox_next(struct db *db, usec_t *t);
  * next_attempt_at, last_error, created_at, delivered_at. NULL with c->err
  * set. */
 struct rows *outbox_list(struct req_ctx *c, const char *status, int64_t after, int limit);
+/* One project's notifications, the latest 200 (the caller checked the
+ * project is in scope). */
+struct rows *outbox_of(struct req_ctx *c, int64_t project_id);
 /* A dead notification back to pending (its incident resolved): 0, or -1
  * with c->err set (404, or 409 when it is not dead). */
 int outbox_resend(struct req_ctx *c, int64_t id);

@@ -26,6 +26,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 BASE, OUT = sys.argv[1], sys.argv[2]
 FACTS = json.load(sys.stdin)
 os.makedirs(OUT, exist_ok=True)
+for old in os.listdir(OUT):
+    if old.endswith(".png"):
+        os.remove(os.path.join(OUT, old))
 shots = []
 
 
@@ -125,6 +128,11 @@ try:
     wait_text("#stepper", "草稿")
     wait_text("#stepper li.current", "需求审核")
     wait_text("#chain", "哈希链完整")
+    wait.until(EC.visibility_of_element_located((By.ID, "deadlines")))
+    notes = wait.until(EC.visibility_of_element_located((By.ID, "notifications")))
+    d.execute_script("arguments[0].scrollIntoView()", d.find_element(By.ID, "deadlines"))
+    shot("06a-project-deadlines")
+    assert "submitted" in notes.text or "待发送" in notes.text or "已送达" in notes.text, notes.text
     wait_text("dl.fields", "需求审核")
     shot("06-project-submitted")
     console_clean("officer")

@@ -124,6 +124,18 @@ test_lifecycle_and_tasks(void **state)
 	assert_json_int(r.body, "broken_at_seq", 1);
 	r = h_get(h, o.reviewer, "/v1/projects/%lld/verify", (long long)id);
 	assert_error(r, 404, "not_found");
+	/* a project's deadlines and notifications, in scope only */
+	r = h_get(h, w.reviewer, "/v1/deadlines?project=%lld", (long long)id);
+	assert_status(r, 200);
+	r = h_get(h, w.reviewer, "/v1/notifications?project=%lld", (long long)id);
+	assert_status(r, 200);
+	assert_true(json_array_size(h_at(r.body, "items")) > 0);	/* the submit's, the escalations' */
+	r = h_get(h, o.reviewer, "/v1/notifications?project=%lld", (long long)id);
+	assert_error(r, 404, "not_found");
+	r = h_get(h, o.reviewer, "/v1/deadlines?project=%lld", (long long)id);
+	assert_error(r, 404, "not_found");
+	r = h_get(h, w.reviewer, "/v1/deadlines?project=x");
+	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.reviewer, "/v1/tasks?after=nonsense");
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.reviewer, "/v1/tasks?state=nowhere");
