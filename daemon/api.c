@@ -67,6 +67,7 @@ static json_t *h_catalog_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_list(struct api_request *, struct req_ctx *, int *);
 static json_t *h_catalog_put(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_add(struct api_request *, struct req_ctx *, int *);
+static json_t *h_contractor_search(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_list(struct api_request *, struct req_ctx *, int *);
 static json_t *h_event_add(struct api_request *, struct req_ctx *, int *);
@@ -122,6 +123,8 @@ static const struct route routes[] = {
 	    NULL, PAYLOAD_CATALOG_PUT },
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
 	    "POST /v1/contractors", NULL, PAYLOAD_CONTRACTOR },
+	{ GET, "/v1/contractors", 0, 0, h_contractor_search, "GET /v1/contractors", NULL,
+	    PAYLOAD_NONE },
 	{ GET, "/v1/contractors/{id}", 0, 0, h_by_id, "GET /v1/contractors/{id}",
 	    get_contractor, PAYLOAD_NONE },
 	{ POST, "/v1/projects", ROLE_OFFICER, R_BODY | R_CREATED, h_project_add, "POST /v1/projects",
@@ -663,6 +666,17 @@ h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
 	return catalog_answer(registry_catalog_update(c, r->params[0], r->json));
+}
+
+static json_t *
+h_contractor_search(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	const char *q = query_get(r, "q");
+	if (q == NULL || q[0] == '\0' || strlen(q) > 128)
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "q"),
+		    "q is a part of a name or a credit code, 1 to 128 bytes");
+	return rendered(c, registry_contractor_search(c, q, 50), render_contractors);
 }
 
 static json_t *

@@ -335,6 +335,17 @@ render_contractor(const struct rows *c, const struct rows *bans, const struct ro
 	return o;
 }
 
+static const struct field contractor_found_fields[] = {
+	F("id", 0, K_INT), F("name", 1, K_STR), F("kind", 2, K_STR), F("credit_code", 3, K_STR),
+	F("qualified", 4, K_BOOL), F("banned", 5, K_BOOL), F("created_at", 6, K_TIME),
+};
+
+json_t *
+render_contractors(const struct rows *r, int off)
+{
+	return list_json(contractor_found_fields, N(contractor_found_fields), r, -1, off);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Tendering                                                                */
 

@@ -46,6 +46,9 @@ json_t *render_catalog(const struct rows *r);
 json_t *render_contractor(const struct rows *c, const struct rows *bans, const struct rows *evals,
     int32_t today, int off);
 
+/* Contractors found (registry_contractor_search()). */
+json_t *render_contractors(const struct rows *r, int off);
+
 /* Tendering. */
 json_t *render_bids(const struct rows *r, int off);
 struct render_bid {

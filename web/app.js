@@ -2,6 +2,7 @@
 // #/password), built with DOM calls only (no HTML from data), so whatever
 // a request stored is shown as text.
 import { api, setCsrf } from "./api.js";
+import { creditCodeProblem } from "./credit.js";
 import { fenOf, language, money, setLanguage, t, when } from "./i18n.js";
 
 const main = document.getElementById("main");
@@ -58,6 +59,7 @@ function chrome() {
 	document.getElementById("who").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
 	document.getElementById("nav-evaluations").textContent = t("nav.evaluations");
+	document.getElementById("nav-contractors").textContent = t("nav.contractors");
 	const fin = document.getElementById("nav-finance");
 	fin.textContent = t("nav.finance");
 	fin.hidden = !(me && (me.roles.includes("finance") || me.roles.includes("admin")));
@@ -363,6 +365,86 @@ async function tenderSection(p) {
 	return el("section", {}, ...parts);
 }
 
+// --- contractors -----------------------------------------------------------------
+
+const KINDS = ["social_organization", "public_institution", "enterprise"];
+const QUALS = ["independent_liability", "facilities", "staff", "professional_capability",
+	"governance", "financial_management"];
+
+async function contractorsPage(params) {
+	const q = el("input", { value: params.q || "", required: true });
+	const search = el("form", { class: "filters", onsubmit: (ev) => {
+		ev.preventDefault();
+		location.hash = `#/contractors?q=${encodeURIComponent(q.value)}`;
+	} }, el("div", {}, ...field("c-q", t("contractors.search"), q)),
+	el("button", { type: "submit" }, t("inbox.filter.apply")));
+	let found = null;
+	if (params.q) {
+		const data = await api("GET", `/v1/contractors?q=${encodeURIComponent(params.q)}`);
+		found = data.items.length ? el("table", { id: "contractors" }, el("tbody", {},
+			...data.items.map((c) => el("tr", {}, el("td", {}, el("a", { href: `#/contractors/${c.id}` },
+				c.name)), el("td", {}, t("kind." + c.kind)), el("td", {}, c.credit_code),
+			el("td", {}, c.banned ? el("span", { class: "bad" }, t("contractors.banned")) :
+				c.qualified ? t("contractors.qualified") : t("contractors.unqualified")))))) :
+			el("p", { class: "card" }, t("contractors.none"));
+	}
+	let form = null;
+	if (me.roles.includes("officer")) {
+		const name = el("input", { required: true });
+		const kind = el("select", {}, ...KINDS.map((k) => el("option", { value: k }, t("kind." + k))));
+		const code = el("input", { required: true, maxlength: "18", autocomplete: "off",
+			spellcheck: "false", "aria-describedby": "c-code-check" });
+		const check = el("p", { id: "c-code-check", class: "hint", "aria-live": "polite" });
+		code.addEventListener("input", () => {
+			code.value = code.value.toUpperCase();
+			const p = code.value ? creditCodeProblem(code.value) : null;
+			check.className = p ? "error" : "hint";
+			check.textContent = !code.value ? "" : p ? t(p.key, p.vars) : `✓ ${t("credit.ok")}`;
+			code.setCustomValidity(p ? t(p.key, p.vars) : "");
+		});
+		const quals = QUALS.map((k) => el("input", { type: "checkbox", id: `q-${k}`, value: k }));
+		const out = el("div");
+		form = el("form", { class: "card wide-form", onsubmit: async (ev) => {
+			ev.preventDefault();
+			const body = { name: name.value, kind: kind.value, credit_code: code.value };
+			for (const b of quals) body[b.value] = b.checked;
+			try {
+				const c = await api("POST", "/v1/contractors", body);
+				location.hash = `#/contractors/${c.id}`;
+			} catch (e) { out.replaceChildren(errorBox(e)); }
+		} }, el("h2", {}, t("contractors.register")), ...field("c-name", t("contractors.name"), name),
+		...field("c-kind", t("contractors.kind"), kind),
+		...field("c-code", t("contractors.code"), code), check,
+		el("fieldset", {}, el("legend", {}, t("contractors.quals")), ...quals.map((b) =>
+			el("label", { for: b.id, class: "inline" }, b, t("qual." + b.value)))),
+		el("button", { type: "submit", id: "c-submit" }, t("contractors.create")), out);
+	}
+	show(el("h1", {}, t("contractors.title")), search, found, form);
+}
+
+async function contractorPage(id) {
+	const c = await api("GET", `/v1/contractors/${id}`);
+	const fields = el("dl", { class: "fields" },
+		el("dt", {}, t("contractors.kind")), el("dd", {}, t("kind." + c.kind)),
+		el("dt", {}, t("contractors.code")), el("dd", {}, c.credit_code),
+		el("dt", {}, t("contractors.quals")), el("dd", {}, QUALS.filter((k) => c[k])
+			.map((k) => t("qual." + k)).join(t("list.sep")) || "—"),
+		el("dt", {}, t("users.status")), el("dd", { id: "c-status" }, c.banned ?
+			t("contractors.banned") : c.qualified ? t("contractors.qualified") :
+			t("contractors.unqualified")));
+	const bans = c.bans.length ? el("table", {}, el("tbody", {}, ...c.bans.map((b) => el("tr", {},
+		el("td", {}, b.reason), el("td", {}, `${b.starts} – ${b.ends}`),
+		el("td", {}, b.active ? t("contractors.banned") : "—"),
+		el("td", {}, el("a", { href: `#/projects/${b.project_id}` }, `#${b.project_id}`)))))) :
+		el("p", { class: "hint" }, t("contractors.no_bans"));
+	const evals = c.evaluations.length ? el("table", {}, el("tbody", {}, ...c.evaluations.map((e) =>
+		el("tr", {}, el("td", {}, e.fiscal_year), el("td", {}, el("a", { href: `#/projects/${e.project_id}` },
+			`#${e.project_id}`)), el("td", {}, Number(e.composite).toFixed(1)))))) :
+		el("p", { class: "hint" }, t("contractors.no_evals"));
+	show(el("h1", {}, c.name), el("div", { class: "card" }, fields),
+		el("h2", {}, t("contractors.bans")), bans, el("h2", {}, t("contractors.evals")), evals);
+}
+
 // --- published evaluations -----------------------------------------------------
 
 async function evaluationsPage(params) {
@@ -518,6 +600,10 @@ async function route() {
 		if (me.password_change_required || path === "/password") return passwordPage();
 		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
 		if (path === "/admin/incidents" && me.roles.includes("admin")) return await incidentsPage();
+		if (path === "/contractors")
+			return await contractorsPage(Object.fromEntries(new URLSearchParams(query || "")));
+		const cm = path.match(/^\/contractors\/(\d+)$/);
+		if (cm) return await contractorPage(cm[1]);
 		if (path === "/evaluations")
 			return await evaluationsPage(Object.fromEntries(new URLSearchParams(query || "")));
 		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));

@@ -383,3 +383,25 @@ registry_contractor_free(struct rows *r[3])
 		r[i] = NULL;
 	}
 }
+
+/* Contractors whose name holds Q (any case) or whose credit code is Q: a
+ * plain substring, no pattern characters. Whether each is qualified and
+ * banned on DAY. */
+static struct stmt q_contractor_search = STMT(
+	"SELECT c.id, c.name, c.kind, c.credit_code, (c.independent_liability AND c.facilities "
+	"AND c.staff AND c.professional_capability AND c.governance AND c.financial_management), "
+	"EXISTS (SELECT 1 FROM contractor_ban b WHERE b.contractor_id = c.id AND b.starts <= $2::date "
+	"AND b.ends > $2::date), ts2us(c.created_at) FROM contractor c "
+	"WHERE strpos(lower(c.name), lower($1)) > 0 OR c.credit_code = upper($1) "
+	"ORDER BY c.name, c.id LIMIT $3");
+
+struct rows *
+registry_contractor_search(struct req_ctx *c, const char *q, int limit)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[3] = { q, pdate(&pb, calendar_local_day(c->cal, c->now)), pi64(&pb, limit) };
+	PGresult *r = db_run(c->db, &q_contractor_search, 3, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "searching contractors");
+	return rows_of(r);
+}

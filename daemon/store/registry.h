@@ -31,6 +31,9 @@ struct rows *registry_catalog_update(struct req_ctx *c, const char *code, const 
 int registry_contractor_add(struct req_ctx *c, const json_t *body, struct rows *out[3]);
 int registry_contractor_get(struct req_ctx *c, int64_t id, struct rows *out[3]);
 void registry_contractor_free(struct rows *r[3]);
+/* Contractors by a part of their name or their credit code, up to LIMIT:
+ * id, name, kind, credit_code, qualified, banned today, created_at. */
+struct rows *registry_contractor_search(struct req_ctx *c, const char *q, int limit);
 
 /* Inside the store. Whether the user sees agency CODE: 1, 0, or -1 (c->err
  * set). */

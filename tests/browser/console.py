@@ -135,6 +135,28 @@ try:
     assert "submitted" in notes.text or "待发送" in notes.text or "已送达" in notes.text, notes.text
     wait_text("dl.fields", "需求审核")
     shot("06-project-submitted")
+    # the officer registers a contractor; the credit code is checked as it
+    # is typed, in the page, by the rule the daemon applies
+    d.find_element(By.ID, "nav-contractors").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "c-code")))
+    fill("c-name", "浏览器登记的社工机构")
+    bad = FACTS["credit_code"][:17] + ("0" if FACTS["credit_code"][17] != "0" else "1")
+    fill("c-code", bad)
+    wait_text("#c-code-check", "校验码不对")
+    fill("c-code", FACTS["credit_code"].lower())
+    wait_text("#c-code-check", "校验通过")
+    for q in ("independent_liability", "facilities", "staff", "professional_capability",
+              "governance", "financial_management"):
+        d.find_element(By.ID, "q-" + q).click()
+    shot("06g-contractor-register")
+    d.find_element(By.ID, "c-submit").click()
+    wait_text("main h1", "浏览器登记的社工机构")
+    wait_text("#c-status", "资质齐全")
+    ok = d.execute_async_script(
+        "const code = arguments[0], done = arguments[arguments.length - 1];"
+        "import('/credit.js').then(m => done([m.creditCodeProblem(code), "
+        "m.creditCodeProblem('X')]))", FACTS["credit_code"])
+    assert ok[0] is None and ok[1]["key"] == "credit.length", ok
     console_clean("officer")
     sign_out()
 

@@ -136,6 +136,19 @@ test_lifecycle_and_tasks(void **state)
 	assert_error(r, 404, "not_found");
 	r = h_get(h, w.reviewer, "/v1/deadlines?project=x");
 	assert_error(r, 400, "invalid_field");
+	/* contractors by a part of the name (no pattern characters) or the code */
+	r = h_get(h, w.officer, "/v1/contractors?q=TSK%%20social");
+	assert_status(r, 200);
+	assert_true(json_array_size(h_at(r.body, "items")) >= 3);
+	assert_true(json_is_true(h_at(r.body, "items.0.qualified")));
+	char code[64];
+	snprintf(code, sizeof code, "%s", json_string_value(h_at(r.body, "items.0.credit_code")));
+	r = h_get(h, w.officer, "/v1/contractors?q=%s", code);
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 1);
+	r = h_get(h, w.officer, "/v1/contractors?q=%%25");
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 0);
+	r = h_get(h, w.officer, "/v1/contractors?q=");
+	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.reviewer, "/v1/tasks?after=nonsense");
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.reviewer, "/v1/tasks?state=nowhere");
@@ -169,7 +182,8 @@ test_in_the_browser(void **state)
 	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
 	one_time(h, "CON-officer", officer_pw);
 	one_time(h, "CON-reviewer", reviewer_pw);
-	char admin_pw[17], finance_pw[17], evaluator_pw[17];
+	char admin_pw[17], finance_pw[17], evaluator_pw[17], credit[19];
+	h_credit_code(h, credit);
 	one_time(h, "CON-evaluator0", evaluator_pw);
 	one_time(h, "CON-admin", admin_pw);
 	one_time(h, "CON-finance", finance_pw);
@@ -179,12 +193,12 @@ test_in_the_browser(void **state)
 	snprintf(facts, sizeof facts, "{\"admin\":\"CON-admin\",\"admin_pw\":\"%s\","
 	    "\"finance\":\"CON-finance\",\"finance_pw\":\"%s\",\"over_id\":%lld,"
 	    "\"within_id\":%lld,\"evaluator\":\"CON-evaluator0\",\"evaluator_pw\":\"%s\","
-	    "\"scoring_id\":%lld,"
+	    "\"scoring_id\":%lld,\"credit_code\":\"%s\","
 	    "\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
 	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
 	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
 	    admin_pw, finance_pw, (long long)over, (long long)within, evaluator_pw,
-	    (long long)scoring, officer_pw, reviewer_pw,
+	    (long long)scoring, credit, officer_pw, reviewer_pw,
 	    (long long)draft, (long long)late);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
