@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
+#include "admin.h"
 #include "clock.h"
 #include "db.h"
 #include "due.h"
@@ -111,7 +112,9 @@ static const struct route routes[] = {
 	    PAYLOAD_PASSWORD },
 	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",
 	    NULL, PAYLOAD_NONE },
+	{ GET, "/v1/agencies", 0, 0, admin_agencies, "GET /v1/agencies", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/calendar", ROLE_ADMIN, 0, admin_calendar, "GET /v1/calendar", NULL, PAYLOAD_NONE },
 	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, h_budget_put,
 	    "PUT /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_BUDGET },
 	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, h_budget_get,

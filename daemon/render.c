@@ -257,6 +257,29 @@ render_agency(const struct rows *r, int i, int off)
 }
 
 json_t *
+render_agencies(const struct rows *r, int off)
+{
+	return list_json(agency_fields, N(agency_fields), r, -1, off);
+}
+
+static const struct field calendar_fields[] = {
+	F("year", 0, K_INT), F("source", 1, K_STR), F("loaded_at", 2, K_TIME),
+	F("incidents_open", 3, K_INT),
+};
+
+json_t *
+render_calendar(const struct rows *r, int off)
+{
+	json_t *o = list_json(calendar_fields, N(calendar_fields), r, -1, off);
+	json_t *item;
+	size_t i;
+	json_array_foreach(json_object_get(o, "items"), i, item)
+		json_object_set_new(item, "loaded", json_boolean(!json_is_null(json_object_get(item,
+		    "source"))));
+	return o;
+}
+
+json_t *
 render_budget(const struct rows *r, const char *agency, int year, int off)
 {
 	static const struct field updated_at = F("updated_at", 5, K_TIME);

@@ -36,6 +36,10 @@ json_t *render_history(const struct rows *r, int off);
 
 /* The registry. */
 json_t *render_agency(const struct rows *r, int i, int off);
+/* The agencies (registry_agency_list()). */
+json_t *render_agencies(const struct rows *r, int off);
+/* The calendar's years (timebase_calendar_status()). */
+json_t *render_calendar(const struct rows *r, int off);
 /* A budget's row: special, work and lottery funds, cap in basis points,
  * special funds committed, updated_at. */
 json_t *render_budget(const struct rows *r, const char *agency, int year, int off);

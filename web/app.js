@@ -66,6 +66,9 @@ function chrome() {
 	const users = document.getElementById("nav-users");
 	users.textContent = t("nav.users");
 	users.hidden = !(me && me.roles.includes("admin"));
+	const reg = document.getElementById("nav-registry");
+	reg.textContent = t("nav.registry");
+	reg.hidden = !(me && me.roles.includes("admin"));
 	const inc = document.getElementById("nav-incidents");
 	inc.textContent = t("nav.incidents");
 	inc.hidden = !(me && me.roles.includes("admin"));
@@ -534,6 +537,41 @@ async function incidentsPage(notice) {
 		notice) : null, out, incidents, el("h2", {}, t("incidents.dead")), notifications);
 }
 
+// --- administration: the agency tree, the catalogue, the calendar ---------------
+
+async function registryPage(notice) {
+	const [ag, cat, cal] = await Promise.all([api("GET", "/v1/agencies"), api("GET", "/v1/catalog"),
+		api("GET", "/v1/calendar")]);
+	const depth = {};
+	for (const a of ag.items) depth[a.code] = a.parent && a.parent in depth ? depth[a.parent] + 1 : 0;
+	const tree = el("ul", { class: "tree", id: "agency-tree" }, ...ag.items.map((a) =>
+		el("li", { class: `depth-${Math.min(depth[a.code], 5)}` }, `${a.name} `,
+			el("span", { class: "hint" }, `${a.code} · ${t("level." + a.level)}`))));
+	const out = el("div");
+	const province = me.agency_level === "province";
+	const catalog = el("table", { id: "catalog" }, el("thead", {}, el("tr", {},
+		el("th", {}, t("catalog.code")), el("th", {}, t("contractors.name")),
+		el("th", {}, t("catalog.state")), el("th", {}, ""))),
+	el("tbody", {}, ...cat.items.map((i) => el("tr", {}, el("td", {}, i.code), el("td", {}, i.name),
+		el("td", {}, i.restricted ? t("catalog.restricted") : [i.approved ? t("catalog.approved") :
+			t("catalog.unapproved"), i.purchasable ? t("catalog.purchasable") : ""]
+			.filter(Boolean).join(t("list.sep"))),
+		el("td", {}, province && !i.approved && !i.restricted ? el("button", { type: "button",
+			class: "small", onclick: async () => {
+				try {
+					await api("PUT", `/v1/catalog/${encodeURIComponent(i.code)}`, { approved: true });
+					registryPage(t("catalog.done", { code: i.code }));
+				} catch (e) { out.replaceChildren(errorBox(e)); }
+			} }, t("catalog.approve")) : "")))));
+	const years = el("ul", { id: "calendar-years" }, ...cal.items.map((y) => el("li",
+		{ class: y.loaded ? null : "bad" }, y.loaded ? t("calendar.loaded", { year: y.year,
+			source: y.source, when: when(y.loaded_at) }) :
+			t("calendar.missing", { year: y.year, n: y.incidents_open }))));
+	show(el("h1", {}, t("registry.title")), notice ? el("p", { class: "notice", role: "status" },
+		notice) : null, out, el("h2", {}, t("registry.agencies")), tree,
+	el("h2", {}, t("registry.catalog")), catalog, el("h2", {}, t("registry.calendar")), years);
+}
+
 // --- administration: users ---------------------------------------------------
 
 const ROLES = ["officer", "reviewer", "finance", "evaluator", "auditor", "admin"];
@@ -600,6 +638,7 @@ async function route() {
 		if (me.password_change_required || path === "/password") return passwordPage();
 		if (path === "/admin/users" && me.roles.includes("admin")) return await usersPage();
 		if (path === "/admin/incidents" && me.roles.includes("admin")) return await incidentsPage();
+		if (path === "/admin/registry" && me.roles.includes("admin")) return await registryPage();
 		if (path === "/contractors")
 			return await contractorsPage(Object.fromEntries(new URLSearchParams(query || "")));
 		const cm = path.match(/^\/contractors\/(\d+)$/);

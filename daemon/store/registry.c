@@ -405,3 +405,18 @@ registry_contractor_search(struct req_ctx *c, const char *q, int limit)
 		return ctx_dbfail(c, "searching contractors");
 	return rows_of(r);
 }
+
+/* The agencies within SCOPE, in tree order (a parent before its children). */
+static struct stmt q_agency_list = STMT(
+	"SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency "
+	"WHERE starts_with(path, $1) ORDER BY path");
+
+struct rows *
+registry_agency_list(struct req_ctx *c)
+{
+	const char *v[1] = { c->u->path };
+	PGresult *r = db_run(c->db, &q_agency_list, 1, v, NULL);
+	if (r == NULL)
+		return ctx_dbfail(c, "listing agencies");
+	return rows_of(r);
+}

@@ -16,6 +16,8 @@
 struct rows *registry_agency_add(struct req_ctx *c, const char *code, const char *name,
     const char *level, const char *parent, const char *lang);
 struct rows *registry_agency_get(struct req_ctx *c, const char *code);
+/* The agencies in the user's scope, a parent before its children. */
+struct rows *registry_agency_list(struct req_ctx *c);
 /* A budget's row: special, work and lottery funds, cap (basis points),
  * special funds committed, updated_at. */
 struct rows *registry_budget_put(struct req_ctx *c, const char *agency, int year,

@@ -160,3 +160,18 @@ dberr:
 	apierr_set(err, 503, "database_unavailable", NULL, "%s", db_error(db));
 	return -1;
 }
+
+/* The calendar's years: those loaded (with their file and time), then the
+ * years deadlines needed but no calendar covers (open incidents). */
+static struct stmt q_calendar_status = STMT(
+	"SELECT year, source, ts2us(loaded_at), 0 FROM calendar_year UNION ALL "
+	"SELECT year, NULL, NULL, count(*) FROM incident WHERE kind = 'calendar_missing' "
+	"AND resolved_at IS NULL AND year NOT IN (SELECT year FROM calendar_year) "
+	"GROUP BY year ORDER BY 1");
+
+struct rows *
+timebase_calendar_status(struct db *db)
+{
+	PGresult *r = db_run(db, &q_calendar_status, 0, NULL, NULL);
+	return r ? rows_of(r) : NULL;
+}

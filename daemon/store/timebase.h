@@ -15,6 +15,11 @@ int timebase_calendar_load(struct db *db, const char *path, usec_t now, struct a
 /* Read the calendar tables into a new struct calendar (timebase_calendar_free()). */
 struct calendar *timebase_calendar_read(struct db *db, int utc_offset_s);
 void timebase_calendar_free(struct calendar *c);
+/* The calendar's years: year, source (NULL when missing), loaded_at, and
+ * for a missing year the open incidents of projects that need it. NULL on a
+ * database error. */
+struct rows;
+struct rows *timebase_calendar_status(struct db *db);
 /* The adjustable clock's offset; setting it refuses a time before the
  * latest recorded event. */
 int timebase_clock_get(struct db *db, usec_t *offset);

@@ -179,6 +179,11 @@ try:
     d.find_element(By.ID, "nav-incidents").click()
     wait_text("main h1", "待处理的事件")
     shot("06b2-admin-incidents")
+    d.find_element(By.ID, "nav-registry").click()
+    wait_text("#agency-tree", "CON")
+    wait.until(EC.visibility_of_element_located((By.ID, "catalog")))
+    wait_text("#calendar-years", "2026")
+    shot("06b3-admin-registry")
     console_clean("admin")
     sign_out()
 

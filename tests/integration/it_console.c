@@ -136,6 +136,16 @@ test_lifecycle_and_tasks(void **state)
 	assert_error(r, 404, "not_found");
 	r = h_get(h, w.reviewer, "/v1/deadlines?project=x");
 	assert_error(r, 400, "invalid_field");
+	/* the agency tree in scope, the calendar's years for an admin */
+	r = h_get(h, w.officer, "/v1/agencies");
+	assert_status(r, 200);
+	assert_json_str(r.body, "items.0.code", "TSK");
+	assert_null(strstr(r.raw, "\"TSO\""));
+	r = h_get(h, w.admin, "/v1/calendar");
+	assert_status(r, 200);
+	assert_true(json_is_true(h_at(r.body, "items.0.loaded")));
+	r = h_get(h, w.officer, "/v1/calendar");
+	assert_error(r, 403, "forbidden");
 	/* contractors by a part of the name (no pattern characters) or the code */
 	r = h_get(h, w.officer, "/v1/contractors?q=TSK%%20social");
 	assert_status(r, 200);

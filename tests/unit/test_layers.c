@@ -44,7 +44,7 @@ static const struct {
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
 	{ "scheduler", L_SERVICE },
-	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "tasks", L_API }, { "users", L_API }, { "http", L_HTTP },
+	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "tasks", L_API }, { "users", L_API }, { "admin", L_API }, { "http", L_HTTP },
 	{ "web", L_HTTP }, { "main", L_MAIN }, { "procurctl", L_MAIN },
 };
 
