@@ -149,6 +149,7 @@ bench: deps all $(BENCH_BINS)
 	@B=$(B) sh scripts/bench.sh
 	@B=$(B) sh scripts/bench-deadlines.sh
 	@B=$(B) sh scripts/bench-notify.sh
+	@B=$(B) sh scripts/bench-tasks.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(UNITDIR)
