@@ -48,6 +48,7 @@ SELECT p.id, 'needs_review', 'needs_review', l, 'escalate',
 	now() + (p.id % 60 - 5) * interval '1 day', now() + (p.id % 60 - 5 + l - 2) * interval '1 day',
 	now(), CASE WHEN p.id % 60 < 5 AND l < 3 THEN 'fired' ELSE 'pending' END
 FROM project p, generate_series(1, 3) l;
+UPDATE project SET due_at = now() + (id % 60 - 5) * interval '1 day';
 VACUUM ANALYZE;
 SQL
 bench_start_daemon

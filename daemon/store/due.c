@@ -209,7 +209,9 @@ static struct stmt q_cal_resolve = STMT(
 	"WITH i AS (UPDATE incident SET resolved_at = us2ts($3), detail = detail || "
 	"' (counted again when the calendar arrived)' WHERE id = $1 RETURNING id), "
 	"p AS (UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline "
-	"WHERE project_id = $2 AND status = 'pending') WHERE id = $2 RETURNING next_check) "
+	"WHERE project_id = $2 AND status = 'pending'), due_at = (SELECT min(d.due_at) FROM deadline d "
+	"WHERE d.project_id = $2 AND d.state = project.state AND d.status <> 'cancelled' "
+	"AND d.kind NOT LIKE 'challenge:%') WHERE id = $2 RETURNING next_check) "
 	"SELECT pg_notify('procurd_deadline', ''), (SELECT count(*) FROM i), (SELECT count(*) FROM p)");
 
 int

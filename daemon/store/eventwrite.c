@@ -29,16 +29,19 @@ static struct stmt q_event_write = STMT(
 	"created_at, origin_at, period) SELECT $1, x.state, x.kind, x.level, x.event, "
 	"us2ts(x.due), us2ts(x.fire), us2ts($8), us2ts(x.origin), x.period "
 	"FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, "
-	"event text, due bigint, fire bigint, origin bigint, period text) RETURNING fire_at), "
+	"event text, due bigint, fire bigint, origin bigint, period text) "
+	"RETURNING fire_at, due_at, state, kind), "
 	/* the statement sees the deadlines as they were before it: the
 	 * next check is what stays pending plus what is new */
 	"nc AS (SELECT min(t) AS t FROM (SELECT fire_at AS t FROM deadline WHERE project_id = $1 "
 	"AND status = 'pending' AND NOT $12::boolean AND id IS DISTINCT FROM $13::bigint "
 	"AND kind IS DISTINCT FROM $15::text UNION ALL SELECT fire_at FROM dn) s), "
 	"old AS (SELECT next_check AS t FROM project WHERE id = $1), "
+	/* entering a state: the inbox's due time is its deadlines' earliest */
 	"p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
-	"last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t FROM e, nc "
-	"WHERE id = $1 RETURNING version, next_check), "
+	"last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t, due_at = CASE WHEN "
+	"$12::boolean THEN (SELECT min(due_at) FROM dn WHERE dn.state = $5 AND dn.kind NOT LIKE "
+	"'challenge:%') ELSE project.due_at END FROM e, nc WHERE id = $1 RETURNING version, next_check), "
 	/* wake the timers of every daemon only when the next check moved earlier */
 	"n AS (SELECT pg_notify('procurd_deadline', '') FROM p, old WHERE p.next_check IS NOT NULL "
 	"AND (old.t IS NULL OR p.next_check < old.t)), "

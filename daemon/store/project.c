@@ -265,21 +265,20 @@ project_warm(struct db *db, int64_t after, int limit, int64_t *last)
 
 /* What waits for a user: projects in scope whose state lets one of the
  * user's roles act ($2, the states), with the earliest due time of the
- * current state's deadlines (fired ones too: a project stays overdue after
- * its escalations have gone out); most urgent first (no deadline last), a page after the cursor
- * ($7 due in µs or NULL for none, $8 id). */
+ * current state's deadlines (project.due_at, migration 013: fired ones
+ * count, a project stays overdue after its escalations); most urgent first
+ * (none last), a page after the cursor ($7 due in µs or NULL for none, $8
+ * id): a walk of project_due_idx. */
 static struct stmt q_project_tasks = STMT(
-	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(d.due) FROM project p "
+	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(p.due_at) FROM project p "
 	"JOIN agency a ON a.code = p.agency "
-	"LEFT JOIN LATERAL (SELECT min(due_at) AS due FROM deadline WHERE project_id = p.id "
-	"AND state = p.state AND status <> 'cancelled') d ON true "
 	"WHERE starts_with(a.path, $1) AND p.state = ANY($2::text[]) "
 	"AND ($3::text IS NULL OR p.state = $3) AND ($4::text IS NULL OR p.agency = $4) "
-	"AND (NOT $5::boolean OR d.due <= us2ts($6)) "
-	"AND (coalesce(d.due, 'infinity'), p.id) > "
+	"AND (NOT $5::boolean OR p.due_at <= us2ts($6)) "
+	"AND (coalesce(p.due_at, 'infinity'::timestamptz), p.id) > "
 	"(coalesce(us2ts($7::bigint), CASE WHEN $8::bigint = 0 THEN '-infinity'::timestamptz "
 	"ELSE 'infinity' END), $8::bigint) "
-	"ORDER BY coalesce(d.due, 'infinity'), p.id LIMIT $9");
+	"ORDER BY coalesce(p.due_at, 'infinity'::timestamptz), p.id LIMIT $9");
 
 struct rows *
 project_tasks(struct req_ctx *c, const char *states, const char *state, const char *agency,
@@ -298,9 +297,7 @@ project_tasks(struct req_ctx *c, const char *states, const char *state, const ch
 static struct stmt q_project_task_counts = STMT(
 	"SELECT p.state, count(*) FROM project p JOIN agency a ON a.code = p.agency "
 	"WHERE starts_with(a.path, $1) AND p.state = ANY($2::text[]) "
-	"AND ($3::text IS NULL OR p.agency = $3) AND (NOT $4::boolean OR EXISTS (SELECT 1 "
-	"FROM deadline WHERE project_id = p.id AND state = p.state AND status <> 'cancelled' "
-	"AND due_at <= us2ts($5))) "
+	"AND ($3::text IS NULL OR p.agency = $3) AND (NOT $4::boolean OR p.due_at <= us2ts($5)) "
 	"GROUP BY p.state ORDER BY p.state");
 
 struct rows *
