@@ -903,11 +903,10 @@ page_args(struct api_request *q, struct req_ctx *c, int64_t *limit, int64_t *aft
 
 /* ?project=ID: that project's rows (404 outside the scope, as the project). */
 static json_t *
-project_rows(struct api_request *r, struct req_ctx *c, const char *s,
-    struct rows *(*fetch)(struct req_ctx *, int64_t), json_t *(*fn)(const struct rows *, int, int))
+project_rows(struct req_ctx *c, const char *s, struct rows *(*fetch)(struct req_ctx *, int64_t),
+    json_t *(*fn)(const struct rows *, int, int))
 {
 	int64_t id;
-	(void)r;
 	if (parse_int64(s, &id) || id <= 0)
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "project"),
 		    "project must be a project's id");
@@ -928,7 +927,7 @@ h_deadlines(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 
 	if ((s = query_get(r, "project")))
-		return project_rows(r, c, s, due_deadlines_of, render_deadlines);
+		return project_rows(c, s, due_deadlines_of, render_deadlines);
 	if (page_args(r, c, &limit, &after) == 0) {
 		if ((s = query_get(r, "due_before")) && time_parse(s, &before))
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "due_before"),
@@ -949,7 +948,7 @@ h_notifications(struct api_request *r, struct req_ctx *c, int *status)
 
 	const char *st = query_get(r, "status"), *s;
 	if ((s = query_get(r, "project")))
-		return project_rows(r, c, s, outbox_of, render_notifications);
+		return project_rows(c, s, outbox_of, render_notifications);
 	if (page_args(r, c, &limit, &after) == 0) {
 		if (st && strcmp(st, "pending") && strcmp(st, "delivered") && strcmp(st, "dead"))
 			err(c, 400, "invalid_field", json_pack("{s:s}", "field", "status"),

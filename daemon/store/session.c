@@ -43,17 +43,13 @@ session_user(struct db *db, const char *token, usec_t now, usec_t idle, struct u
 	struct pbuf pb = { .n = 0 };
 	const char *v[3] = { token, pi64(&pb, now), pi64(&pb, idle) };
 	PGresult *r = db_run(db, &q_session_user, 3, v, NULL);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
+	int rc = user_from_result(r, u);
+	if (rc == 0) {
+		snprintf(csrf, 65, "%s", gs(r, 0, 7));
+		*change_password = gbool(r, 0, 8);
 	}
-	user_from_row(r, 0, u);
-	snprintf(csrf, 65, "%s", gs(r, 0, 7));
-	*change_password = gbool(r, 0, 8);
 	PQclear(r);
-	return 0;
+	return rc;
 }
 
 static struct stmt q_session_close = STMT(

@@ -27,18 +27,23 @@ user_role_list(unsigned roles, char *buf, size_t len)
 	return buf;
 }
 
-void
-user_from_row(const PGresult *r, int i, struct user *u)
+int
+user_from_result(const PGresult *r, struct user *u)
 {
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1)
+		return 1;
 	memset(u, 0, sizeof *u);
-	u->id = gi64(r, i, 0);
-	snprintf(u->name, sizeof u->name, "%s", gs(r, i, 1));
-	if (roles_parse_list(gs(r, i, 2), &u->roles))
+	u->id = gi64(r, 0, 0);
+	snprintf(u->name, sizeof u->name, "%s", gs(r, 0, 1));
+	if (roles_parse_list(gs(r, 0, 2), &u->roles))
 		u->roles = 0;
-	snprintf(u->agency, sizeof u->agency, "%s", gs(r, i, 3));
-	snprintf(u->path, sizeof u->path, "%s", gs(r, i, 4));
-	snprintf(u->level, sizeof u->level, "%s", gs(r, i, 5));
-	snprintf(u->lang, sizeof u->lang, "%s", gs(r, i, 6));
+	snprintf(u->agency, sizeof u->agency, "%s", gs(r, 0, 3));
+	snprintf(u->path, sizeof u->path, "%s", gs(r, 0, 4));
+	snprintf(u->level, sizeof u->level, "%s", gs(r, 0, 5));
+	snprintf(u->lang, sizeof u->lang, "%s", gs(r, 0, 6));
+	return 0;
 }
 
 /* A disabled user's token opens nothing. */
@@ -52,15 +57,9 @@ user_by_token(struct db *db, const char *token, struct user *u)
 {
 	const char *v[1] = { token };
 	PGresult *r = db_run(db, &q_user_by_token, 1, v, NULL);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	user_from_row(r, 0, u);
+	int rc = user_from_result(r, u);
 	PQclear(r);
-	return 0;
+	return rc;
 }
 
 static struct stmt q_user_sign_in = STMT(
@@ -74,17 +73,27 @@ user_sign_in(struct db *db, const char *name, struct user *u, char hash[PASSWORD
 {
 	const char *v[1] = { name };
 	PGresult *r = db_run(db, &q_user_sign_in, 1, v, NULL);
+	int rc = user_from_result(r, u);
+	if (rc == 0) {
+		snprintf(hash, PASSWORD_HASH_MAX, "%s", gnull(r, 0, 7) ? "" : gs(r, 0, 7));
+		*one_time = gbool(r, 0, 8);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* An UPDATE … RETURNING id of one user: 0 with *ID (ID may be NULL), 1 when
+ * it found none, -1 on a database error (R NULL). Frees R. */
+static int
+updated_id(PGresult *r, int64_t *id)
+{
 	if (r == NULL)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	user_from_row(r, 0, u);
-	snprintf(hash, PASSWORD_HASH_MAX, "%s", gnull(r, 0, 7) ? "" : gs(r, 0, 7));
-	*one_time = gbool(r, 0, 8);
+	int rc = PQntuples(r) == 1 ? 0 : 1;
+	if (rc == 0 && id)
+		*id = gi64(r, 0, 0);
 	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* A user of an agency within SCOPE (a path prefix: "/" is everyone). */
@@ -98,13 +107,7 @@ user_set_password(struct db *db, const char *name, const char *hash, bool one_ti
 {
 	const char *v[4] = { name, hash, one_time ? "true" : "false", scope };
 	PGresult *r = db_run(db, &q_user_password, 4, v, NULL);
-	if (r == NULL)
-		return -1;
-	int rc = PQntuples(r) == 1 ? 0 : 1;
-	if (rc == 0 && id)
-		*id = gi64(r, 0, 0);
-	PQclear(r);
-	return rc;
+	return updated_id(r, id);
 }
 
 static struct stmt q_user_add = STMT(
@@ -158,13 +161,7 @@ user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now,
 	struct pbuf pb = { .n = 0 };
 	const char *v[4] = { name, disabled ? "true" : "false", pi64(&pb, now), scope };
 	PGresult *r = db_run(db, &q_user_disable, 4, v, NULL);
-	if (r == NULL)
-		return -1;
-	int rc = PQntuples(r) == 1 ? 0 : 1;
-	if (rc == 0 && id)
-		*id = gi64(r, 0, 0);
-	PQclear(r);
-	return rc;
+	return updated_id(r, id);
 }
 
 static struct stmt q_user_list = STMT(

@@ -23,9 +23,12 @@ struct user {
 };
 /* A user may see an agency whose path starts with its own. */
 bool user_sees(const struct user *u, const char *agency_path);
-/* Inside the store: a row of id, name, roles, agency, path, level, lang. */
+/* Inside the store: the one user of result R (its columns id, name, roles,
+ * agency, path, level, lang, then the caller's own) into *U: 0; 1 when R
+ * has no row or several; -1 when R is NULL (a database error). R stays the
+ * caller's to clear. */
 struct pg_result;
-void user_from_row(const struct pg_result *r, int i, struct user *u);
+int user_from_result(const struct pg_result *r, struct user *u);
 /* ROLES as "officer,reviewer" into BUF. */
 const char *user_role_list(unsigned roles, char *buf, size_t len);
 

@@ -265,6 +265,17 @@ harness_agency(struct harness *h, const char *code, const char *name, const char
 }
 
 void
+harness_one_time(struct harness *h, const char *name, char pw[17])
+{
+	char out[256];
+	int rc = harness_ctl(h, out, sizeof out, "user", "passwd", name, "--generate", (char *)NULL);
+	out[strcspn(out, "\n")] = '\0';
+	if (rc != 0 || strlen(out) != 16)
+		fail_msg("procurctl user passwd %s --generate exited %d, printed \"%s\"", name, rc, out);
+	snprintf(pw, 17, "%s", out);
+}
+
+void
 harness_user(struct harness *h, const char *name, const char *roles, const char *agency,
     char token[65])
 {

@@ -125,6 +125,9 @@ void harness_user(struct harness *h, const char *name, const char *roles, const 
     char token[65]);
 /* Run SQL on the test database: 0, or -1 with the error printed. */
 int harness_sql(struct harness *h, const char *sql);
+/* A one-time password for user NAME (procurctl user passwd --generate) into
+ * PW. Asserts. */
+void harness_one_time(struct harness *h, const char *name, char pw[17]);
 /* The first column of the first row of a query, into OUT ("" when none). */
 int harness_sql_value(struct harness *h, const char *sql, char *out, size_t outlen);
 

@@ -11,16 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
-one_time(struct harness *h, const char *name, char pw[17])
-{
-	char out[256];
-	assert_int_equal(harness_ctl(h, out, sizeof out, "user", "passwd", name, "--generate",
-	    (char *)NULL), 0);
-	out[strcspn(out, "\n")] = '\0';
-	assert_int_equal(strlen(out), 16);
-	snprintf(pw, 17, "%s", out);
-}
 
 /* The console's files: strict headers, their types, a validator that
  * answers 304; nothing outside web/ and no directory listing. */
@@ -190,13 +180,13 @@ test_in_the_browser(void **state)
 	int64_t scoring = h_project(h, &w, &(struct pspec){ .title = "待评审的招标" });
 	h_drive(h, &w, scoring, "scoring", &tn);
 	h_clock_advance(h, 10 * 86400);	/* its needs review is overdue now */
-	one_time(h, "CON-officer", officer_pw);
-	one_time(h, "CON-reviewer", reviewer_pw);
+	harness_one_time(h, "CON-officer", officer_pw);
+	harness_one_time(h, "CON-reviewer", reviewer_pw);
 	char admin_pw[17], finance_pw[17], evaluator_pw[17], credit[19];
 	h_credit_code(h, credit);
-	one_time(h, "CON-evaluator0", evaluator_pw);
-	one_time(h, "CON-admin", admin_pw);
-	one_time(h, "CON-finance", finance_pw);
+	harness_one_time(h, "CON-evaluator0", evaluator_pw);
+	harness_one_time(h, "CON-admin", admin_pw);
+	harness_one_time(h, "CON-finance", finance_pw);
 
 	snprintf(out, sizeof out, "%s/tests/console-shots", getenv("PROCURD_BUILD") ?
 	    getenv("PROCURD_BUILD") : "build");

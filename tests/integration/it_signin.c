@@ -37,17 +37,6 @@ log_has(struct harness *h, const char *needle)
 	return found;
 }
 
-/* A one-time password for NAME through procurctl into PW (17 bytes). */
-static void
-one_time(struct harness *h, const char *name, char pw[17])
-{
-	char out[256];
-	assert_int_equal(harness_ctl(h, out, sizeof out, "user", "passwd", name, "--generate",
-	    (char *)NULL), 0);
-	out[strcspn(out, "\n")] = '\0';
-	assert_int_equal(strlen(out), 16);
-	snprintf(pw, 17, "%s", out);
-}
 
 struct session {
 	char cookie[128];	/* "Cookie: procurd_session=…" */
@@ -90,7 +79,7 @@ test_first_sign_in_sets_a_password(void **state)
 	struct world *w = world(h);
 	char pw[17];
 	struct session s;
-	one_time(h, "SGN-officer", pw);
+	harness_one_time(h, "SGN-officer", pw);
 
 	struct resp r = sign_in(h, "SGN-officer", pw);
 	assert_status(r, 201);
@@ -169,7 +158,7 @@ test_sessions_end(void **state)
 	world(h);
 	char pw[17], sql[256];
 	struct session s;
-	one_time(h, "SGN-reviewer", pw);
+	harness_one_time(h, "SGN-reviewer", pw);
 	struct resp r = sign_in(h, "SGN-reviewer", pw);
 	assert_status(r, 201);
 	session_of(r, &s);
@@ -216,7 +205,7 @@ test_failures_lock_out(void **state)
 	struct harness *h = *state;
 	world(h);
 	char pw[17];
-	one_time(h, "SGN-finance", pw);
+	harness_one_time(h, "SGN-finance", pw);
 	/* the earlier tests' failures came from this address too */
 	assert_int_equal(harness_sql(h, "DELETE FROM sign_in_failure"), 0);
 	const char *m = nh_metrics(h);
