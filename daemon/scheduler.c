@@ -12,6 +12,7 @@
 #include "db.h"
 #include "due.h"
 #include "log.h"
+#include "project.h"
 #include "relay.h"
 
 struct scheduler {
@@ -22,6 +23,7 @@ struct scheduler {
 	bool query_inflight;	/* a next-due query in flight */
 	bool again;		/* poked while busy: look again when done */
 	usec_t armed_due;	/* what the timer waits for (0: only the periodic look) */
+	usec_t folded_at;	/* when the per-state counts were last folded */
 	int fail_backoff_ms;	/* the next look's wait after a failed job; 0 after success */
 };
 
@@ -43,6 +45,7 @@ struct sched_job {
 	struct pool_job job;
 	struct scheduler *s;
 	bool fire;		/* fire due deadlines; else ask for the next due time */
+	bool fold;		/* and fold the per-state counts (project.h) */
 	usec_t next_due;
 	int fired;
 	bool failed;
@@ -64,6 +67,10 @@ job_run(struct pool_job *pj, struct db *db)
 	struct user none = { .id = 0 };
 
 	if (!j->fire) {
+		/* a failed fold is only tried again at the next look: the
+		 * counts are exact either way, only less compact */
+		if (j->fold && project_count_fold(db) != 0)
+			log_warn("project counts: not folded: %s", db_error(db));
 		j->failed = due_next(db, &j->next_due) != 0;
 		return;
 	}
@@ -127,13 +134,14 @@ job_done(struct pool_job *pj)
 }
 
 static void
-submit(struct scheduler *s, bool fire)
+submit(struct scheduler *s, bool fire, bool fold)
 {
 	struct sched_job *j = xcalloc(1, sizeof *j);
 	j->job.run = job_run;
 	j->job.done = job_done;
 	j->s = s;
 	j->fire = fire;
+	j->fold = fold;
 	j->published = json_array();
 	pool_submit(s->d->pool, &j->job);
 }
@@ -146,7 +154,12 @@ query_next(struct scheduler *s)
 		return;
 	}
 	s->query_inflight = true;
-	submit(s, false);
+	usec_t now = clock_now();
+	/* (a clock set back, by an operator or a test, starts the minute anew) */
+	bool fold = now - s->folded_at >= 60 * USEC_PER_SEC || now < s->folded_at;
+	if (fold)
+		s->folded_at = now;
+	submit(s, false, fold);
 }
 
 static void
@@ -158,7 +171,7 @@ fire_now(struct scheduler *s)
 		n = 1;
 	s->firing = n;
 	for (int i = 0; i < n; i++)
-		submit(s, true);
+		submit(s, true, false);
 }
 
 static void

@@ -58,13 +58,18 @@ first=$(curl -fsS -H "Authorization: Bearer $reviewer" "$url/v1/tasks?limit=50" 
 	sed -n 's/^{"items":\[{"project":{"id":\([0-9]*\).*/\1/p')
 bench_say "first page: the most urgent is project $first"
 
-out=$(wrk -t 2 -c "$clients" -d "${seconds}s" --latency -H "Authorization: Bearer $reviewer" \
-	"$url/v1/tasks?limit=50" 2>&1) || bench_die "wrk failed: $out"
-p50=$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')
-p99=$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')
-rate=$(printf '%s\n' "$out" | awk '$1 == "Requests/sec:" { print $2 }')
-p99ms=$(printf '%s' "$p99" | awk '/us$/ { sub("us", ""); print $0 / 1000; next }
-	/ms$/ { sub("ms", ""); print; next } /s$/ { sub("s", ""); print $0 * 1000 }')
-met=$(awk -v p="$p99ms" 'BEGIN { print (p < 50) ? "met" : "missed" }')
-echo "tasks_projects=$n clients=$clients seconds=$seconds requests_per_s=$rate p50=$p50 p99=$p99 (target p99 < 50 ms: $met)"
-[ "$met" = met ] || [ "${BENCH_STRICT:-0}" != 1 ] || exit 1
+# the inbox as it opens, and filtered to what is overdue (a twelfth)
+status=0
+for q in "limit=50" "overdue=true&limit=50"; do
+	out=$(wrk -t 2 -c "$clients" -d "${seconds}s" --latency -H "Authorization: Bearer $reviewer" \
+		"$url/v1/tasks?$q" 2>&1) || bench_die "wrk failed: $out"
+	p50=$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')
+	p99=$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')
+	rate=$(printf '%s\n' "$out" | awk '$1 == "Requests/sec:" { print $2 }')
+	p99ms=$(printf '%s' "$p99" | awk '/us$/ { sub("us", ""); print $0 / 1000; next }
+		/ms$/ { sub("ms", ""); print; next } /s$/ { sub("s", ""); print $0 * 1000 }')
+	met=$(awk -v p="$p99ms" 'BEGIN { print (p < 50) ? "met" : "missed" }')
+	echo "tasks_projects=$n query=$q clients=$clients seconds=$seconds requests_per_s=$rate p50=$p50 p99=$p99 (target p99 < 50 ms: $met)"
+	[ "$met" = met ] || status=1
+done
+[ "$status" = 0 ] || [ "${BENCH_STRICT:-0}" != 1 ] || exit 1

@@ -35,6 +35,9 @@ struct rows *project_tasks(struct req_ctx *c, const char *states, const char *st
     const char *agency, bool overdue, const usec_t *after_due, int64_t after_id, int limit);
 struct rows *project_task_counts(struct req_ctx *c, const char *states, const char *agency,
     bool overdue);
+/* Folds the per-state count deltas (migration 014); the scheduler's
+ * periodic look runs it once a minute. 0, or -1 when the database failed. */
+int project_count_fold(struct db *db);
 
 /* Inside the store: the row as the guards see it. */
 void project_decode(const PGresult *r, int i, struct lc_project *p, const struct rules_config *rc);
