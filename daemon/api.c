@@ -108,6 +108,8 @@ static const struct route routes[] = {
 	{ GET, "/v1/tasks", 0, 0, tasks_list, "GET /v1/tasks", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/verify", 0, 0, tasks_verify, "GET /v1/projects/{id}/verify", NULL,
 	    PAYLOAD_NONE },
+	{ PUT, "/v1/me/language", 0, R_BODY, signin_language, "PUT /v1/me/language", NULL,
+	    PAYLOAD_LANGUAGE },
 	{ PUT, "/v1/me/password", 0, R_BODY, signin_password, "PUT /v1/me/password", NULL,
 	    PAYLOAD_PASSWORD },
 	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",

@@ -64,6 +64,8 @@ static const struct fspec f_user[] = {
 	{ "name", JSON_STRING, true }, { "roles", JSON_ARRAY, true }, { "agency", JSON_STRING, true },
 };
 
+static const struct fspec f_language[] = { { "lang", JSON_STRING, true } };
+
 static const struct fspec f_password[] = {
 	{ "current", JSON_STRING, true }, { "new", JSON_STRING, true },
 };
@@ -224,6 +226,7 @@ static const struct {
 	SPEC(PAYLOAD_SESSION, f_session),
 	SPEC(PAYLOAD_PASSWORD, f_password),
 	SPEC(PAYLOAD_USER, f_user),
+	SPEC(PAYLOAD_LANGUAGE, f_language),
 };
 
 static bool

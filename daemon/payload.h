@@ -25,6 +25,7 @@ enum payload_kind {
 	PAYLOAD_SESSION,	/* POST /v1/sessions */
 	PAYLOAD_PASSWORD,	/* PUT /v1/me/password */
 	PAYLOAD_USER,		/* POST /v1/users */
+	PAYLOAD_LANGUAGE,	/* PUT /v1/me/language */
 	PAYLOAD__COUNT
 };
 

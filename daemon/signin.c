@@ -237,6 +237,24 @@ signin_me(struct api_request *r, struct req_ctx *c, int *status)
 	return o;
 }
 
+/* The console's language, remembered for the user: the next sign-in, on
+ * any browser, shows it. */
+json_t *
+signin_language(struct api_request *r, struct req_ctx *c, int *status)
+{
+	const char *lang = json_string_value(json_object_get(r->json, "lang"));
+	(void)status;
+	if (strcmp(lang, "zh") != 0 && strcmp(lang, "en") != 0)
+		return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
+		    "lang must be zh or en");
+	if (user_set_lang(c->db, c->u->id, lang) != 0)
+		return ctx_dbfail(c, "setting the language");
+	auth_forget(r->d->auth);	/* a cached token's user holds the old one */
+	struct user u = *c->u;
+	snprintf(u.lang, sizeof u.lang, "%s", lang);
+	return me_json(&u, false, r->signed_in_with);
+}
+
 json_t *
 signin_password(struct api_request *r, struct req_ctx *c, int *status)
 {

@@ -26,6 +26,7 @@ json_t *signin_close(struct api_request *r, struct req_ctx *c, int *status);
 json_t *signin_me(struct api_request *r, struct req_ctx *c, int *status);
 /* PUT /v1/me/password: {current, new}. */
 json_t *signin_password(struct api_request *r, struct req_ctx *c, int *status);
+json_t *signin_language(struct api_request *r, struct req_ctx *c, int *status);
 /* Whether route NAME stays open while the password must be changed. */
 bool signin_open_while_changing(const char *route_name);
 

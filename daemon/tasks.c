@@ -28,7 +28,6 @@ tasks_lifecycle(struct api_request *r, struct req_ctx *c, int *status)
 	size_t n;
 	const struct lc_transition *tab = lifecycle_table(&n);
 	(void)r;
-	(void)c;
 	(void)status;
 	json_t *states = json_array(), *rows = json_array();
 	for (int s = 0; s < ST__COUNT; s++)
@@ -56,7 +55,18 @@ tasks_lifecycle(struct api_request *r, struct req_ctx *c, int *status)
 		json_array_append_new(events, json_pack("{s:s,s:o}", "name",
 		    lc_event_name((enum lc_event)e), "fields", fields));
 	}
-	return json_pack("{s:o,s:o,s:o}", "states", states, "transitions", rows, "events", events);
+	/* the methods with the statutory least time from publication to the
+	 * bid deadline, as the rules in force count it (the new-project form
+	 * shows it; publish refuses a shorter one) */
+	json_t *methods = json_array();
+	for (int m = 0; m < METHOD__COUNT; m++) {
+		struct period w = c->rc->bid_window[m];
+		json_array_append_new(methods, json_pack("{s:s,s:{s:i,s:s}}", "name",
+		    method_name((enum method)m), "bid_window", "count", w.n, "unit",
+		    w.unit == UNIT_WORKING_DAYS ? "working_days" : "calendar_days"));
+	}
+	return json_pack("{s:o,s:o,s:o,s:o}", "states", states, "transitions", rows, "events", events,
+	    "methods", methods);
 }
 
 /* The events ROLES may take from state S that move the work on: not the

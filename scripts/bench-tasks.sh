@@ -3,7 +3,9 @@
 # whose scope holds BENCH_TASKS projects waiting for review, each with its
 # three deadlines (some overdue, some due soon, most later), under
 # BENCH_CLIENTS concurrent clients for BENCH_SECONDS (wrk --latency). Prints
-# the latency percentiles against the console issue's target (p99 < 50 ms).
+# the latency percentiles against the console issue's target (p99 < 50 ms),
+# then the time the console takes to draw that inbox in headless Chromium
+# (bench/inbox-render.py; target under 1 s).
 #
 # Environment:
 #   BENCH_TASKS     projects in the reviewer's scope, all in needs_review (100000)
@@ -72,4 +74,14 @@ for q in "limit=50" "overdue=true&limit=50"; do
 	echo "tasks_projects=$n query=$q clients=$clients seconds=$seconds requests_per_s=$rate p50=$p50 p99=$p99 (target p99 < 50 ms: $met)"
 	[ "$met" = met ] || status=1
 done
+
+# the same inbox drawn by the console in headless Chromium, when it is here
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+	printf 'inbox-bench-2026\n' | bench_ctl user passwd bench-reviewer >/dev/null 2>&1 ||
+		bench_die "procurctl user passwd failed"
+	/usr/bin/python3 "$root/bench/inbox-render.py" "$url" bench-reviewer inbox-bench-2026 10 ||
+		status=1
+else
+	bench_say "no chromium here: the inbox's render time is not measured"
+fi
 [ "$status" = 0 ] || [ "${BENCH_STRICT:-0}" != 1 ] || exit 1

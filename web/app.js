@@ -56,7 +56,8 @@ function field(id, label, input) {
 function chrome() {
 	document.title = t("app.title") + " · procurd";
 	document.getElementById("nav").hidden = !me;
-	document.getElementById("who").hidden = !me;
+	document.getElementById("who-name").hidden = !me;
+	document.getElementById("signout").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
 	document.getElementById("nav-evaluations").textContent = t("nav.evaluations");
 	document.getElementById("nav-contractors").textContent = t("nav.contractors");
@@ -89,7 +90,7 @@ function signinPage(message) {
 			const u = await api("POST", "/v1/sessions", { name: name.value, password: pw.value });
 			setCsrf(u.csrf_token);
 			me = u;
-			if (u.lang && !localStorage.getItem("procurd.lang")) setLanguage(u.lang);
+			if (u.lang) setLanguage(u.lang);	/* the user's own, on any browser */
 			location.hash = u.password_change_required ? "#/password" : "#/";
 			route();
 		} catch (e) {
@@ -180,7 +181,81 @@ async function inboxPage(params) {
 		q.set("after", data.next);
 		more = el("p", {}, el("a", { href: "#/?" + q.toString() }, t("inbox.more")));
 	}
-	show(el("h1", {}, t("inbox.title")), counts, filters, table, more);
+	const create = me.roles.includes("officer") ?
+		el("p", {}, el("a", { href: "#/new", id: "new-project-link", class: "button" }, t("new.title"))) : null;
+	show(el("h1", {}, t("inbox.title")), create, counts, filters, table, more);
+}
+
+// --- a new project (officer) -------------------------------------------------
+
+const LEVELS = ["province", "city", "county"];
+
+// The catalogue picker offers what the officer's agency may buy: approved,
+// purchasable, not restricted, set at its level or above; the method shows
+// its statutory window to the bid deadline; money is typed in yuan and
+// sent as exact fen.
+async function newProjectPage() {
+	const [cat, ag, lc] = await Promise.all([api("GET", "/v1/catalog"), api("GET", "/v1/agencies"),
+		api("GET", "/v1/lifecycle")]);
+	const mine = LEVELS.indexOf(me.agency_level);
+	const items = cat.items.filter((i) => i.approved && i.purchasable && !i.restricted &&
+		LEVELS.indexOf(i.level) <= mine);
+	const agency = el("select", {}, ...ag.items.map((a) => el("option", { value: a.code,
+		selected: a.code === me.agency }, `${a.name} (${a.code})`)));
+	const year = el("input", { type: "number", min: "2000", max: "2100", step: "1", required: true,
+		value: String(new Date().getFullYear()) });
+	const title = el("input", { required: true, maxlength: "200" });
+	const picks = items.map((i) => el("input", { type: "checkbox", value: i.code, id: `item-${i.code}` }));
+	const picker = items.length ? el("fieldset", { id: "new-items" }, el("legend", {}, t("new.items") + " *"),
+		...items.map((i, k) => el("div", {}, picks[k], " ", el("label", { for: `item-${i.code}` },
+			`${i.name} (${i.code})`)))) : el("p", { class: "error" }, t("new.no_items"));
+	const budget = el("input", { inputmode: "decimal", pattern: "\\d+(\\.\\d{1,2})?", required: true,
+		placeholder: "0.00" });
+	const source = el("select", {}, ...["special_funds", "work_funds", "lottery_funds"].map((v) =>
+		el("option", { value: v }, t("funding_source." + v))));
+	const windowHint = el("p", { class: "hint", id: "new-method-window", "aria-live": "polite" });
+	const method = el("select", {}, ...lc.methods.map((m) => el("option", { value: m.name },
+		t("method." + m.name))));
+	const showWindow = () => {
+		const m = lc.methods.find((x) => x.name === method.value);
+		windowHint.textContent = m ? t("new.window", { n: m.bid_window.count,
+			unit: t("unit." + m.bid_window.unit) }) : "";
+	};
+	method.addEventListener("change", showWindow);
+	showWindow();
+	const quantity = el("input", { required: true, maxlength: "500" });
+	const quality = el("textarea", { required: true });
+	const start = el("input", { type: "date", required: true });
+	const end = el("input", { type: "date", required: true });
+	const out = el("div");
+	const form = el("form", { class: "card wide-form", id: "new-project", onsubmit: async (e) => {
+		e.preventDefault();
+		const chosen = picks.filter((p) => p.checked).map((p) => p.value);
+		if (!chosen.length) {
+			out.replaceChildren(el("p", { class: "error", role: "alert" }, t("new.pick_one")));
+			return;
+		}
+		try {
+			const p = await api("POST", "/v1/projects", { agency: agency.value,
+				fiscal_year: parseInt(year.value, 10), title: title.value, catalog_items: chosen,
+				budget_fen: fenOf(budget.value), funding_source: source.value, method: method.value,
+				quantity: quantity.value, quality_standard: quality.value,
+				service_start: start.value, service_end: end.value });
+			toast(t("new.created", { id: p.id }));
+			location.hash = `#/projects/${p.id}`;
+		} catch (err) {
+			out.replaceChildren(errorBox(err));
+		}
+	} },
+	...field("new-agency", t("field.agency"), agency), ...field("new-year", t("field.fiscal_year"), year),
+	...field("new-title", t("field.title"), title), picker,
+	...field("new-budget", t("new.budget"), budget), ...field("new-source", t("field.funding_source"), source),
+	...field("new-method", t("field.method"), method), windowHint,
+	...field("new-quantity", t("field.quantity"), quantity),
+	...field("new-quality", t("field.quality_standard"), quality),
+	...field("new-start", t("field.service_start"), start), ...field("new-end", t("field.service_end"), end),
+	el("button", { type: "submit", id: "new-submit" }, t("new.create")), out);
+	show(el("h1", {}, t("new.title")), form);
 }
 
 // --- a project --------------------------------------------------------------
@@ -188,8 +263,15 @@ async function inboxPage(params) {
 // A payload field's input, by the type the daemon checks (GET /v1/lifecycle):
 // money (…_fen) typed in yuan, times as local date and time in the
 // calendar's zone, objects and lists as JSON.
-function inputFor(f) {
+function inputFor(f, lc) {
 	const req = f.required || undefined;
+	if (f.name === "criteria") return criteriaEditor();
+	if (f.name === "method" && lc)
+		return el("select", { required: req, "data-kind": "text" },
+			...lc.methods.map((m) => el("option", { value: m.name }, t("method." + m.name))));
+	if (f.name === "finding")
+		return el("select", { required: req, "data-kind": "text" },
+			...["ok", "issue"].map((v) => el("option", { value: v }, t("finding." + v))));
 	if (f.name.endsWith("_fen"))
 		return el("input", { inputmode: "decimal", pattern: "\\d+(\\.\\d{1,2})?", required: req,
 			placeholder: "0.00", "data-kind": "yuan" });
@@ -207,13 +289,60 @@ function inputFor(f) {
 	return el("input", { required: req, "data-kind": "text" });
 }
 
+// The evaluation criteria of a tender as rows (name, quality or price,
+// weight), not JSON: quality first, so the sheet starts with two quality
+// criteria and the price at its usual weight; the daemon checks the sum
+// (100), the one price criterion and its weight's range.
+function criteriaEditor() {
+	const box = el("fieldset", { class: "criteria", "data-kind": "criteria" });
+	const rows = el("div");
+	let n = 0;
+	const row = (name, kind, weight) => {
+		const i = n++;
+		const kindSel = el("select", { id: `crit-${i}-kind` },
+			el("option", { value: "quality", selected: kind === "quality" }, t("criteria.quality")),
+			el("option", { value: "price", selected: kind === "price" }, t("criteria.price")));
+		const r = el("div", { class: "criterion" },
+			el("div", {}, ...field(`crit-${i}-name`, t("criteria.name"), el("input", { value: name, required: true }))),
+			el("div", {}, ...field(`crit-${i}-kind`, t("criteria.kind"), kindSel)),
+			el("div", {}, ...field(`crit-${i}-weight`, t("criteria.weight"),
+				el("input", { type: "number", min: "1", max: "100", step: "1", value: weight, required: true }))),
+			el("button", { type: "button", class: "link", onclick: () => r.remove() },
+				t("criteria.remove")));
+		rows.append(r);
+	};
+	row(t("criteria.default.plan"), "quality", 50);
+	row(t("criteria.default.staff"), "quality", 30);
+	row(t("criteria.default.price"), "price", 20);
+	box.append(el("legend", {}, t("payload.criteria") + " *"), rows,
+		el("button", { type: "button", id: "crit-add", onclick: () => row("", "quality", 10) },
+			t("criteria.add")));
+	return box;
+}
+
+function criteriaOf(box) {
+	return [...box.querySelectorAll(".criterion")].map((r) => {
+		const [name, kind, weight] = r.querySelectorAll("input, select");
+		return { name: name.value, kind: kind.value, weight: parseInt(weight.value, 10) };
+	});
+}
+
+// A field's label and input; a fieldset carries its own legend.
+function labelled(id, label, input) {
+	if (input.tagName === "FIELDSET") {
+		input.id = id;
+		return [input];
+	}
+	return field(id, label, input);
+}
 
 function payloadOf(inputs) {
 	const body = {};
 	for (const { f, input } of inputs) {
-		const v = input.value;
-		if (v === "" && !f.required) continue;
+		const v = input.value ?? "";
+		if (v === "" && !f.required && input.dataset.kind !== "criteria") continue;
 		switch (input.dataset.kind) {
+		case "criteria": body[f.name] = criteriaOf(input); break;
 		case "yuan": body[f.name] = fenOf(v); break;
 		case "integer": body[f.name] = parseInt(v, 10); break;
 		case "number": body[f.name] = Number(v); break;
@@ -266,9 +395,9 @@ async function projectPage(id) {
 		let inputs = [];
 		const specOf = (name) => (lc.events.find((x) => x.name === name) || { fields: [] }).fields;
 		const build = () => {
-			inputs = specOf(ev.value).map((f) => ({ f, input: inputFor(f) }));
+			inputs = specOf(ev.value).map((f) => ({ f, input: inputFor(f, lc) }));
 			fieldsBox.replaceChildren(...inputs.flatMap(({ f, input }) =>
-				field(`act-${f.name}`, t(`payload.${f.name}`) + (f.required ? " *" : ""), input)));
+				labelled(`act-${f.name}`, t(`payload.${f.name}`) + (f.required ? " *" : ""), input)));
 		};
 		ev.addEventListener("change", build);
 		build();
@@ -630,6 +759,7 @@ async function route() {
 			try {
 				me = await api("GET", "/v1/me");
 				if (me.csrf_token) setCsrf(me.csrf_token);
+				if (me.lang && me.lang !== language()) setLanguage(me.lang);
 			} catch { me = null; }
 			chrome();
 			if (!me) return signinPage();
@@ -645,6 +775,7 @@ async function route() {
 		if (cm) return await contractorPage(cm[1]);
 		if (path === "/evaluations")
 			return await evaluationsPage(Object.fromEntries(new URLSearchParams(query || "")));
+		if (path === "/new" && me.roles.includes("officer")) return await newProjectPage();
 		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));
 		const m = path.match(/^\/projects\/(\d+)$/);
 		if (m) return await projectPage(m[1]);
@@ -659,8 +790,13 @@ async function route() {
 	}
 }
 
-document.getElementById("lang").addEventListener("click", () => {
+document.getElementById("lang").addEventListener("click", async () => {
 	setLanguage(language() === "zh" ? "en" : "zh");
+	if (me) {
+		try {
+			me = await api("PUT", "/v1/me/language", { lang: language() });
+		} catch (e) { toast(explain(e)); }
+	}
 	route();
 });
 document.getElementById("signout").addEventListener("click", async () => {

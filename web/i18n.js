@@ -3,6 +3,15 @@
 const catalogs = {
 	zh: {
 		"app.title": "政府购买服务", "nav.inbox": "待办", "lang.switch": "English", "list.sep": "、",
+		"new.title": "新建项目", "new.items": "服务事项（目录）", "new.no_items": "本级没有可购买的目录事项，请联系省级民政部门。",
+		"new.budget": "预算（元）", "new.window": "法定最短投标期：{n} 个{unit}",
+		"new.pick_one": "请至少选择一个服务事项。", "new.create": "创建草稿", "new.created": "已创建项目 #{id}",
+		"unit.calendar_days": "自然日", "unit.working_days": "工作日",
+		"criteria.name": "评审因素", "criteria.kind": "类别", "criteria.weight": "分值",
+		"criteria.quality": "质量", "criteria.price": "价格", "criteria.add": "增加一项",
+		"criteria.remove": "删除", "criteria.default.plan": "服务方案",
+		"criteria.default.staff": "人员配备", "criteria.default.price": "价格",
+		"finding.ok": "合格", "finding.issue": "发现问题",
 		"tender.title": "评审", "tender.sheet": "投标 #{bid}：{contractor}", "tender.score": "提交评分",
 		"tender.criterion": "{name}（0–{max} 分）", "tender.scored": "评分已提交。",
 		"tender.already": "您已为该投标评过分。", "tender.rank": "名次", "tender.bid": "投标",
@@ -88,7 +97,7 @@ const catalogs = {
 		"money.invalid": "金额以元为单位，最多两位小数，例如 1234.56。",
 		"payload.comment": "备注", "payload.reason": "原因", "payload.bid_deadline": "投标截止时间",
 		"payload.requirements": "资格要求", "payload.evaluators_required": "评审专家人数",
-		"payload.criteria": "评审标准（JSON）", "payload.method": "采购方式",
+		"payload.criteria": "评审标准", "payload.method": "采购方式",
 		"payload.supplier": "质疑供应商", "payload.text": "质疑内容", "payload.challenge_id": "质疑编号",
 		"payload.answer": "答复", "payload.contract_no": "合同编号", "payload.amount_fen": "金额（元）",
 		"payload.takeover_plan": "应急接管方案（JSON）", "payload.inspection": "检查事项",
@@ -138,6 +147,17 @@ const catalogs = {
 		"tender.scored": "Scores submitted.", "tender.already": "You have scored this bid already.",
 		"tender.rank": "Rank", "tender.bid": "Bid", "tender.price": "Price",
 		"tender.quality": "Quality", "tender.price_score": "Price score", "tender.total": "Total",
+		"new.title": "New project", "new.items": "Services (catalogue)",
+		"new.no_items": "Your level has no purchasable catalogue item; ask the provincial bureau.",
+		"new.budget": "Budget (yuan)", "new.window": "Statutory least time to the bid deadline: {n} {unit}",
+		"new.pick_one": "Choose at least one service.", "new.create": "Create the draft",
+		"new.created": "Project #{id} created",
+		"unit.calendar_days": "calendar days", "unit.working_days": "working days",
+		"criteria.name": "Criterion", "criteria.kind": "Kind", "criteria.weight": "Points",
+		"criteria.quality": "Quality", "criteria.price": "Price", "criteria.add": "Add a criterion",
+		"criteria.remove": "Remove", "criteria.default.plan": "Service plan",
+		"criteria.default.staff": "Staffing", "criteria.default.price": "Price",
+		"finding.ok": "Satisfactory", "finding.issue": "Issue found",
 		"nav.contractors": "Contractors", "contractors.title": "Contractors",
 		"contractors.search": "Name or credit code", "contractors.none": "Nothing found.",
 		"contractors.register": "Register a contractor", "contractors.kind": "Kind", "contractors.name": "Name",
@@ -229,7 +249,7 @@ const catalogs = {
 		"money.invalid": "Money is in yuan with at most two decimals, as 1234.56.",
 		"payload.comment": "Comment", "payload.reason": "Reason", "payload.bid_deadline": "Bid deadline",
 		"payload.requirements": "Requirements", "payload.evaluators_required": "Evaluators",
-		"payload.criteria": "Evaluation criteria (JSON)", "payload.method": "Method",
+		"payload.criteria": "Evaluation criteria", "payload.method": "Method",
 		"payload.supplier": "Supplier", "payload.text": "Challenge", "payload.challenge_id": "Challenge id",
 		"payload.answer": "Answer", "payload.contract_no": "Contract number",
 		"payload.amount_fen": "Amount (yuan)", "payload.takeover_plan": "Takeover plan (JSON)",
@@ -283,6 +303,9 @@ const catalogs = {
 let lang = localStorage.getItem("procurd.lang") === "en" ? "en" : "zh";
 
 export function language() { return lang; }
+
+// The keys of one catalogue (the browser test checks both hold the same).
+export function keys(l) { return Object.keys(catalogs[l] || {}); }
 
 export function setLanguage(l) {
 	lang = l === "en" ? "en" : "zh";

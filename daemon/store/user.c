@@ -164,6 +164,16 @@ user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now,
 	return updated_id(r, id);
 }
 
+static struct stmt q_user_lang = STMT("UPDATE app_user SET lang = $2 WHERE id = $1");
+
+int
+user_set_lang(struct db *db, int64_t id, const char *lang)
+{
+	struct pbuf pb = { .n = 0 };
+	const char *v[2] = { pi64(&pb, id), lang };
+	return db_run0(db, &q_user_lang, 2, v, NULL);
+}
+
 static struct stmt q_user_list = STMT(
 	"SELECT u.id, u.name, array_to_string(u.roles, ','), u.agency, u.disabled_at IS NOT NULL, "
 	"u.password_hash IS NOT NULL, u.password_one_time, ts2us(u.created_at) FROM app_user u "

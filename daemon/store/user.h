@@ -51,6 +51,8 @@ int user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now
  * PASSWORD_HASH is not NULL, that one-time password. 0 or -1 with *err. */
 int user_add(struct db *db, const char *name, unsigned roles, const char *agency,
     usec_t now, const char *password_hash, char token[65], struct apierr *err);
+/* The language the console shows user ID ("zh" or "en"). 0 or -1. */
+int user_set_lang(struct db *db, int64_t id, const char *lang);
 /* The users of agencies within SCOPE: id, name, roles, agency, disabled,
  * has a password, one-time, created_at; NULL on a database error. */
 struct rows *user_list(struct db *db, const char *scope);

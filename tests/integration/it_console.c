@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -159,6 +160,21 @@ test_lifecycle_and_tasks(void **state)
 	assert_error(r, 404, "not_found");
 	r = h_get(h, w.reviewer, "/v1/deadlines?project=x");
 	assert_error(r, 400, "invalid_field");
+	/* the console's language, kept for the user */
+	r = h_put(h, w.officer, "/v1/me/language", "{\"lang\":\"fr\"}");
+	assert_error(r, 400, "invalid_field");
+	r = h_put(h, w.officer, "/v1/me/language", "{\"lang\":\"en\",\"x\":1}");
+	assert_int_equal(r.status, 400);
+	r = h_put(h, w.officer, "/v1/me/language", "{\"lang\":\"en\"}");
+	assert_status(r, 200);
+	assert_json_str(r.body, "lang", "en");
+	r = h_get(h, w.officer, "/v1/me");
+	assert_json_str(r.body, "lang", "en");
+	/* the methods with their statutory windows, for the new-project form */
+	r = h_get(h, w.officer, "/v1/lifecycle");
+	assert_json_str(r.body, "methods.0.name", "public_tender");
+	assert_json_int(r.body, "methods.0.bid_window.count", 20);
+	assert_json_str(r.body, "methods.0.bid_window.unit", "calendar_days");
 	/* the agency tree in scope, the calendar's years for an admin */
 	r = h_get(h, w.officer, "/v1/agencies");
 	assert_status(r, 200);
@@ -194,7 +210,7 @@ test_in_the_browser(void **state)
 {
 	struct harness *h = *state;
 	struct world w;
-	char officer_pw[17], reviewer_pw[17], facts[1024], out[512];
+	char officer_pw[17], reviewer_pw[17], facts[2048], out[512];
 	h_world(h, &w, "CON", 0);
 	int64_t draft = h_project(h, &w, &(struct pspec){ .title = "社区居家养老服务" });
 	int64_t late = h_project(h, &w, &(struct pspec){ .title = "困难群众走访" });
@@ -221,6 +237,13 @@ test_in_the_browser(void **state)
 	harness_one_time(h, "CON-admin", admin_pw);
 	harness_one_time(h, "CON-finance", finance_pw);
 
+	/* a bid deadline well past public tender's 20 days, in the calendar's
+	 * zone as a datetime-local input holds it */
+	char bid_deadline[32];
+	time_t bd = (time_t)(h->now / 1000000) + 40 * 86400 + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&bd, &tm);
+	strftime(bid_deadline, sizeof bid_deadline, "%Y-%m-%dT10:00", &tm);
 	snprintf(out, sizeof out, "%s/tests/console-shots", getenv("PROCURD_BUILD") ?
 	    getenv("PROCURD_BUILD") : "build");
 	snprintf(facts, sizeof facts, "{\"admin\":\"CON-admin\",\"admin_pw\":\"%s\","
@@ -229,10 +252,11 @@ test_in_the_browser(void **state)
 	    "\"scoring_id\":%lld,\"credit_code\":\"%s\","
 	    "\"officer\":\"CON-officer\",\"officer_pw\":\"%s\","
 	    "\"reviewer\":\"CON-reviewer\",\"reviewer_pw\":\"%s\",\"draft_id\":%lld,"
-	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld}",
+	    "\"draft_title\":\"社区居家养老服务\",\"overdue_title\":\"困难群众走访\",\"late_id\":%lld,"
+	    "\"item\":\"%s\",\"officer_token\":\"%s\",\"bid_deadline\":\"%s\"}",
 	    admin_pw, finance_pw, (long long)over, (long long)within, evaluator_pw,
 	    (long long)scoring, credit, officer_pw, reviewer_pw,
-	    (long long)draft, (long long)late);
+	    (long long)draft, (long long)late, w.item, w.officer, bid_deadline);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/browser/console.py %s %s",
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url, out);
@@ -249,7 +273,17 @@ test_in_the_browser(void **state)
 	json_t *pj = h_project_get(h, &w, draft);
 	assert_json_str(pj, "state", "needs_review");
 	assert_json_str(h_project_get(h, &w, over), "state", "budget_review");
-	assert_json_str(h_project_get(h, &w, within), "state", "approved");
+	assert_json_str(h_project_get(h, &w, within), "state", "announced");
+	/* the project the officer typed: the budget exact in fen, submitted */
+	char made[64];
+	assert_int_equal(harness_sql_value(h, "SELECT budget_fen || ' ' || state || ' ' || method "
+	    "FROM project WHERE title = '浏览器新建的社工服务'", made, sizeof made), 0);
+	assert_string_equal(made, "123429 needs_review public_tender");
+	/* the reviewer's English, remembered for the reviewer */
+	char lang[8];
+	assert_int_equal(harness_sql_value(h, "SELECT lang FROM app_user WHERE name = 'CON-reviewer'",
+	    lang, sizeof lang), 0);
+	assert_string_equal(lang, "en");
 	/* the evaluator's sheets, as the API sees them */
 	r = h_get(h, w.officer, "/v1/projects/%lld/bids", (long long)scoring);
 	assert_json_int(r.body, "items.0.sheets", 1);
