@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include "clock.h"
 #include "outage.h"
 #include "util.h"
@@ -24,7 +25,7 @@ struct dbwatch {
 	enum step step;
 	usec_t started;			/* of the step, monotonic */
 	void (*back)(void *arg);
-	void (*notified)(void *arg);
+	void (*notified)(void *arg, const char *payload);
 	void *arg;
 	char *listen;			/* "LISTEN channel", sent first on each connection */
 	bool listening;			/* it was, on this connection */
@@ -127,14 +128,21 @@ probe_read(struct dbwatch *w)
 		lost(w, PQerrorMessage(w->conn));
 		return;
 	}
-	bool poke = false;
+	/* the payloads are few and known (the store's): each told once */
+	char told[4][32];
+	int ntold = 0;
 	PGnotify *n;
 	while ((n = PQnotifies(w->conn)) != NULL) {
-		poke = true;
+		bool seen = false;
+		for (int i = 0; i < ntold && !seen; i++)
+			seen = strcmp(told[i], n->extra) == 0;
+		if (!seen && w->notified) {
+			if (ntold < 4)
+				snprintf(told[ntold++], sizeof told[0], "%s", n->extra);
+			w->notified(w->arg, n->extra);
+		}
 		PQfreemem(n);
 	}
-	if (poke && w->notified)
-		w->notified(w->arg);
 	if (w->step == IDLE) {
 		if (PQstatus(w->conn) != CONNECTION_OK)
 			lost(w, PQerrorMessage(w->conn));
@@ -155,7 +163,7 @@ probe_read(struct dbwatch *w)
 				/* listening from now: look for what came before */
 				w->listening = true;
 				if (w->notified)
-					w->notified(w->arg);
+					w->notified(w->arg, NULL);
 			}
 			if (w->conn)
 				await(w, false);	/* idle: a NOTIFY, or the server leaving */
@@ -227,7 +235,7 @@ start_connect(struct dbwatch *w)
 
 struct dbwatch *
 dbwatch_start(struct event_base *base, const char *conninfo, const char *channel,
-    void (*back)(void *arg), void (*notified)(void *arg), void *arg)
+    void (*back)(void *arg), void (*notified)(void *arg, const char *payload), void *arg)
 {
 	struct dbwatch *w = xcalloc(1, sizeof *w);
 	w->base = base;

@@ -11,11 +11,13 @@
 struct dbwatch;
 
 /* Start watching CONNINFO on BASE. On the loop: BACK(ARG) each time the
- * database answers again after an outage; NOTIFIED(ARG) when a NOTIFY on
- * CHANNEL came, and after each new connection (one may have come while
- * none listened). The caller frees with dbwatch_free(). */
+ * database answers again after an outage; NOTIFIED(ARG, PAYLOAD) when
+ * NOTIFYs on CHANNEL came, once per distinct payload of a read, and with
+ * PAYLOAD NULL after each new connection (any may have come while none
+ * listened). The caller frees with dbwatch_free(). */
 struct dbwatch *dbwatch_start(struct event_base *base, const char *conninfo,
-    const char *channel, void (*back)(void *arg), void (*notified)(void *arg), void *arg);
+    const char *channel, void (*back)(void *arg),
+    void (*notified)(void *arg, const char *payload), void *arg);
 void dbwatch_free(struct dbwatch *w);
 
 #endif

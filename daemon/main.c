@@ -135,12 +135,19 @@ on_database_back(void *arg)
 	durable_revive(D.durable);
 }
 
-/* Another daemon (or this one) set an earlier deadline. */
+/* Another daemon (or this one, or procurctl) set an earlier deadline, or
+ * disabled a user (payload "users": the tokens kept here are forgotten, so
+ * a disabled user is refused at once by every daemon). PAYLOAD NULL: the
+ * watch connected anew and may have missed either. */
 static void
-on_deadline_notify(void *arg)
+on_watch_notify(void *arg, const char *payload)
 {
 	(void)arg;
-	scheduler_poke(D.sched);
+	bool users = payload == NULL || strcmp(payload, SCHEDULER_USERS) == 0;
+	if (users)
+		auth_forget(D.auth);
+	if (payload == NULL || !users)
+		scheduler_poke(D.sched);
 }
 
 static void
@@ -329,7 +336,7 @@ main(int argc, char **argv)
 		    (int)D.cfg->http_timeout_seconds);
 	}
 	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo, SCHEDULER_CHANNEL,
-	    on_database_back, on_deadline_notify, NULL);
+	    on_database_back, on_watch_notify, NULL);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);

@@ -9,6 +9,8 @@
 struct scheduler;
 
 #define SCHEDULER_CHANNEL "procurd_deadline"
+/* The payload on that channel that says a user was disabled (store/user.c). */
+#define SCHEDULER_USERS "users"
 
 /* Look for the earliest due time and arm the timer. */
 struct scheduler *scheduler_start(struct procurd *d);

@@ -696,9 +696,54 @@ async function registryPage(notice) {
 		{ class: y.loaded ? null : "bad" }, y.loaded ? t("calendar.loaded", { year: y.year,
 			source: y.source, when: when(y.loaded_at) }) :
 			t("calendar.missing", { year: y.year, n: y.incidents_open }))));
+	// a subordinate agency, under one in the admin's scope
+	const below = LEVELS.concat(["township"]);
+	const parent = el("select", {}, ...ag.items.filter((a) => a.level !== "township").map((a) =>
+		el("option", { value: a.code }, `${a.name} (${a.code})`)));
+	const level = el("select", {});
+	const levels = () => {
+		const p = ag.items.find((a) => a.code === parent.value);
+		const from = p ? below.indexOf(p.level) + 1 : 1;
+		level.replaceChildren(...below.slice(from).map((l) => el("option", { value: l }, t("level." + l))));
+	};
+	parent.addEventListener("change", levels);
+	levels();
+	const code = el("input", { required: true, maxlength: "32", pattern: "[A-Za-z0-9_\\-]+" });
+	const name = el("input", { required: true, maxlength: "200" });
+	const addAgency = el("form", { class: "card wide-form", id: "agency-add", onsubmit: async (e) => {
+		e.preventDefault();
+		try {
+			await api("POST", "/v1/agencies", { code: code.value, name: name.value,
+				level: level.value, parent: parent.value });
+			registryPage(t("registry.agency_added", { code: code.value }));
+		} catch (err) { out.replaceChildren(errorBox(err)); }
+	} }, el("h3", {}, t("registry.agency_add")), ...field("ag-parent", t("registry.parent"), parent),
+	...field("ag-level", t("registry.level"), level), ...field("ag-code", t("catalog.code"), code),
+	...field("ag-name", t("contractors.name"), name),
+	el("button", { type: "submit", id: "ag-submit" }, t("registry.add")));
+	// a catalogue item: the province's own are approved as they are added;
+	// a lower level's wait for the province (000 §3.3)
+	const icode = el("input", { required: true, maxlength: "64" });
+	const iname = el("input", { required: true, maxlength: "200" });
+	const icat = el("input", { required: true, maxlength: "64", value: "social_assistance" });
+	const ipurch = el("input", { type: "checkbox", checked: true });
+	const addItem = el("form", { class: "card wide-form", id: "item-add", onsubmit: async (e) => {
+		e.preventDefault();
+		try {
+			await api("POST", "/v1/catalog", { code: icode.value, name: iname.value, category: icat.value,
+				level: me.agency_level === "township" ? "county" : me.agency_level,
+				purchasable: ipurch.checked, approved: province });
+			registryPage(t("catalog.added", { code: icode.value }));
+		} catch (err) { out.replaceChildren(errorBox(err)); }
+	} }, el("h3", {}, t("catalog.add")), ...field("it-code", t("catalog.code"), icode),
+	...field("it-name", t("contractors.name"), iname), ...field("it-category", t("catalog.category"), icat),
+	el("div", {}, el("label", { for: "it-purchasable" }, ipurch, " ", t("catalog.purchasable"))),
+	el("button", { type: "submit", id: "it-submit" }, t("registry.add")));
+	ipurch.id = "it-purchasable";
 	show(el("h1", {}, t("registry.title")), notice ? el("p", { class: "notice", role: "status" },
-		notice) : null, out, el("h2", {}, t("registry.agencies")), tree,
-	el("h2", {}, t("registry.catalog")), catalog, el("h2", {}, t("registry.calendar")), years);
+		notice) : null, out, el("h2", {}, t("registry.agencies")), tree, addAgency,
+	el("h2", {}, t("registry.catalog")), catalog, addItem, el("h2", {}, t("registry.calendar")), years,
+	el("p", { class: "hint" }, t("calendar.how")));
 }
 
 // --- administration: users ---------------------------------------------------

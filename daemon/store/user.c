@@ -149,10 +149,13 @@ user_add(struct db *db, const char *name, unsigned roles, const char *agency, us
 	return 0;
 }
 
+/* Every daemon forgets the tokens it keeps when the change commits
+ * (main.c's watch: NOTIFY procurd_deadline 'users'). */
 static struct stmt q_user_disable = STMT(
-	"UPDATE app_user u SET disabled_at = CASE WHEN $2 THEN coalesce(u.disabled_at, "
+	"WITH u AS (UPDATE app_user u SET disabled_at = CASE WHEN $2 THEN coalesce(u.disabled_at, "
 	"us2ts($3)) END FROM agency a WHERE u.name = $1 AND a.code = u.agency "
-	"AND starts_with(a.path, $4) RETURNING u.id");
+	"AND starts_with(a.path, $4) RETURNING u.id) "
+	"SELECT u.id, pg_notify('procurd_deadline', 'users') FROM u");
 
 int
 user_set_disabled(struct db *db, const char *name, bool disabled, usec_t now,

@@ -278,6 +278,14 @@ try:
     wait.until(EC.visibility_of_element_located((By.ID, "catalog")))
     wait_text("#calendar-years", "2026")
     shot("06b3-admin-registry")
+    # the admin adds a township under the county
+    choose("ag-parent", "CON")
+    choose("ag-level", "township")
+    fill("ag-code", "CON-T1")
+    fill("ag-name", "浏览器新增的街道")
+    d.find_element(By.ID, "ag-submit").click()
+    wait_text(".notice", "CON-T1")
+    wait_text("#agency-tree", "浏览器新增的街道")
     console_clean("admin")
     sign_out()
 

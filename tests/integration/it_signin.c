@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "nharness.h"
 
 static struct world W;
@@ -316,6 +317,21 @@ test_admin_manages_users(void **state)
 	assert_status(r, 200);
 	r = h_post(h, w->admin, "/v1/users/SGN-admin/disable", "{}");
 	assert_error(r, 422, "rule_violation");
+
+	/* disabled by another process (procurctl here, another daemon alike):
+	 * the daemon kept the token, and the commit's NOTIFY makes it forget */
+	r = h_get(h, token, "/v1/me");
+	assert_status(r, 200);
+	assert_int_equal(harness_ctl(h, NULL, 0, "user", "disable", "SGN-new", (char *)NULL), 0);
+	int i;
+	for (i = 0; i < 40; i++) {
+		r = h_get(h, token, "/v1/me");
+		if (r.status == 401)
+			break;
+		usleep(25000);	/* the NOTIFY's way to the daemon's watch */
+	}
+	assert_error(r, 401, "unauthorized");
+	assert_true(i < 40);
 }
 
 int
