@@ -19,6 +19,7 @@
 #include "outage.h"
 #include "outbox.h"
 #include "payload.h"
+#include "public.h"
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
@@ -36,6 +37,7 @@ enum route_flags {
 	R_INLINE = 2,		/* no token, no database (liveness, metrics) */
 	R_PUBLIC = 4,		/* no token, but the database (readiness) */
 	R_CREATED = 8,		/* a success answers 201 */
+	R_OPEN = 16,		/* no token, the database: open to all, rate-limited, cacheable */
 };
 
 /* Reads of one resource by its integer id (the first path parameter). */
@@ -89,6 +91,18 @@ static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 /* Every route of the public contract (DESIGN.md), in one place. */
 static const struct route routes[] = {
 	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/public/projects", 0, R_OPEN, public_projects, "GET /v1/public/projects", NULL,
+	    PAYLOAD_NONE },
+	{ GET, "/v1/public/projects/{id}", 0, R_OPEN, public_project_get,
+	    "GET /v1/public/projects/{id}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/public/evaluations", 0, R_OPEN, public_evaluations,
+	    "GET /v1/public/evaluations", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/ocds/releases", 0, R_OPEN, public_ocds_feed, "GET /v1/ocds/releases", NULL,
+	    PAYLOAD_NONE },
+	{ GET, "/v1/ocds/releases/{ocid}", 0, R_OPEN, public_ocds_process,
+	    "GET /v1/ocds/releases/{ocid}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/ocds/records/{ocid}", 0, R_OPEN, public_ocds_record,
+	    "GET /v1/ocds/records/{ocid}", NULL, PAYLOAD_NONE },
 	{ GET, "/metrics", 0, R_PUBLIC, h_metrics, "GET /metrics", NULL, PAYLOAD_NONE },
 	{ POST, "/v1/sessions", 0, R_PUBLIC | R_BODY | R_CREATED, signin_open, "POST /v1/sessions",
 	    NULL, PAYLOAD_SESSION },
@@ -265,6 +279,12 @@ api_route_inline(const struct route *rt)
 	return rt->flags & R_INLINE;
 }
 
+bool
+api_route_open(const struct route *rt)
+{
+	return rt->flags & R_OPEN;
+}
+
 const char *
 api_route_name(const struct route *rt)
 {
@@ -339,7 +359,7 @@ api_run(struct api_request *r, struct db *db)
 		    "the database is unreachable; nothing was done; retry later");
 		return;
 	}
-	if (!(r->route->flags & (R_INLINE | R_PUBLIC))) {
+	if (!(r->route->flags & (R_INLINE | R_PUBLIC | R_OPEN))) {
 		/* a bearer token, or else a signed-in browser's session cookie */
 		int rc;
 		if (r->authorization || r->session == NULL) {

@@ -22,6 +22,9 @@ bool api_route_has_body(const struct route *rt);
 void api_refuse(struct api_request *r, const struct edge_err *e);
 /* True when the route needs neither token nor database (liveness, metrics). */
 bool api_route_inline(const struct route *rt);
+/* True when the route is open to all (the public register, OCDS): no
+ * token, a request budget per address, cacheable answers. */
+bool api_route_open(const struct route *rt);
 /* The route's name for logs and metrics ("POST /v1/projects/{id}/events"). */
 const char *api_route_name(const struct route *rt);
 /* Run the request: authentication, then the handler. As a pool job, with

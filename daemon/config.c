@@ -44,6 +44,8 @@ static const struct kdef keys[] = {
 	{ { "http", "session_idle_minutes", "30" }, K_INT, O(http_session_idle_minutes), 1, 1440 },
 	{ { "http", "secure_cookies", "false" }, K_BOOL, O(http_secure_cookies), 0, 1 },
 	{ { "http", "web_root", "web" }, K_STR, O(http_web_root), 0, 0 },
+	{ { "http", "public_per_minute", "120" }, K_INT, O(http_public_per_minute), 1, 1000000 },
+	{ { "ocds", "ocid_prefix", "ocds-procurd" }, K_STR, O(ocds_ocid_prefix), 0, 0 },
 	{ { "log", "config", "config/log4crc" }, K_STR, O(log_config), 0, 0 },
 	{ { "clock", "adjustable", "false" }, K_BOOL, O(clock_adjustable), 0, 1 },
 	{ { "calendar", "file", "data/calendar/cn.txt" }, K_STR, O(calendar_file), 0, 0 },

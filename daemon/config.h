@@ -26,6 +26,9 @@ struct config {
 	int http_session_idle_minutes;
 	bool http_secure_cookies;
 	char *http_web_root;
+	int http_public_per_minute;
+	/* [ocds] */
+	char *ocds_ocid_prefix;
 	/* [log] */
 	char *log_config;
 	/* [clock] */

@@ -169,6 +169,19 @@ edge_auth_ok(const char *value)
 	return true;
 }
 
+bool
+edge_host_ok(const char *value)
+{
+	size_t n = strlen(value);
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]",
+		    value[i]))
+			return false;
+	return true;
+}
+
 /* Text as a body may hold it: multi-line, but no other control character. */
 static bool
 text_ok(const char *s, size_t n)

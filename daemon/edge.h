@@ -51,6 +51,9 @@ char *edge_csrf(const char *value);
 /* Whether an Authorization header is one a token could be in: printable
  * ASCII within its length. Anything else is simply a bad token (401). */
 bool edge_auth_ok(const char *value);
+/* A Host header fit to name this server in an answer's URLs: a name or an
+ * address and a port, nothing else. */
+bool edge_host_ok(const char *value);
 /* The body of LEN bytes (not NUL-terminated) as a JSON object into *OUT:
  * 0, or -1 with E set (NUL, not a JSON object, not UTF-8, a duplicate key,
  * nested past any payload's depth; a key over EDGE_KEY_MAX bytes or with a

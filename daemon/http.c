@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outage.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "scheduler.h"
 #include "web.h"
@@ -32,6 +33,7 @@ struct http {
 	struct evhttp_bound_socket *sock;
 	int inflight;
 	struct web *web;	/* the console's files */
+	struct ratelimit *open_limit;	/* the routes open to all, per address */
 };
 
 static void
@@ -44,6 +46,8 @@ request_free(struct api_request *r)
 	free(r->csrf);
 	free(r->set_cookie);
 	free(r->idem_key);
+	free(r->host);
+	free(r->if_none_match);
 	free(r->body);
 	json_decref(r->json);
 	for (int i = 0; i < API_MAX_PARAMS; i++)
@@ -75,14 +79,31 @@ answer_headers(struct api_request *r)
  * the buffer, whatever the method. */
 static void
 send_json(struct evhttp_request *req, int status, const char *reason, const char *body,
-    const char *ctype)
+    const char *ctype, const char *inm)
 {
 	struct evbuffer *buf = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	size_t len = strlen(body);
+	if (inm) {
+		/* a public answer: anyone may keep it a minute, and ask again
+		 * with its ETag (FNV-1a of the text: these bytes) */
+		uint64_t hsh = 14695981039346656037ull;
+		for (size_t i = 0; i < len; i++)
+			hsh = (hsh ^ (unsigned char)body[i]) * 1099511628211ull;
+		char etag[24];
+		snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)hsh);
+		evhttp_add_header(h, "ETag", etag);
+		evhttp_add_header(h, "Cache-Control", "public, max-age=60");
+		if (inm[0] && strstr(inm, etag)) {
+			web_strict_headers(h);
+			evhttp_send_reply(req, 304, "Not Modified", buf);
+			evbuffer_free(buf);
+			return;
+		}
+	} else
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (status != 204)	/* no body, no type */
 		evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
 	web_strict_headers(h);
 	if (status != 204) {
 		/* always framed by its length, a closing connection's answer too */
@@ -105,6 +126,7 @@ reason_of(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -113,6 +135,7 @@ reason_of(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
@@ -133,7 +156,7 @@ reply(struct http *h, struct api_request *r)
 		status = r->status;
 		if (r->text_reply && json_is_string(r->reply)) {
 			send_json(req, status, reason_of(status), json_string_value(r->reply),
-			    "text/plain; version=0.0.4; charset=utf-8");
+			    "text/plain; version=0.0.4; charset=utf-8", NULL);
 			goto sent;
 		}
 		text = r->reply_text ? r->reply_text : jsonw_dump(r->reply, NULL);
@@ -153,7 +176,8 @@ reply(struct http *h, struct api_request *r)
 			log_warn("http: %s %s: %d %s", api_route_name(r->route), r->path, status,
 			    r->err.message);
 	}
-	send_json(req, status, reason_of(status), text, "application/json; charset=utf-8");
+	send_json(req, status, reason_of(status), text, "application/json; charset=utf-8",
+	    r->cache_public && status == 200 ? (r->if_none_match ? r->if_none_match : "") : NULL);
 	free(text);
 sent:
 	metrics_http(api_route_name(r->route), status, clock_monotonic() - r->started);
@@ -356,6 +380,20 @@ on_request(struct evhttp_request *req, void *arg)
 	if (atomic_load(&d->draining))
 		return fail_now(h, r, 503, "shutting_down", "the daemon is stopping; retry elsewhere");
 
+	peer_address(req, r->address, sizeof r->address);
+	if (api_route_open(r->route)) {
+		/* open to all: a budget per address, and what caching needs */
+		int retry;
+		if (!ratelimit_take(h->open_limit, r->address, clock_monotonic(), &retry)) {
+			r->retry_after = retry;
+			return fail_now(h, r, 429, "too_many_requests",
+			    "too many requests from this address: wait and retry");
+		}
+		const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+		if (host && edge_host_ok(host))
+			r->host = xstrdup(host);
+		r->if_none_match = header_copy(req, "If-None-Match");
+	}
 	r->authorization = header_copy(req, "Authorization");
 	r->idem_key = header_copy(req, "Idempotency-Key");
 	/* a session cookie and its CSRF token: anything but their own shape
@@ -364,7 +402,6 @@ on_request(struct evhttp_request *req, void *arg)
 	    "procurd_session");
 	r->csrf = edge_csrf(evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "X-CSRF-Token"));
-	peer_address(req, r->address, sizeof r->address);
 	if (r->authorization && !edge_auth_ok(r->authorization))
 		return fail_now(h, r, 401, "unauthorized",
 		    "a valid bearer token is required (Authorization: Bearer TOKEN)");
@@ -432,6 +469,7 @@ http_start(struct procurd *d)
 	}
 	log_info("http: listening on %s", listen);
 	h->web = web_load(d->cfg->http_web_root);
+	h->open_limit = ratelimit_new(d->cfg->http_public_per_minute);
 	return h;
 }
 
@@ -457,5 +495,6 @@ http_free(struct http *h)
 		return;
 	evhttp_free(h->ev);
 	web_free(h->web);
+	ratelimit_free(h->open_limit);
 	free(h);
 }

@@ -69,6 +69,17 @@ put_real(struct jsonw *b, double v)
 {
 	char tmp[64];
 	int n = snprintf(tmp, sizeof tmp, "%.17g", v);
+	/* jsonw_dump_decimal(): the fewest digits that read back as V, so
+	 * 1234.29 (yuan from fen) is written 1234.29, not 1234.2899999999999 */
+	for (int prec = 15; b->short_reals && prec < 17; prec++) {
+		char t[64];
+		int m = snprintf(t, sizeof t, "%.*g", prec, v);
+		if (m > 0 && (size_t)m < sizeof t && strtod(t, NULL) == v) {
+			memcpy(tmp, t, (size_t)m + 1);
+			n = m;
+			break;
+		}
+	}
 	if (n < 0 || (size_t)n >= sizeof tmp - 3)
 		n = (int)strlen(tmp);
 	if (strchr(tmp, '.') == NULL && strchr(tmp, 'e') == NULL) {
@@ -341,6 +352,18 @@ jsonw_dump(const json_t *j, size_t *len)
 	if (j == NULL)
 		return NULL;
 	jsonw_init(&w);
+	put_value(&w, j);
+	return jsonw_finish(&w, len);
+}
+
+char *
+jsonw_dump_decimal(const json_t *j, size_t *len)
+{
+	struct jsonw w;
+	if (j == NULL)
+		return NULL;
+	jsonw_init(&w);
+	w.short_reals = true;
 	put_value(&w, j);
 	return jsonw_finish(&w, len);
 }

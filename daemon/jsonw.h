@@ -11,6 +11,9 @@
 /* A new NUL-terminated string (free()), its length in *LEN when LEN is not
  * NULL; NULL when J is NULL or memory ran out. */
 char *jsonw_dump(const json_t *j, size_t *len);
+/* The same but reals in the fewest digits that read back the same value
+ * (money as yuan from fen: 0.29, not 0.28999999999999998): OCDS's amounts. */
+char *jsonw_dump_decimal(const json_t *j, size_t *len);
 
 /* A writer for text built straight from data, in the same compact form:
  *   jsonw_init(&w); jsonw_open(&w); jsonw_key(&w, "id"); jsonw_int(&w, 7);
@@ -22,6 +25,7 @@ struct jsonw {
 	size_t n, cap;
 	bool oom;
 	bool first;	/* no member yet in the innermost object */
+	bool short_reals;	/* jsonw_dump_decimal() */
 };
 void jsonw_init(struct jsonw *w);
 void jsonw_open(struct jsonw *w);		/* { */

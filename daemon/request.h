@@ -32,6 +32,8 @@ struct api_request {
 	bool change_password;		/* signed in with a one-time password */
 	char session_csrf[65];		/* the session's CSRF token, for GET /v1/me */
 	char *idem_key;
+	char *host;			/* the Host header when edge_host_ok(), or NULL */
+	char *if_none_match;		/* for a cacheable answer's 304 */
 	char *body;			/* NUL-terminated copy, or NULL */
 	json_t *json;			/* parsed body, or NULL */
 	const struct route *route;
@@ -51,6 +53,7 @@ struct api_request {
 	json_t *published;		/* committed events for the PUB socket */
 	char *set_cookie;		/* a Set-Cookie header to answer with */
 	int retry_after;		/* seconds, for a Retry-After header (0: none) */
+	bool cache_public;		/* a public answer: ETag, Cache-Control public, 304 */
 	struct apierr err;
 };
 

@@ -26,6 +26,7 @@ PACKAGES="
 	chromium
 	chromium-driver
 	python3-selenium
+	python3-jsonschema
 	fonts-wqy-zenhei
 "
 

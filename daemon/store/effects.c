@@ -197,7 +197,8 @@ static struct stmt q_set_budget_approved = STMT("UPDATE project SET budget_appro
 
 static struct stmt q_set_published = STMT(
 	"UPDATE project SET published_at = us2ts($2), bid_deadline = us2ts($3), requirements = $4, "
-	"evaluators_required = $5, criteria = $6::jsonb WHERE id = $1");
+	"evaluators_required = $5, criteria = $6::jsonb, "
+	"public_since = coalesce(public_since, us2ts($2)) WHERE id = $1");
 
 static struct stmt q_set_round = STMT(
 	"UPDATE project SET round = round + 1, published_at = us2ts($2), bid_deadline = us2ts($3), "

@@ -1,0 +1,299 @@
+/* The public register and OCDS (public.h): rows from store/publication.h,
+ * made public by publicview.h alone, OCDS by ocds.h from that. */
+#include "public.h"
+
+#include <event2/http.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apierr.h"
+#include "config.h"
+#include "jsonw.h"
+#include "lifecycle.h"
+#include "ocds.h"
+#include "publication.h"
+#include "publicview.h"
+#include "render.h"
+#include "rows.h"
+#include "tender.h"
+
+static const char *
+query(struct api_request *r, const char *name)
+{
+	return evhttp_find_header(&r->args, name);
+}
+
+static json_t *
+bad(struct req_ctx *c, const char *field, const char *msg)
+{
+	apierr_set(c->err, 400, "invalid_field", json_pack("{s:s}", "field", field), "%s", msg);
+	return NULL;
+}
+
+static json_t *
+dbfail(struct req_ctx *c)
+{
+	return ctx_dbfail(c, "reading the public register");
+}
+
+/* The answer's text with OCDS's exact amounts, cached by whoever asks. */
+static json_t *
+answer(struct api_request *r, struct req_ctx *c, json_t *o, bool decimal)
+{
+	if (o && decimal)
+		c->out.answer_text = jsonw_dump_decimal(o, NULL);
+	r->cache_public = true;
+	return o;
+}
+
+static const char *
+prefix(const struct api_request *r)
+{
+	return r->d->cfg->ocds_ocid_prefix;
+}
+
+/* This request's own URL base ("http://host"), for the packages' uri. */
+static void
+base_url(const struct api_request *r, char *out, size_t len)
+{
+	snprintf(out, len, "%s://%s", r->d->cfg->http_secure_cookies ? "https" : "http",
+	    r->host ? r->host : "localhost");
+}
+
+json_t *
+public_projects(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	const char *state = query(r, "state"), *agency = query(r, "agency"), *year = query(r, "year");
+	const char *s;
+	int64_t limit = 50, before = 0, y;
+	if (state && lc_state_parse(state) < 0)
+		return bad(c, "state", "unknown state");
+	if (year && (parse_int64(year, &y) || y < 2000 || y > 2100))
+		return bad(c, "year", "year must be from 2000 to 2100");
+	if (agency && (strlen(agency) > 32 || agency[0] == '\0'))
+		return bad(c, "agency", "agency must be an agency code");
+	if ((s = query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 200))
+		return bad(c, "limit", "limit must be from 1 to 200");
+	if ((s = query(r, "after")) && (parse_int64(s, &before) || before <= 0))
+		return bad(c, "after", "after must be a cursor from a previous page");
+	struct rows *rows = pub_list(c->db, agency, state, year, before, (int)limit);
+	if (rows == NULL)
+		return dbfail(c);
+	int n = rows_count(rows), off = ctx_offset(c);
+	json_t *items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, public_list_item(rows, i, prefix(r), off));
+	json_t *next = n > limit ? json_string(rows_text(rows, (int)limit - 1, 0)) : json_null();
+	rows_free(rows);
+	return answer(r, c, json_pack("{s:o,s:o}", "items", items, "next", next), false);
+}
+
+/* The public view of project ID (with the ranking once awarded), or NULL
+ * with 404 when it is not public. */
+static json_t *
+view_of(struct api_request *r, struct req_ctx *c, int64_t id, bool ranking)
+{
+	struct pub_batch b;
+	int rc = pub_project(c->db, id, &b);
+	if (rc < 0)
+		return dbfail(c);
+	if (rc > 0) {
+		apierr_set(c->err, 404, "not_found", NULL, "no such public project");
+		return NULL;
+	}
+	struct pub_source s;
+	public_sources(b.projects, b.history, b.bids, &s);
+	json_t *rank = NULL;
+	const char *st = rows_text(b.projects, 0, PC_STATE);
+	if (ranking && rows_text(b.projects, 0, PC_AWARD_BID) && strcmp(st, "scoring") != 0) {
+		bool has_past;
+		struct lc_loaded *l = tender_ranking(c, id, &has_past);
+		if (l)
+			rank = render_ranking(l->bids, l->n_bids, has_past);
+		else
+			apierr_clear(c->err);	/* shown without it */
+		free(l);
+	}
+	s.ranking = rank;
+	json_t *o = public_project(&s, prefix(r), ctx_offset(c));
+	json_decref(rank);
+	pub_batch_free(&b);
+	return o;
+}
+
+static bool
+id_param(const char *s, int64_t *id)
+{
+	return s && parse_int64(s, id) == 0 && *id > 0;
+}
+
+json_t *
+public_project_get(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	int64_t id;
+	if (!id_param(r->params[0], &id)) {
+		apierr_set(c->err, 404, "not_found", NULL, "no such public project");
+		return NULL;
+	}
+	return answer(r, c, view_of(r, c, id, true), false);
+}
+
+json_t *
+public_evaluations(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	const char *s = query(r, "year");
+	int64_t year;
+	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
+		return bad(c, "year", "year is required: /v1/public/evaluations?year=YYYY");
+	struct rows *rows = tender_evaluation_list(c, (int)year);
+	json_t *o = rows ? render_evaluations(rows, ctx_offset(c)) : NULL;
+	rows_free(rows);
+	return answer(r, c, o, false);
+}
+
+/* "PREFIX-ID" into ID, or false. */
+static bool
+ocid_param(const struct api_request *r, int64_t *id)
+{
+	const char *s = r->params[0], *p = prefix(r);
+	size_t n = strlen(p);
+	return s && strncmp(s, p, n) == 0 && s[n] == '-' && id_param(s + n + 1, id);
+}
+
+static void
+now_text(struct req_ctx *c, char *out, size_t len)
+{
+	time_format(c->now, ctx_offset(c), out, len);
+}
+
+/* The releases of one process: a new array of releases, or NULL (c->err). */
+static json_t *
+process_releases(struct api_request *r, struct req_ctx *c)
+{
+	int64_t id;
+	if (!ocid_param(r, &id)) {
+		apierr_set(c->err, 404, "not_found", NULL, "no such contracting process");
+		return NULL;
+	}
+	json_t *pv = view_of(r, c, id, false);
+	if (pv == NULL)
+		return NULL;
+	json_t *keyed = json_array(), *out = json_array();
+	ocds_releases(pv, prefix(r), keyed);
+	size_t i;
+	json_t *k;
+	json_array_foreach(keyed, i, k)
+		json_array_append(out, json_object_get(k, "release"));
+	json_decref(keyed);
+	json_decref(pv);
+	return out;
+}
+
+json_t *
+public_ocds_process(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	json_t *rel = process_releases(r, c);
+	if (rel == NULL)
+		return NULL;
+	char uri[512], base[300], now[64];
+	base_url(r, base, sizeof base);
+	snprintf(uri, sizeof uri, "%s/v1/ocds/releases/%s", base, r->params[0]);
+	now_text(c, now, sizeof now);
+	return answer(r, c, ocds_release_package(rel, uri, now, NULL), true);
+}
+
+json_t *
+public_ocds_record(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	json_t *rel = process_releases(r, c);
+	if (rel == NULL)
+		return NULL;
+	char uri[512], base[300], now[64];
+	base_url(r, base, sizeof base);
+	snprintf(uri, sizeof uri, "%s/v1/ocds/records/%s", base, r->params[0]);
+	now_text(c, now, sizeof now);
+	return answer(r, c, ocds_record_package(r->params[0], rel, uri, now), true);
+}
+
+/* GET /v1/ocds/releases?since=TIME|after=CURSOR&limit=N: the releases of
+ * the history rows after the point, in the order they happened. */
+json_t *
+public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	const char *s;
+	int64_t limit = 100, project = 0, seq = 0;
+	usec_t at = INT64_C(-200000000000000000);	/* before any history: 4368 BC */
+	if ((s = query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
+		return bad(c, "limit", "limit must be from 1 to 1000");
+	if ((s = query(r, "since")) && time_parse(s, &at))
+		return bad(c, "since", "since must be a time (RFC 3339)");
+	if ((s = query(r, "after"))) {
+		/* the cursor: "AT.PROJECT.SEQ" of the last row of the page before */
+		long long a, p, q;
+		char tail;
+		if (sscanf(s, "%lld.%lld.%lld%c", &a, &p, &q, &tail) != 3 || p <= 0 || q <= 0)
+			return bad(c, "after", "after must be a cursor from a previous page");
+		at = a;
+		project = p;
+		seq = q;
+	}
+	struct rows *feed = pub_feed(c->db, at, project, (int)seq, (int)limit);
+	if (feed == NULL)
+		return dbfail(c);
+	int n = rows_count(feed);
+	/* the projects of the page, each built once */
+	size_t cap = 3 + (size_t)n * 21;
+	char *ids = xmalloc(cap), *w = ids;
+	*w++ = '{';
+	for (int i = 0; i < n; i++)
+		w += snprintf(w, cap - (size_t)(w - ids), "%s%s", i ? "," : "", rows_text(feed, i, 0));
+	snprintf(w, cap - (size_t)(w - ids), "}");
+	struct pub_batch b = { NULL, NULL, NULL };
+	int rc = n ? pub_projects_of(c->db, ids, &b) : 0;
+	free(ids);
+	if (rc) {
+		rows_free(feed);
+		return dbfail(c);
+	}
+	json_t *by_project = json_object();
+	int np = rows_count(b.projects);
+	struct pub_source *src = xcalloc((size_t)(np ? np : 1), sizeof *src);
+	public_sources(b.projects, b.history, b.bids, src);
+	for (int i = 0; i < np; i++) {
+		json_t *pv = public_project(&src[i], prefix(r), ctx_offset(c));
+		json_t *keyed = json_array();
+		ocds_releases(pv, prefix(r), keyed);
+		json_object_set_new(by_project, rows_text(b.projects, i, PC_ID), keyed);
+		json_decref(pv);
+	}
+	free(src);
+	json_t *out = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *keyed = json_object_get(by_project, rows_text(feed, i, 0));
+		int64_t want = rows_i64(feed, i, 1);
+		size_t k;
+		json_t *x;
+		json_array_foreach(keyed, k, x)
+			if (json_integer_value(json_object_get(x, "seq")) == want)
+				json_array_append(out, json_object_get(x, "release"));
+	}
+	json_decref(by_project);
+	pub_batch_free(&b);
+	char base[300], uri[600], next[700], now[64];
+	base_url(r, base, sizeof base);
+	snprintf(uri, sizeof uri, "%s/v1/ocds/releases", base);
+	if (n == limit)
+		snprintf(next, sizeof next, "%s/v1/ocds/releases?after=%s.%s.%s&limit=%lld", base,
+		    rows_text(feed, n - 1, 2), rows_text(feed, n - 1, 0), rows_text(feed, n - 1, 1),
+		    (long long)limit);
+	rows_free(feed);
+	now_text(c, now, sizeof now);
+	return answer(r, c, ocds_release_package(out, uri, now, n == limit ? next : NULL), true);
+}
