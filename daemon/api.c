@@ -62,13 +62,6 @@ static json_t *get_bids(struct req_ctx *, int64_t);
 static json_t *get_ranking(struct req_ctx *, int64_t);
 static json_t *h_health(struct api_request *, struct req_ctx *, int *);
 static json_t *h_metrics(struct api_request *, struct req_ctx *, int *);
-static json_t *h_agency_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_agency_get(struct api_request *, struct req_ctx *, int *);
-static json_t *h_budget_put(struct api_request *, struct req_ctx *, int *);
-static json_t *h_budget_get(struct api_request *, struct req_ctx *, int *);
-static json_t *h_catalog_add(struct api_request *, struct req_ctx *, int *);
-static json_t *h_catalog_list(struct api_request *, struct req_ctx *, int *);
-static json_t *h_catalog_put(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_add(struct api_request *, struct req_ctx *, int *);
 static json_t *h_contractor_search(struct api_request *, struct req_ctx *, int *);
 static json_t *h_project_add(struct api_request *, struct req_ctx *, int *);
@@ -126,19 +119,19 @@ static const struct route routes[] = {
 	    PAYLOAD_LANGUAGE },
 	{ PUT, "/v1/me/password", 0, R_BODY, signin_password, "PUT /v1/me/password", NULL,
 	    PAYLOAD_PASSWORD },
-	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, h_agency_add, "POST /v1/agencies",
+	{ POST, "/v1/agencies", ROLE_ADMIN, R_BODY | R_CREATED, admin_agency_add, "POST /v1/agencies",
 	    NULL, PAYLOAD_NONE },
 	{ GET, "/v1/agencies", 0, 0, admin_agencies, "GET /v1/agencies", NULL, PAYLOAD_NONE },
-	{ GET, "/v1/agencies/{code}", 0, 0, h_agency_get, "GET /v1/agencies/{code}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/agencies/{code}", 0, 0, admin_agency_get, "GET /v1/agencies/{code}", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/calendar", ROLE_ADMIN, 0, admin_calendar, "GET /v1/calendar", NULL, PAYLOAD_NONE },
-	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, h_budget_put,
+	{ PUT, "/v1/agencies/{code}/budgets/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY, admin_budget_put,
 	    "PUT /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_BUDGET },
-	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, h_budget_get,
+	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, admin_budget_get,
 	    "GET /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_NONE },
-	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY | R_CREATED, h_catalog_add, "POST /v1/catalog",
+	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY | R_CREATED, admin_catalog_add, "POST /v1/catalog",
 	    NULL, PAYLOAD_CATALOG_ADD },
-	{ GET, "/v1/catalog", 0, 0, h_catalog_list, "GET /v1/catalog", NULL, PAYLOAD_NONE },
-	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, h_catalog_put, "PUT /v1/catalog/{code}",
+	{ GET, "/v1/catalog", 0, 0, admin_catalog_list, "GET /v1/catalog", NULL, PAYLOAD_NONE },
+	{ PUT, "/v1/catalog/{code}", ROLE_ADMIN, R_BODY, admin_catalog_put, "PUT /v1/catalog/{code}",
 	    NULL, PAYLOAD_CATALOG_PUT },
 	{ POST, "/v1/contractors", ROLE_OFFICER, R_BODY | R_CREATED, h_contractor_add,
 	    "POST /v1/contractors", NULL, PAYLOAD_CONTRACTOR },
@@ -265,12 +258,7 @@ api_route_has_body(const struct route *rt)
 void
 api_refuse(struct api_request *r, const struct edge_err *e)
 {
-	json_t *details = json_object();
-	if (e->rule)
-		json_object_set_new(details, "rule", json_string(e->rule));
-	if (e->field[0])
-		json_object_set_new(details, "field", json_string(e->field));
-	apierr_set(&r->err, e->status, e->code, details, "%s", e->message);
+	edge_apierr(e, &r->err);
 }
 
 bool
@@ -564,133 +552,6 @@ h_metrics(struct api_request *r, struct req_ctx *c, int *status)
 	free(text);
 	r->text_reply = true;
 	return o;
-}
-
-static json_t *
-h_agency_add(struct api_request *r, struct req_ctx *c, int *status)
-{
-	const json_t *b = r->json;
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)b, k, v) {
-		if (strcmp(k, "code") && strcmp(k, "name") && strcmp(k, "level") && strcmp(k, "parent") &&
-		    strcmp(k, "lang"))
-			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
-			    "unknown field");
-	}
-	json_t *code = json_object_get(b, "code"), *name = json_object_get(b, "name");
-	json_t *level = json_object_get(b, "level"), *parent = json_object_get(b, "parent");
-	if (!json_is_string(code) || !json_is_string(name) || !json_is_string(level))
-		return err(c, 422, "rule_violation", json_pack("{s:s}", "rule", "payload_required"),
-		    "code, name and level are required strings");
-	if (parent && !json_is_null(parent) && !json_is_string(parent))
-		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "parent"),
-		    "parent must be an agency code");
-	const char *lv = json_string_value(level);
-	if (strcmp(lv, "province") && strcmp(lv, "city") && strcmp(lv, "county") &&
-	    strcmp(lv, "township"))
-		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "level"),
-		    "level must be province, city, county or township");
-	if (json_string_length(name) == 0)
-		return err(c, 422, "rule_violation", json_pack("{s:s,s:s}", "rule", "payload_required",
-		    "field", "name"), "name is required");
-	json_t *lang = json_object_get(b, "lang");
-	if (lang && !json_is_null(lang) && (!json_is_string(lang) ||
-	    (strcmp(json_string_value(lang), "zh") && strcmp(json_string_value(lang), "en"))))
-		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
-		    "lang must be zh or en");
-	(void)status;
-	struct rows *rows = registry_agency_add(c, json_string_value(code), json_string_value(name),
-	    lv, json_is_string(parent) ? json_string_value(parent) : NULL,
-	    json_is_string(lang) ? json_string_value(lang) : NULL);
-	json_t *o = rows ? render_agency(rows, 0, ctx_offset(c)) : NULL;
-	rows_free(rows);
-	return o;
-}
-
-static json_t *
-h_agency_get(struct api_request *r, struct req_ctx *c, int *status)
-{
-	(void)status;
-	struct rows *rows = registry_agency_get(c, r->params[0]);
-	json_t *o = rows ? render_agency(rows, 0, ctx_offset(c)) : NULL;
-	rows_free(rows);
-	return o;
-}
-
-static int
-param_year(struct api_request *r, struct req_ctx *c, int *year)
-{
-	int64_t y;
-	if (parse_int64(r->params[1], &y) || y < 2000 || y > 2100) {
-		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
-		    "the year must be between 2000 and 2100");
-		return -1;
-	}
-	*year = (int)y;
-	return 0;
-}
-
-static json_t *
-budget_answer(struct req_ctx *c, struct rows *rows, const char *agency, int year)
-{
-	json_t *o = rows ? render_budget(rows, agency, year, ctx_offset(c)) : NULL;
-	rows_free(rows);
-	return o;
-}
-
-static json_t *
-catalog_answer(struct rows *rows)
-{
-	json_t *o = rows ? render_catalog_item(rows, 0) : NULL;
-	rows_free(rows);
-	return o;
-}
-
-static json_t *
-h_budget_put(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int year;
-	(void)status;
-	if (param_year(r, c, &year) || bad_values(r))
-		return NULL;
-	return budget_answer(c, registry_budget_put(c, r->params[0], year, r->json),
-	    r->params[0], year);
-}
-
-static json_t *
-h_budget_get(struct api_request *r, struct req_ctx *c, int *status)
-{
-	int year;
-	(void)status;
-	if (param_year(r, c, &year))
-		return NULL;
-	return budget_answer(c, registry_budget_get(c, r->params[0], year), r->params[0], year);
-}
-
-static json_t *
-h_catalog_add(struct api_request *r, struct req_ctx *c, int *status)
-{
-	(void)status;
-	return catalog_answer(registry_catalog_add(c, r->json));
-}
-
-static json_t *
-h_catalog_list(struct api_request *r, struct req_ctx *c, int *status)
-{
-	(void)r;
-	(void)status;
-	struct rows *rows = registry_catalog_list(c);
-	json_t *o = rows ? render_catalog(rows) : NULL;
-	rows_free(rows);
-	return o;
-}
-
-static json_t *
-h_catalog_put(struct api_request *r, struct req_ctx *c, int *status)
-{
-	(void)status;
-	return catalog_answer(registry_catalog_update(c, r->params[0], r->json));
 }
 
 static json_t *

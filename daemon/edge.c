@@ -1,6 +1,8 @@
 /* The request edge: each text a request brings is checked here once. */
 #include "edge.h"
 
+#include "apierr.h"
+
 #include <event2/http.h>
 #include <sys/queue.h>
 #include <stdarg.h>
@@ -254,4 +256,15 @@ edge_body(const char *body, size_t len, json_t **out, struct edge_err *e)
 	}
 	*out = j;
 	return 0;
+}
+
+void
+edge_apierr(const struct edge_err *e, struct apierr *out)
+{
+	json_t *details = json_object();
+	if (e->rule)
+		json_object_set_new(details, "rule", json_string(e->rule));
+	if (e->field[0])
+		json_object_set_new(details, "field", json_string(e->field));
+	apierr_set(out, e->status, e->code, details, "%s", e->message);
 }

@@ -54,6 +54,9 @@ bool edge_auth_ok(const char *value);
 /* A Host header fit to name this server in an answer's URLs: a name or an
  * address and a port, nothing else. */
 bool edge_host_ok(const char *value);
+struct apierr;
+/* What E refused as the API's error: its status, code, rule and field. */
+void edge_apierr(const struct edge_err *e, struct apierr *out);
 /* The body of LEN bytes (not NUL-terminated) as a JSON object into *OUT:
  * 0, or -1 with E set (NUL, not a JSON object, not UTF-8, a duplicate key,
  * nested past any payload's depth; a key over EDGE_KEY_MAX bytes or with a

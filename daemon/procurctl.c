@@ -14,6 +14,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "migrate.h"
+#include "ocdsexport.h"
 #include "password.h"
 #include "registry.h"
 #include "rows.h"
@@ -43,6 +44,9 @@ usage(FILE *out)
 	    "  user list                                 the users, one per line\n"
 	    "  calendar load FILE                        load holidays and 调休 working days\n"
 	    "  verify                                    check every project's hash chain\n"
+	    "  ocds export [--since TIME] [--out FILE] [--lines]\n"
+	    "                                            every public OCDS release, as one\n"
+	    "                                            release package (or JSON lines)\n"
 	    "  config SECTION KEY                        print a configuration value in force\n");
 }
 
@@ -275,8 +279,7 @@ main(int argc, char **argv)
 		int found = user_set_disabled(db, argv[2], off, clock_now(), "/", &id);
 		if (found == 0 && (!off || session_close_all(db, id, NULL, clock_now()) >= 0)) {
 			fprintf(stderr, "procurctl: %s %s%s\n", argv[2], off ? "disabled" : "enabled",
-			    off ? "; signed out everywhere (running daemons forget its token within "
-			    "[http] token_cache_seconds)" : "");
+			    off ? "; signed out everywhere, its token refused by every daemon" : "");
 			rc = 0;
 		} else {
 			fprintf(stderr, "procurctl: %s\n", found > 0 ? "no such user" : db_error(db));
@@ -310,6 +313,32 @@ main(int argc, char **argv)
 			rc = k < 0;
 		} else {
 			rc = report(&e);
+		}
+	} else if (!strcmp(cmd, "ocds") && argc >= 2 && !strcmp(argv[1], "export")) {
+		struct ocds_export x = { .prefix = cfg->ocds_ocid_prefix,
+			.offset = cfg->calendar_utc_offset, .now = clock_now() };
+		const char *since = opt(argc, argv, "since"), *file = opt(argc, argv, "out");
+		for (int i = 2; i < argc; i++)
+			x.lines |= !strcmp(argv[i], "--lines");
+		x.has_since = since != NULL;
+		FILE *out = stdout;
+		long n, p;
+		if (since && time_parse(since, &x.since)) {
+			fprintf(stderr, "procurctl: --since must be a time (RFC 3339)\n");
+			rc = 2;
+		} else if (file && (out = fopen(file, "w")) == NULL) {
+			fprintf(stderr, "procurctl: cannot write %s\n", file);
+			rc = 1;
+		} else {
+			x.progress = isatty(STDERR_FILENO);
+			db = connect_or_die(cfg);
+			rc = ocds_export(db, &x, out, &n, &p) ? 1 : 0;
+			if (rc)
+				fprintf(stderr, "procurctl: the export stopped: %s\n", db_error(db));
+			else if (!x.progress)
+				fprintf(stderr, "procurctl: %ld releases of %ld projects exported\n", n, p);
+			if (out != stdout && fclose(out) != 0)
+				rc = 1;
 		}
 	} else if (!strcmp(cmd, "verify") && argc == 1) {
 		char rep[512];

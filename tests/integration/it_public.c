@@ -174,11 +174,19 @@ test_ocds_valid(void **state)
 	r = h_get(h, NULL, "/v1/ocds/releases?after=1.2");
 	assert_error(r, 400, "invalid_field");
 
-	char cmd[1024], facts[512];
+	/* the whole export, as a package and as lines, from procurctl */
+	char pkg[300], lines[300];
+	snprintf(pkg, sizeof pkg, "%s/export.json", h->dir);
+	snprintf(lines, sizeof lines, "%s/export.jsonl", h->dir);
+	assert_int_equal(harness_ctl(h, NULL, 0, "ocds", "export", "--out", pkg, (char *)NULL), 0);
+	assert_int_equal(harness_ctl(h, NULL, 0, "ocds", "export", "--lines", "--out", lines,
+	    (char *)NULL), 0);
+	char cmd[1024], facts[1024];
 	snprintf(facts, sizeof facts, "{\"prefix\":\"ocds-procurd\",\"full\":%lld,\"failed\":%lld,"
-	    "\"cancelled\":%lld,\"exited\":%lld,\"successor\":%lld,\"draft\":%lld}",
+	    "\"cancelled\":%lld,\"exited\":%lld,\"successor\":%lld,\"draft\":%lld,"
+	    "\"export\":\"%s\",\"export_lines\":\"%s\"}",
 	    (long long)full, (long long)failed, (long long)cancelled, (long long)exited,
-	    (long long)successor, (long long)draft);
+	    (long long)successor, (long long)draft, pkg, lines);
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/ocds/validate.py %s %s/../shared/ocds",
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url,
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".");

@@ -281,6 +281,23 @@ rels, c = stories["successor"]
 expect(any(rp["identifier"] == f"{PREFIX}-{FACTS['exited']}" and rp["relationship"] == ["prior"]
            for rp in c.get("relatedProcesses", [])), "successor: no prior process")
 
+# --- procurctl ocds export: the same releases, as a package and as lines ----------------
+
+if "export" in FACTS:
+    with open(FACTS["export"], encoding="utf-8") as f:
+        text = f.read()
+    pkg = json.loads(text)
+    checked["packages"] += 1
+    schema_errors(RELEASE_PACKAGE, pkg, "export")
+    amounts_exact(json.loads(text, parse_float=Decimal), "export")
+    with open(FACTS["export_lines"], encoding="utf-8") as f:
+        lines = [json.loads(line) for line in f]
+    feed_ids = sorted(r["id"] for r in feed)
+    expect(sorted(r["id"] for r in pkg["releases"]) == feed_ids, "export: not the feed's releases")
+    expect(sorted(r["id"] for r in lines) == feed_ids, "export --lines: not the feed's releases")
+    expect(all(r == next(x for x in feed if x["id"] == r["id"]) for r in lines),
+           "export --lines: a release differs from the feed's")
+
 print(f"validate.py: {checked['packages']} packages ({pages} feed pages), {checked['releases']} "
       f"releases, {checked['records']} records checked against OCDS 1.1.5", file=sys.stderr)
 if problems:

@@ -45,7 +45,7 @@ static const struct {
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
-	{ "scheduler", L_SERVICE },
+	{ "scheduler", L_SERVICE }, { "ocdsexport", L_SERVICE },
 	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "tasks", L_API }, { "users", L_API }, { "admin", L_API }, { "public", L_API }, { "http", L_HTTP },
 	{ "web", L_HTTP }, { "main", L_MAIN }, { "procurctl", L_MAIN },
 };
