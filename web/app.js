@@ -74,6 +74,7 @@ function chrome() {
 	inc.textContent = t("nav.incidents");
 	inc.hidden = !(me && me.roles.includes("admin"));
 	document.getElementById("lang").textContent = t("lang.switch");
+	document.getElementById("nav-public").textContent = t("nav.public");
 	document.getElementById("signout").textContent = t("signout");
 	document.getElementById("who-name").textContent = me ? me.name : "";
 }
@@ -793,6 +794,112 @@ async function usersPage(notice) {
 		el("th", {}, t("users.status")), el("th", {}, ""))), el("tbody", {}, rows)), create);
 }
 
+// --- the public register (no sign-in) --------------------------------------------
+
+async function publicPage(params) {
+	const q = new URLSearchParams(params);
+	const data = await api("GET", "/v1/public/projects?" + q.toString());
+	const state = el("select", {}, el("option", { value: "" }, t("all")),
+		...["announced", "tender_failed", "scoring", "awarded", "contracted", "in_service",
+			"acceptance", "payment", "year_end_review", "closed", "takeover", "terminated",
+			"cancelled"].map((s) => el("option", { value: s, selected: s === q.get("state") },
+			t("state." + s))));
+	const year = el("input", { type: "number", min: "2000", max: "2100", value: q.get("year") || "" });
+	const filters = el("form", { class: "filters", onsubmit: (ev) => {
+		ev.preventDefault();
+		const p = new URLSearchParams();
+		if (state.value) p.set("state", state.value);
+		if (year.value) p.set("year", year.value);
+		location.hash = "#/public?" + p.toString();
+	} }, el("div", {}, ...field("p-state", t("inbox.filter.state"), state)),
+	el("div", {}, ...field("p-year", t("field.fiscal_year"), year)),
+	el("button", { type: "submit" }, t("inbox.filter.apply")));
+	const rows = data.items.map((p) => el("tr", {},
+		el("td", {}, el("a", { href: `#/public/${p.id}` }, p.title)),
+		el("td", { class: "wide" }, p.agency.name),
+		el("td", {}, el("span", { class: "state" }, t("state." + p.state))),
+		el("td", { class: "wide" }, t("method." + p.method)), el("td", {}, money(p.budget_fen)),
+		el("td", {}, p.bid_deadline ? when(p.bid_deadline) : "—")));
+	const table = rows.length ? el("table", { id: "public-list" }, el("thead", {}, el("tr", {},
+		el("th", {}, t("inbox.project")), el("th", { class: "wide" }, t("inbox.agency")),
+		el("th", {}, t("inbox.state")), el("th", { class: "wide" }, t("field.method")),
+		el("th", {}, t("field.budget_fen")), el("th", {}, t("payload.bid_deadline")))),
+	el("tbody", {}, rows)) : el("p", { class: "card" }, t("public.none"));
+	let more = null;
+	if (data.next) {
+		q.set("after", data.next);
+		more = el("p", {}, el("a", { href: "#/public?" + q.toString() }, t("inbox.more")));
+	}
+	show(el("h1", {}, t("public.title")), el("p", { class: "hint" }, t("public.what")), filters,
+		table, more);
+}
+
+async function publicProjectPage(id) {
+	const p = await api("GET", `/v1/public/projects/${id}`);
+	const dl = (pairs) => el("dl", { class: "fields" }, ...pairs.filter(([, v]) => v !== undefined &&
+		v !== null).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+	const who = (c) => c ? `${c.name || "#" + c.id}${c.credit_code ? ` (${c.credit_code})` : ""}` : "—";
+	const parts = [el("h1", {}, p.title), el("p", {}, el("span", { class: "state" }, t("state." + p.state)),
+		" ", el("a", { href: `/v1/ocds/records/${encodeURIComponent(p.ocid)}`, id: "ocds-link" },
+			t("public.ocds", { ocid: p.ocid }))),
+	el("h2", {}, t("public.announcement")), el("div", { class: "card" }, dl([
+		[t("field.agency"), p.agency.name], [t("field.fiscal_year"), p.fiscal_year],
+		[t("new.items"), p.catalog_items.map((i) => i.name).join(t("list.sep"))],
+		[t("field.quantity"), p.quantity], [t("field.quality_standard"), p.quality_standard],
+		[t("field.method"), t("method." + p.method)], [t("field.budget_fen"), money(p.budget_fen)],
+		[t("payload.bid_deadline"), p.bid_deadline ? when(p.bid_deadline) : null],
+		[t("payload.requirements"), p.requirements],
+		[t("payload.criteria"), p.criteria ? p.criteria.map((c) =>
+			`${c.name} ${c.weight}`).join(t("list.sep")) : null]]))];
+	if (p.award) {
+		parts.push(el("h2", {}, t("public.award")), el("div", { class: "card", id: "public-award" },
+			dl([[t("public.winner"), who(p.award.contractor)], [t("tender.price"), money(p.award.price_fen)],
+				[t("public.awarded_at"), when(p.award.awarded_at)]])));
+	}
+	if (p.bids) {
+		const rank = p.ranking || [];
+		parts.push(el("h2", {}, t("public.bids")), el("table", { id: "public-bids" }, el("thead", {},
+			el("tr", {}, el("th", {}, t("contractors.name")), el("th", {}, t("tender.price")),
+				el("th", {}, t("tender.rank")), el("th", {}, t("tender.total")))),
+		el("tbody", {}, ...p.bids.map((b) => {
+			const r = rank.find((x) => x.contractor.id === b.contractor.id);
+			return el("tr", {}, el("td", {}, who(b.contractor)), el("td", {}, money(b.price_fen)),
+				el("td", {}, r ? r.rank : "—"), el("td", {}, r ? r.total.toFixed(2) : "—"));
+		}))));
+	}
+	if (p.contract) {
+		parts.push(el("h2", {}, t("public.contract")), el("div", { class: "card" }, dl([
+			[t("payload.contract_no"), p.contract.contract_no],
+			[t("public.amount"), money(p.contract.amount_fen)],
+			[t("public.period"), `${p.contract.period.start} – ${p.contract.period.end}`],
+			[t("public.signed_at"), when(p.contract.signed_at)]])));
+	}
+	if (p.payments) {
+		parts.push(el("h2", {}, t("public.payments")), el("ul", {}, ...p.payments.map((x) =>
+			el("li", {}, `${when(x.date)} · ${money(x.amount_fen)}`))));
+	}
+	if (p.termination) {
+		parts.push(el("h2", {}, t("public.termination")), el("p", {}, `${when(p.termination.at)} · `,
+			t("public.reason." + p.termination.reason)));
+	}
+	if (p.predecessor_id || p.successor_id)
+		parts.push(el("p", {}, p.predecessor_id ? el("a", { href: `#/public/${p.predecessor_id}` },
+			t("project.predecessor", { id: p.predecessor_id })) : null, " ",
+		p.successor_id ? el("a", { href: `#/public/${p.successor_id}` },
+			t("project.successor", { id: p.successor_id })) : null));
+	if (p.evaluation) {
+		parts.push(el("h2", {}, t("public.evaluation")), el("div", { class: "card" }, dl([
+			[t("payload.purchaser_score"), p.evaluation.purchaser_score],
+			[t("payload.recipient_satisfaction"), p.evaluation.recipient_satisfaction],
+			[t("payload.third_party_score"), p.evaluation.third_party_score],
+			[t("public.composite"), p.evaluation.composite?.toFixed(2)]])));
+	}
+	parts.push(el("h2", {}, t("public.history")), el("ol", { class: "timeline", id: "public-history" },
+		...p.history.slice().reverse().map((e) => el("li", {}, el("strong", {}, t("event." + e.event)),
+			" ", el("span", { class: "when" }, when(e.at)), " → ", t("state." + e.state)))));
+	show(...parts);
+}
+
 // --- routing ----------------------------------------------------------------
 
 async function route() {
@@ -800,6 +907,11 @@ async function route() {
 	const hash = location.hash || "#/";
 	const [path, query] = hash.slice(1).split("?");
 	try {
+		/* the public register: open to all, signed in or not */
+		if (path === "/public")
+			return await publicPage(Object.fromEntries(new URLSearchParams(query || "")));
+		const pm = path.match(/^\/public\/(\d+)$/);
+		if (pm) return await publicProjectPage(pm[1]);
 		if (!me && path !== "/signin") {
 			try {
 				me = await api("GET", "/v1/me");

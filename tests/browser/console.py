@@ -336,6 +336,22 @@ try:
     console_clean("officer publishing")
     sign_out()
 
+    # the public register, signed out: the announced project, not the drafts
+    d.find_element(By.ID, "nav-public").click()
+    wait_text("main h1", "公开信息")
+    wait_text("#public-list", "额度内的专项项目")
+    assert FACTS["draft_title"] not in d.find_element(By.TAG_NAME, "main").text
+    shot("06j-public-register")
+    d.find_element(By.LINK_TEXT, "额度内的专项项目").click()
+    wait_text("main h1", "额度内的专项项目")
+    wait_text("#public-history", "发布")
+    page = d.find_element(By.TAG_NAME, "main").text
+    assert "CON-officer" not in page and "¥500,000.00" in page, page
+    assert d.find_element(By.ID, "ocds-link").get_attribute("href").endswith(
+        f"/v1/ocds/records/ocds-procurd-{FACTS['within_id']}")
+    shot("06k-public-project")
+    console_clean("public register")
+
     # an evaluator scores each bid with a sheet that knows each maximum
     first_sign_in(FACTS["evaluator"], FACTS["evaluator_pw"], "评审专家的新密码2026")
     d.get(BASE + f"/#/projects/{FACTS['scoring_id']}")
