@@ -62,7 +62,7 @@ FUZZ_BINS  := $(patsubst %,$(B)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 FAULT_BINS := $(patsubst tests/faults/%.c,$(B)/tests/faults/%,$(FAULT_SRC))
 WORKER_TEST_BINS := $(patsubst tests/worker/%.c,$(B)/tests/worker/%,$(WORKER_TEST_SRC))
 
-.PHONY: all deps run check check-faults fuzz fuzz-merge fuzz-bins unit bench install clean valgrind
+.PHONY: all deps run check check-faults fuzz fuzz-merge fuzz-bins unit bench install clean valgrind openapi lint-openapi
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -150,6 +150,17 @@ bench: deps all $(BENCH_BINS)
 	@B=$(B) sh scripts/bench-deadlines.sh
 	@B=$(B) sh scripts/bench-notify.sh
 	@B=$(B) sh scripts/bench-tasks.sh
+
+# web/openapi.json from its generator (the event payloads from lifecycle.c)
+openapi:
+	python3 scripts/openapi.py
+
+# Redocly's linter on web/openapi.json, its version pinned in
+# tools/openapi-lint/package-lock.json (npm ci fetches exactly that)
+lint-openapi:
+	@sh scripts/deps.sh lint
+	cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error && \
+		npx --no-install redocly lint --config redocly.yaml ../../web/openapi.json
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(UNITDIR)

@@ -84,6 +84,8 @@ static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
 /* Every route of the public contract (DESIGN.md), in one place. */
 static const struct route routes[] = {
 	{ GET, "/healthz", 0, R_INLINE, h_health, "GET /healthz", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/openapi.json", 0, R_INLINE | R_OPEN, public_openapi, "GET /v1/openapi.json", NULL,
+	    PAYLOAD_NONE },
 	{ GET, "/v1/public/projects", 0, R_OPEN, public_projects, "GET /v1/public/projects", NULL,
 	    PAYLOAD_NONE },
 	{ GET, "/v1/public/projects/{id}", 0, R_OPEN, public_project_get,
@@ -265,6 +267,12 @@ bool
 api_route_inline(const struct route *rt)
 {
 	return rt->flags & R_INLINE;
+}
+
+const char *
+api_route_name_at(size_t i)
+{
+	return i < sizeof routes / sizeof routes[0] ? routes[i].name : NULL;
 }
 
 bool

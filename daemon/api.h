@@ -22,6 +22,9 @@ bool api_route_has_body(const struct route *rt);
 void api_refuse(struct api_request *r, const struct edge_err *e);
 /* True when the route needs neither token nor database (liveness, metrics). */
 bool api_route_inline(const struct route *rt);
+/* The name of the I-th route of the table, NULL past its end (the OpenAPI
+ * document's test walks it). */
+const char *api_route_name_at(size_t i);
 /* True when the route is open to all (the public register, OCDS): no
  * token, a request budget per address, cacheable answers. */
 bool api_route_open(const struct route *rt);

@@ -27,6 +27,7 @@
 #include "pipes.h"
 #include "pool.h"
 #include "procurd.h"
+#include "public.h"
 #include "relay.h"
 #include "scheduler.h"
 #include "timebase.h"
@@ -337,6 +338,7 @@ main(int argc, char **argv)
 	}
 	struct dbwatch *watch = dbwatch_start(D.base, D.cfg->db_conninfo, SCHEDULER_CHANNEL,
 	    on_database_back, on_watch_notify, NULL);
+	public_openapi_load(D.cfg->http_web_root);
 	D.http = http_start(&D);
 	if (D.http == NULL)
 		fatal("http: cannot listen on %s", D.cfg->http_listen);
@@ -365,6 +367,7 @@ main(int argc, char **argv)
 
 	log_info("procurd stopping");
 	http_free(D.http);
+	public_openapi_free();
 	dbwatch_free(watch);
 	pool_free(D.pool);
 	pipes_stop();

@@ -16,7 +16,41 @@
 #include "publicview.h"
 #include "render.h"
 #include "rows.h"
+#include "log.h"
 #include "tender.h"
+
+static json_t *openapi;	/* read at start, then only read */
+
+void
+public_openapi_load(const char *web_root)
+{
+	char path[4096];
+	json_error_t e;
+	snprintf(path, sizeof path, "%s/openapi.json", web_root);
+	openapi = json_load_file(path, 0, &e);
+	if (openapi == NULL)
+		log_warn("openapi: cannot read %s: %s (GET /v1/openapi.json answers 404)", path,
+		    e.text);
+}
+
+void
+public_openapi_free(void)
+{
+	json_decref(openapi);
+	openapi = NULL;
+}
+
+json_t *
+public_openapi(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	if (openapi == NULL) {
+		apierr_set(c->err, 404, "not_found", NULL, "the OpenAPI document is not installed");
+		return NULL;
+	}
+	r->cache_public = true;
+	return json_incref(openapi);
+}
 
 static const char *
 query(struct api_request *r, const char *name)

@@ -15,5 +15,10 @@ json_t *public_evaluations(struct api_request *r, struct req_ctx *c, int *status
 json_t *public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_ocds_process(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_ocds_record(struct api_request *r, struct req_ctx *c, int *status);
+/* GET /v1/openapi.json: the document WEB_ROOT/openapi.json holds (read once
+ * by public_openapi_load() at start; public_openapi_free() at exit). */
+json_t *public_openapi(struct api_request *r, struct req_ctx *c, int *status);
+void public_openapi_load(const char *web_root);
+void public_openapi_free(void);
 
 #endif

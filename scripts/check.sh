@@ -183,6 +183,12 @@ valgrind)
 
 all)
 	run_list "$(list_bins 'test_*'; list_bins 'worker/test_*'; list_bins 'fuzz/replay_*')"
+	# the OpenAPI document is what its generator writes
+	run_one "web/openapi.json (python3 scripts/openapi.py writes it)" sh -c \
+		'/usr/bin/python3 scripts/openapi.py "$1" && cmp "$1" web/openapi.json' _ "$work/openapi.json"
+	# every answer the integration tests receive, against that document
+	PROCURD_ANSWERS=$work/answers.jsonl
+	export PROCURD_ANSWERS
 	its=$(list_bins 'it_*')
 	if [ -n "$its" ] && [ "$(now)" -ge "$deadline" ]; then
 		run_list "$its"	# each reports the overall limit
@@ -195,6 +201,8 @@ all)
 			export PROCURD_TEST_PGUSER="$PGUSER"
 			unset PGHOST PGPORT PGUSER
 			run_list "$its"
+			run_one "tests/openapi/check_answers.py (the answers against web/openapi.json)" \
+				/usr/bin/python3 tests/openapi/check_answers.py web/openapi.json "$PROCURD_ANSWERS"
 		else
 			echo "FAIL postgresql (scripts/pg.sh start $pgdir; integration tests not run)"
 			ran=$((ran + 1))

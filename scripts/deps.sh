@@ -34,6 +34,14 @@ PACKAGES="
 if [ "${1:-}" = fuzz ]; then
 	PACKAGES="clang libclang-rt-14-dev"
 fi
+# `deps.sh lint`: what `make lint-openapi` needs (Node.js and npm, Debian's;
+# a machine with its own node and npm already has what it needs)
+if [ "${1:-}" = lint ]; then
+	if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+		exit 0
+	fi
+	PACKAGES="nodejs npm"
+fi
 
 missing=
 for p in $PACKAGES; do

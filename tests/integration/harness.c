@@ -736,6 +736,27 @@ record(struct harness *h, const char *method, const char *path, const struct res
 	free(body);
 }
 
+/* Every answer, when PROCURD_ANSWERS names a file: one JSON line of
+ * method, path, status and body, for tests/openapi/check_answers.py to
+ * validate against the OpenAPI document (make check does). */
+static void
+log_answer(const char *method, const char *path, const struct resp *r)
+{
+	const char *file = getenv("PROCURD_ANSWERS");
+	if (file == NULL || r->status <= 0)
+		return;
+	json_t *line = json_pack("{s:s,s:s,s:i,s:s}", "method", method, "path", path, "status",
+	    (int)r->status, "body", r->raw ? r->raw : "");
+	char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	FILE *f = text ? fopen(file, "a") : NULL;
+	if (f) {
+		fprintf(f, "%s\n", text);
+		fclose(f);
+	}
+	free(text);
+	json_decref(line);
+}
+
 struct resp
 h_req(struct harness *h, const char *method, const char *path, const char *token,
     const char *body, const char *extra_header)
@@ -744,6 +765,7 @@ h_req(struct harness *h, const char *method, const char *path, const char *token
 	trash(h, r.body, r.raw);
 	trash(h, NULL, r.headers);
 	record(h, method, path, &r);
+	log_answer(method, path, &r);
 	return r;
 }
 

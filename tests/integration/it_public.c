@@ -216,6 +216,12 @@ test_cache_and_budget(void **state)
 	snprintf(inm, sizeof inm, "If-None-Match: %.*s", (int)strcspn(etag + 6, "\r\n"), etag + 6);
 	r = h_req(h, "GET", "/v1/public/projects", NULL, NULL, inm);
 	assert_int_equal(r.status, 304);
+	/* the API's description, open to all as well */
+	r = h_req(h, "GET", "/v1/openapi.json", NULL, NULL, NULL);
+	assert_status(r, 200);
+	assert_json_str(r.body, "openapi", "3.1.0");
+	assert_non_null(h_at(r.body, "paths./v1/ocds/records/{ocid}.get"));
+	assert_non_null(strstr(r.headers, "Cache-Control: public, max-age=60"));
 	/* the API's other answers are not cached */
 	r = h_req(h, "GET", "/v1/me", NULL, NULL, NULL);
 	assert_non_null(strstr(r.headers, "Cache-Control: no-store"));

@@ -15,9 +15,12 @@ import os
 import sys
 import urllib.error
 import urllib.request
+import warnings
 from decimal import Decimal
 
 import jsonschema
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)	# RefResolver, newer jsonschema
 
 BASE, DIR = sys.argv[1], sys.argv[2]
 FACTS = json.load(sys.stdin)
