@@ -150,6 +150,7 @@ bench: deps all $(BENCH_BINS)
 	@B=$(B) sh scripts/bench-deadlines.sh
 	@B=$(B) sh scripts/bench-notify.sh
 	@B=$(B) sh scripts/bench-tasks.sh
+	@B=$(B) sh scripts/bench-ocds.sh
 
 # web/openapi.json from its generator (the event payloads from lifecycle.c)
 openapi:
