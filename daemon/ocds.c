@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jbuild.h"
 
 #define N(a) (sizeof (a) / sizeof (a)[0])
 
@@ -25,6 +26,7 @@ struct walk {
 	char ocid[128];
 	char offset[8];		/* "+08:00": the zone of the public view's times */
 	json_t *parties;	/* id → party, roles as they stand */
+	json_t *touched;	/* the parties this history row's release names */
 	json_t *out;
 	const char *method;
 	int publishes;
@@ -32,6 +34,9 @@ struct walk {
 	char contract_id[192];
 	char contract_award[192];	/* the award it was signed on (OCDS requires it) */
 	json_t *supplier;	/* its OrganizationReference */
+	const int64_t *want;	/* the rows whose releases are wanted (NULL: all) */
+	size_t n_want;
+	bool build;		/* this row's releases are wanted */
 };
 
 static const char *
@@ -45,13 +50,13 @@ str(const json_t *o, const char *k)
 static json_t *
 amount(json_int_t fen)
 {
-	return json_pack("{s:f,s:s}", "amount", (double)fen / 100.0, "currency", "CNY");
+	return jobj("amount", json_real((double)fen / 100.0), "currency", json_string("CNY"), NULL);
 }
 
 static json_t *
 org_ref(const char *id, const char *name)
 {
-	return json_pack("{s:s,s:s}", "id", id, "name", name ? name : "");
+	return jobj("id", json_string(id), "name", json_string(name ? name : ""), NULL);
 }
 
 /* The party ID with ROLE added (made with NAME and, for a contractor, its
@@ -61,6 +66,7 @@ org_ref(const char *id, const char *name)
 static void
 party(struct walk *w, const char *id, const char *name, const char *code, const char *role)
 {
+	json_object_set_new(w->touched, id, json_true());
 	json_t *p = json_object_get(w->parties, id);
 	if (p == NULL) {
 		p = json_pack("{s:s,s:s,s:[]}", "id", id, "name", name ? name : "", "roles");
@@ -75,7 +81,10 @@ party(struct walk *w, const char *id, const char *name, const char *code, const 
 	json_array_foreach(roles, i, r)
 		if (strcmp(json_string_value(r), role) == 0)
 			return;
-	json_array_append_new(roles, json_string(role));
+	/* copied on write: releases already made hold the party as it was */
+	p = json_deep_copy(p);
+	json_array_append_new(json_object_get(p, "roles"), json_string(role));
+	json_object_set_new(w->parties, id, p);
 }
 
 static void
@@ -103,26 +112,39 @@ static json_t *
 release(struct walk *w, json_int_t seq, const char *date, const char *tag1, const char *tag2)
 {
 	char id[256], buyer[96], payer[96];
+	if (!w->build)
+		return NULL;	/* what is set on it is dropped; the walk's state still moves */
 	snprintf(id, sizeof id, "%s-%lld-%s", w->ocid, (long long)seq, tag1);
 	buyer_ids(w, buyer, payer, sizeof buyer);
-	json_t *tags = json_pack("[s]", tag1);
+	json_t *tags = json_array();
+	json_array_append_new(tags, json_string(tag1));
 	if (tag2)
 		json_array_append_new(tags, json_string(tag2));
-	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "ocid", w->ocid, "id", id, "date", date,
-	    "tag", tags, "initiationType", "tender", "language", "zh", "buyer",
-	    org_ref(buyer, str(json_object_get(w->pv, "agency"), "name")));
+	return jobj("ocid", json_string(w->ocid), "id", json_string(id), "date", json_string(date),
+	    "tag", tags, "initiationType", json_string("tender"), "language", json_string("zh"),
+	    "buyer", org_ref(buyer, str(json_object_get(w->pv, "agency"), "name")), NULL);
 }
 
 static void
 emit(struct walk *w, json_int_t seq, json_t *rel)
 {
+	if (rel == NULL)
+		return;
+	/* the buyer and the parties this release names, each with all its
+	 * roles so far (a party's roles are a list a later release replaces
+	 * whole); shared: party() never changes one in place */
 	json_t *ps = json_array();
 	const char *k;
-	json_t *p;
-	json_object_foreach(w->parties, k, p)
-		json_array_append_new(ps, json_deep_copy(p));
+	json_t *p, *t;
+	char buyer[96], payer[96];
+	buyer_ids(w, buyer, payer, sizeof buyer);
+	if ((p = json_object_get(w->parties, buyer)))
+		json_array_append(ps, p);
+	json_object_foreach(w->touched, k, t)
+		if (strcmp(k, buyer) != 0 && (p = json_object_get(w->parties, k)))
+			json_array_append(ps, p);
 	json_object_set_new(rel, "parties", ps);
-	json_array_append_new(w->out, json_pack("{s:I,s:o}", "seq", seq, "release", rel));
+	json_array_append_new(w->out, jobj("seq", json_integer(seq), "release", rel, NULL));
 }
 
 static const char *
@@ -197,26 +219,31 @@ on_publish(struct walk *w, const json_t *e, json_int_t seq, const char *at)
 			json_object_set_new(r, "relatedProcesses", related(w, "prior", pred, "原项目"));
 		emit(w, seq, r);
 	}
+	if (!w->build)
+		return;	/* the parties and the method are what the walk keeps */
 	json_t *items = json_array();
 	size_t i;
 	const json_t *it;
 	json_array_foreach(json_object_get(pv, "catalog_items"), i, it)
-		json_array_append_new(items, json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "id",
-		    str(it, "code"), "description", str(it, "name"), "classification", "scheme",
-		    "x_civil_affairs_catalogue", "id", str(it, "code"), "description", str(it, "name")));
+		json_array_append_new(items, jobj("id", jstr(str(it, "code")), "description",
+		    jstr(str(it, "name")), "classification", jobj("scheme",
+		    json_string("x_civil_affairs_catalogue"), "id", jstr(str(it, "code")),
+		    "description", jstr(str(it, "name")), NULL), NULL));
 	char desc[4096];
 	snprintf(desc, sizeof desc, "%s；质量标准：%s", str(pv, "quantity") ? str(pv, "quantity") : "",
 	    str(pv, "quality_standard") ? str(pv, "quality_standard") : "");
 	const json_t *criteria = json_object_get(e, "criteria") ? json_object_get(e, "criteria") :
 	    json_object_get(pv, "criteria");
-	json_t *t = json_pack("{s:o,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s}}",
-	    "id", tender_id(w), "title", str(pv, "title"), "description", desc, "status", "active",
-	    "items", items, "value", amount(json_integer_value(json_object_get(pv, "budget_fen"))),
-	    "mainProcurementCategory", "services", "awardCriteria", "ratedCriteria",
-	    "submissionMethod", "written", "tenderPeriod", "startDate", at, "endDate",
-	    str(e, "bid_deadline") ? str(e, "bid_deadline") : at, "procuringEntity", "id", buyer, "name",
-	    str(json_object_get(pv, "agency"), "name"));
-	json_object_set_new(t, "submissionMethod", json_pack("[s]", "written"));
+	json_t *written = json_array();
+	json_array_append_new(written, json_string("written"));
+	json_t *t = jobj("id", tender_id(w), "title", jstr(str(pv, "title")), "description",
+	    json_string(desc), "status", json_string("active"), "items", items, "value",
+	    amount(json_integer_value(json_object_get(pv, "budget_fen"))),
+	    "mainProcurementCategory", json_string("services"), "awardCriteria",
+	    json_string("ratedCriteria"), "submissionMethod", written, "tenderPeriod",
+	    jobj("startDate", json_string(at), "endDate",
+	    json_string(str(e, "bid_deadline") ? str(e, "bid_deadline") : at), NULL),
+	    "procuringEntity", org_ref(buyer, str(json_object_get(pv, "agency"), "name")), NULL);
 	if (method_detail(w->method, true)) {
 		json_object_set_new(t, "procurementMethod", json_string(method_detail(w->method, true)));
 		json_object_set_new(t, "procurementMethodDetails",
@@ -261,10 +288,12 @@ on_award(struct walk *w, const json_t *e, json_int_t seq, const char *at, bool d
 		party(w, sid, NULL, NULL, "supplier");
 		snprintf(w->award_id, sizeof w->award_id, "%s-award-%lld", w->ocid, (long long)seq);
 		w->supplier = org_ref(sid, str(json_object_get(a, "contractor"), "name"));
-		json_array_append_new(awards, json_pack("{s:s,s:s,s:s,s:o,s:[O]}", "id", w->award_id,
-		    "status", "active", "date", at, "value",
+		json_t *suppliers = json_array();
+		json_array_append(suppliers, w->supplier);
+		json_array_append_new(awards, jobj("id", json_string(w->award_id), "status",
+		    json_string("active"), "date", json_string(at), "value",
 		    amount(json_integer_value(json_object_get(a, "price_fen"))), "suppliers",
-		    w->supplier));
+		    suppliers, NULL));
 		/* the round's tenderers, when this is the award the bids shown belong to */
 		const json_t *pa = json_object_get(w->pv, "award");
 		if (pa && json_equal(json_object_get(pa, "contractor"), json_object_get(a, "contractor"))) {
@@ -308,6 +337,10 @@ one(struct walk *w, const json_t *e)
 	const char *ev = str(e, "event"), *at = str(e, "at");
 	json_int_t seq = json_integer_value(json_object_get(e, "seq"));
 	json_t *r;
+	json_object_clear(w->touched);
+	w->build = w->want == NULL;
+	for (size_t i = 0; i < w->n_want && !w->build; i++)
+		w->build = w->want[i] == seq;
 	if (strcmp(ev, "publish") == 0)
 		on_publish(w, e, seq, at);
 	else if (strcmp(ev, "close_bidding") == 0 && strcmp(str(e, "state"), "tender_failed") == 0) {
@@ -342,10 +375,11 @@ one(struct walk *w, const json_t *e)
 		snprintf(w->contract_id, sizeof w->contract_id, "%s-contract-%s", w->ocid,
 		    str(e, "contract_no") ? str(e, "contract_no") : "1");
 		snprintf(w->contract_award, sizeof w->contract_award, "%s", w->award_id);
-		json_t *k = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s}", "id", w->contract_id, "awardID",
-		    w->award_id, "title", str(e, "contract_no") ? str(e, "contract_no") : "", "status",
-		    "active", "value", amount(json_integer_value(json_object_get(e, "amount_fen"))),
-		    "dateSigned", at);
+		json_t *k = jobj("id", json_string(w->contract_id), "awardID", json_string(w->award_id),
+		    "title", json_string(str(e, "contract_no") ? str(e, "contract_no") : ""), "status",
+		    json_string("active"), "value",
+		    amount(json_integer_value(json_object_get(e, "amount_fen"))), "dateSigned",
+		    json_string(at), NULL);
 		json_t *from = day_time(w, str(json_object_get(c, "period"), "start"), false);
 		json_t *to = day_time(w, str(json_object_get(c, "period"), "end"), true);
 		if (from && to)
@@ -365,12 +399,17 @@ one(struct walk *w, const json_t *e)
 		json_t *payee = w->supplier ? json_deep_copy(w->supplier) : org_ref("unknown", "");
 		party(w, str(payee, "id"), NULL, NULL, "payee");
 		json_t *payer_party = json_object_get(w->parties, payer);
+		json_object_set_new(w->touched, payer, json_true());
 		r = release(w, seq, at, "implementation", NULL);
-		json_object_set_new(r, "contracts", json_pack("[{s:s,s:s,s:{s:[{s:s,s:s,s:o,s:o,s:o}]}}]",
-		    "id", w->contract_id, "awardID", w->contract_award, "implementation", "transactions",
-		    "id", tid, "date", at,
+		json_t *txs = json_array();
+		json_array_append_new(txs, jobj("id", json_string(tid), "date", json_string(at),
 		    "value", amount(json_integer_value(json_object_get(e, "amount_fen"))), "payer",
-		    org_ref(payer, str(payer_party, "name")), "payee", payee));
+		    org_ref(payer, str(payer_party, "name")), "payee", payee, NULL));
+		json_t *ks = json_array();
+		json_array_append_new(ks, jobj("id", json_string(w->contract_id), "awardID",
+		    json_string(w->contract_award), "implementation", jobj("transactions", txs, NULL),
+		    NULL));
+		json_object_set_new(r, "contracts", ks);
 		emit(w, seq, r);
 	} else if ((strcmp(ev, "contractor_exit") == 0 || strcmp(ev, "report_subcontracting") == 0) &&
 	    w->contract_id[0]) {
@@ -401,12 +440,20 @@ one(struct walk *w, const json_t *e)
 void
 ocds_releases(const json_t *pv, const char *prefix, json_t *out)
 {
-	struct walk w = { .pv = pv, .prefix = prefix, .out = out };
+	ocds_releases_of(pv, prefix, NULL, 0, out);
+}
+
+void
+ocds_releases_of(const json_t *pv, const char *prefix, const int64_t *seqs, size_t n_seqs,
+    json_t *out)
+{
+	struct walk w = { .pv = pv, .prefix = prefix, .out = out, .want = seqs, .n_want = n_seqs };
 	snprintf(w.ocid, sizeof w.ocid, "%s", str(pv, "ocid"));
 	const char *since = str(pv, "public_since");
 	size_t n = since ? strlen(since) : 0;
 	snprintf(w.offset, sizeof w.offset, "%s", n > 6 && since[n - 6] != 'Z' ? since + n - 6 : "Z");
 	w.parties = json_object();
+	w.touched = json_object();
 	w.method = str(pv, "method");
 	/* the method announced first: the one before the first change */
 	size_t i;
@@ -419,6 +466,7 @@ ocds_releases(const json_t *pv, const char *prefix, json_t *out)
 	json_array_foreach(json_object_get(pv, "history"), i, e)
 		one(&w, e);
 	json_decref(w.parties);
+	json_decref(w.touched);
 	json_decref(w.supplier);
 }
 

@@ -6,11 +6,17 @@
 #define PROCURD_OCDS_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* The releases of the project whose public view is PV, appended to OUT in
  * the order they happened, each as {"seq": the history row it comes from,
  * "release": {…}}; PREFIX is the ocid prefix (for related processes). */
 void ocds_releases(const json_t *pv, const char *prefix, json_t *out);
+/* The same, only the releases of the history rows SEQS[0..N) (the others
+ * are walked, not built: a feed's page wants a few of each project's). */
+void ocds_releases_of(const json_t *pv, const char *prefix, const int64_t *seqs, size_t n,
+    json_t *out);
 
 /* A release package of RELEASES (taken), published at PUBLISHED (RFC 3339),
  * answered at URI; NEXT the next page's URL or NULL. */

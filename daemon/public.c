@@ -282,6 +282,18 @@ public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
 	if (feed == NULL)
 		return dbfail(c);
 	int n = rows_count(feed);
+	/* the rows the page can use: a first announcement makes two releases,
+	 * a closing that goes on to scoring and a takeover's end none, the
+	 * others one; rows past LIMIT releases (counted at most) wait for the
+	 * next page, and their projects are not fetched */
+	int rows_max = 0;
+	for (int i = 0, most = 0; i < n && most < limit; i++, rows_max++) {
+		const char *ev = rows_text(feed, i, 3);
+		most += !strcmp(ev, "publish") ? 2 : !strcmp(ev, "complete_takeover") ? 0 :
+		    !strcmp(ev, "close_bidding") ? !strcmp(rows_text(feed, i, 4), "tender_failed") : 1;
+	}
+	bool cut = rows_max < n;
+	n = rows_max;
 	/* the projects of the page, each built once */
 	size_t cap = 3 + (size_t)n * 21;
 	char *ids = xmalloc(cap), *w = ids;
@@ -296,38 +308,79 @@ public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
 		rows_free(feed);
 		return dbfail(c);
 	}
-	json_t *by_project = json_object();
+	/* LIMIT counts releases: a row's releases all go on one page (a first
+	 * announcement has two), so a page ends at the row before the one that
+	 * would pass it. A project is built when a row of the page first needs
+	 * it, with only the releases of its rows on the page. */
 	int np = rows_count(b.projects);
 	struct pub_source *src = xcalloc((size_t)(np ? np : 1), sizeof *src);
 	public_sources(b.projects, b.history, b.bids, src);
-	for (int i = 0; i < np; i++) {
-		json_t *pv = public_project(&src[i], prefix(r), ctx_offset(c));
-		json_t *keyed = json_array();
-		ocds_releases(pv, prefix(r), keyed);
-		json_object_set_new(by_project, rows_text(b.projects, i, PC_ID), keyed);
-		json_decref(pv);
-	}
-	free(src);
-	json_t *out = json_array();
+	int64_t *pids = xcalloc((size_t)(np ? np : 1), sizeof *pids);
+	for (int j = 0; j < np; j++)
+		pids[j] = rows_i64(b.projects, j, PC_ID);
+	json_t **built = xcalloc((size_t)(np ? np : 1), sizeof *built);
+	int64_t *seqs = xcalloc((size_t)(n ? n : 1), sizeof *seqs);
+	int64_t *fp = xcalloc((size_t)(n ? n : 1), sizeof *fp);
+	int64_t *fs = xcalloc((size_t)(n ? n : 1), sizeof *fs);
 	for (int i = 0; i < n; i++) {
-		json_t *keyed = json_object_get(by_project, rows_text(feed, i, 0));
-		int64_t want = rows_i64(feed, i, 1);
-		size_t k;
+		fp[i] = rows_i64(feed, i, 0);
+		fs[i] = rows_i64(feed, i, 1);
+	}
+	json_t *out = json_array();
+	int last = -1;
+	for (int i = 0; i < n; i++) {
+		int64_t pid = fp[i], want = fs[i];
+		int lo = 0, hi = np - 1, j = -1;
+		while (lo <= hi && j < 0) {
+			int mid = (lo + hi) / 2;
+			if (pids[mid] == pid)
+				j = mid;
+			else if (pids[mid] < pid)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		if (j < 0)
+			continue;	/* made public meanwhile? not on this page */
+		if (built[j] == NULL) {
+			size_t ns = 0;
+			for (int k = i; k < n; k++)
+				if (fp[k] == pid)
+					seqs[ns++] = fs[k];
+			json_t *pv = public_project(&src[j], prefix(r), ctx_offset(c));
+			built[j] = json_array();
+			ocds_releases_of(pv, prefix(r), seqs, ns, built[j]);
+			json_decref(pv);
+		}
+		size_t k, mine = 0;
 		json_t *x;
-		json_array_foreach(keyed, k, x)
+		json_array_foreach(built[j], k, x)
+			mine += json_integer_value(json_object_get(x, "seq")) == want;
+		if (json_array_size(out) + mine > (size_t)limit && last >= 0)
+			break;
+		json_array_foreach(built[j], k, x)
 			if (json_integer_value(json_object_get(x, "seq")) == want)
 				json_array_append(out, json_object_get(x, "release"));
+		last = i;
 	}
-	json_decref(by_project);
+	for (int j = 0; j < np; j++)
+		json_decref(built[j]);
+	free(built);
+	free(pids);
+	free(seqs);
+	free(fp);
+	free(fs);
+	free(src);
 	pub_batch_free(&b);
 	char base[300], uri[600], next[700], now[64];
 	base_url(r, base, sizeof base);
 	snprintf(uri, sizeof uri, "%s/v1/ocds/releases", base);
-	if (n == limit)
+	bool more = cut || rows_count(feed) == limit || last < n - 1;
+	if (more)
 		snprintf(next, sizeof next, "%s/v1/ocds/releases?after=%s.%s.%s&limit=%lld", base,
-		    rows_text(feed, n - 1, 2), rows_text(feed, n - 1, 0), rows_text(feed, n - 1, 1),
+		    rows_text(feed, last, 2), rows_text(feed, last, 0), rows_text(feed, last, 1),
 		    (long long)limit);
 	rows_free(feed);
 	now_text(c, now, sizeof now);
-	return answer(r, c, ocds_release_package(out, uri, now, n == limit ? next : NULL), true);
+	return answer(r, c, ocds_release_package(out, uri, now, more ? next : NULL), true);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jbuild.h"
 #include "render.h"
 #include "util.h"
 
@@ -116,9 +117,9 @@ contractor_of(const struct pub_source *s, int64_t id)
 {
 	for (int i = s->b0; i < s->b1; i++)
 		if (rows_i64(s->b, i, PB_CONTRACTOR) == id)
-			return json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
-			    rows_text(s->b, i, PB_NAME), "credit_code", rows_text(s->b, i, PB_CODE));
-	return json_pack("{s:I}", "id", (json_int_t)id);
+			return jobj("id", json_integer(id), "name", jstr(rows_text(s->b, i, PB_NAME)),
+			    "credit_code", jstr(rows_text(s->b, i, PB_CODE)), NULL);
+	return jobj("id", json_integer(id), NULL);
 }
 
 static const char *const exit_reasons[] = { "withdrawal", "bankruptcy", "breach", "fraud" };
@@ -135,8 +136,8 @@ entry_of(const struct pub_source *s, int k, int off, json_t **award, int *round,
 	const char *at = rows_text(s->h, k, PH_AT);
 	json_t *pl = parsed(rows_text(s->h, k, PH_PAYLOAD));
 	json_t *res = json_object_get(pl, "result");
-	json_t *e = json_pack("{s:I,s:s,s:o,s:s}", "seq", (json_int_t)rows_i64(s->h, k, PH_SEQ),
-	    "event", ev, "at", time_of(at, off), "state", rows_text(s->h, k, PH_TO));
+	json_t *e = jobj("seq", json_integer(rows_i64(s->h, k, PH_SEQ)), "event", json_string(ev),
+	    "at", time_of(at, off), "state", jstr(rows_text(s->h, k, PH_TO)), NULL);
 	for (int f = 0; f < 4 && shown[si].fields[f]; f++) {
 		const char *name = shown[si].fields[f];
 		json_t *v = json_object_get(pl, name);
@@ -242,16 +243,18 @@ public_project(const struct pub_source *s, const char *ocid_prefix, int off)
 			json_array_append_new(history, e);
 	}
 
-	json_t *o = json_pack("{s:I,s:s,s:s,s:{s:s,s:s},s:I,s:o,s:o,s:o,s:s,s:I,s:s,s:o}",
-	    "id", (json_int_t)id, "ocid", ocid, "title", rows_text(p, i, PC_TITLE),
-	    "agency", "code", rows_text(p, i, PC_AGENCY), "name", rows_text(p, i, PUB_AGENCY_NAME),
-	    "fiscal_year", (json_int_t)rows_i64(p, i, PC_YEAR),
+	json_t *o = jobj("id", json_integer(id), "ocid", json_string(ocid),
+	    "title", jstr(rows_text(p, i, PC_TITLE)),
+	    "agency", jobj("code", jstr(rows_text(p, i, PC_AGENCY)), "name",
+	    jstr(rows_text(p, i, PUB_AGENCY_NAME)), NULL),
+	    "fiscal_year", json_integer(rows_i64(p, i, PC_YEAR)),
 	    "catalog_items", rows_text(p, i, PUB_ITEMS) ? parsed(rows_text(p, i, PUB_ITEMS)) :
 	    json_array(), "quantity", text_or_null(rows_text(p, i, PC_QUANTITY)),
 	    "quality_standard", text_or_null(rows_text(p, i, PC_QUALITY)),
-	    "method", rows_text(p, i, PC_METHOD),
-	    "budget_fen", (json_int_t)rows_i64(p, i, PC_BUDGET),
-	    "state", rows_text(p, i, PC_STATE), "public_since", time_of(first_publish, off));
+	    "method", jstr(rows_text(p, i, PC_METHOD)),
+	    "budget_fen", json_integer(rows_i64(p, i, PC_BUDGET)),
+	    "state", jstr(rows_text(p, i, PC_STATE)), "public_since", time_of(first_publish, off),
+	    NULL);
 	if (rows_text(p, i, PC_BID_DEADLINE))
 		json_object_set_new(o, "bid_deadline", time_of(rows_text(p, i, PC_BID_DEADLINE), off));
 	if (rows_text(p, i, PC_REQUIREMENTS))
@@ -272,10 +275,10 @@ public_project(const struct pub_source *s, const char *ocid_prefix, int off)
 		json_t *bids = json_array();
 		for (int k = s->b0; k < s->b1; k++)
 			if (rows_i64(s->b, k, PB_ROUND) == awarded_round)
-				json_array_append_new(bids, json_pack("{s:o,s:I,s:b}", "contractor",
+				json_array_append_new(bids, jobj("contractor",
 				    contractor_of(s, rows_i64(s->b, k, PB_CONTRACTOR)), "price_fen",
-				    (json_int_t)rows_i64(s->b, k, PB_PRICE), "declined",
-				    rows_bool(s->b, k, PB_DECLINED)));
+				    json_integer(rows_i64(s->b, k, PB_PRICE)), "declined",
+				    json_boolean(rows_bool(s->b, k, PB_DECLINED)), NULL));
 		json_object_set_new(o, "bids", bids);
 		if (s->ranking && awarded_round == (int)rows_i64(p, i, PC_ROUND)) {
 			json_t *rank = json_array();

@@ -19,11 +19,15 @@ static struct stmt q_pub_after = STMT(
 static struct stmt q_pub_of = STMT(
 	"SELECT " PUB_COLS PUB_FROM "WHERE p.id = ANY($1::bigint[]) AND p.public_since IS NOT NULL "
 	"ORDER BY p.id");
-/* the whole history: publicview.c decides which events and fields show;
- * the actor is not read */
+/* the history publicview.c reads: it decides which events and fields show
+ * (the others' payloads are not even fetched: supervision records,
+ * reminders, escalations); the actor is not read */
 static struct stmt q_pub_history = STMT(
 	"SELECT project_id, seq, event, from_state, to_state, ts2us(at), payload::text "
-	"FROM project_event WHERE project_id = ANY($1::bigint[]) ORDER BY project_id, seq");
+	"FROM project_event WHERE project_id = ANY($1::bigint[]) "
+	"AND event = ANY('{create,approve_budget,change_method,publish,close_bidding,retender,"
+	"award,decline_award,sign_contract,confirm_payment,contractor_exit,report_subcontracting,"
+	"complete_takeover,evaluate,cancel}'::text[]) ORDER BY project_id, seq");
 static struct stmt q_pub_bids = STMT(
 	"SELECT b.project_id, b.id, b.contractor_id, c.name, c.credit_code, b.price_fen, b.round, "
 	"b.declined FROM bid b JOIN contractor c ON c.id = b.contractor_id "
@@ -128,7 +132,7 @@ pub_list(struct db *db, const char *agency, const char *state, const char *year,
  * by test_publicview), as migration 015's partial index names them, so the
  * walk is of that index. */
 static struct stmt q_pub_feed = STMT(
-	"SELECT e.project_id, e.seq, ts2us(e.at) FROM project_event e "
+	"SELECT e.project_id, e.seq, ts2us(e.at), e.event, e.to_state FROM project_event e "
 	"JOIN project p ON p.id = e.project_id "
 	"WHERE e.event IN ('publish', 'close_bidding', 'retender', 'change_method', 'award', "
 	"'decline_award', 'sign_contract', 'confirm_payment', 'contractor_exit', "

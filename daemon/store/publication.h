@@ -37,7 +37,8 @@ struct rows *pub_list(struct db *db, const char *agency, const char *state, cons
     int64_t before, int limit);
 
 /* The release feed: the public history rows after the point (AT µs,
- * PROJECT, SEQ) in that order, up to LIMIT: project_id, seq, at (µs).
+ * PROJECT, SEQ) in that order, up to LIMIT: project_id, seq, at (µs),
+ * event, to_state.
  * NULL on a database error. */
 struct rows *pub_feed(struct db *db, usec_t at, int64_t project, int seq, int limit);
 

@@ -41,7 +41,7 @@ static const struct {
 	 * answer it keeps for an Idempotency-Key with them too */
 	{ "render", L_PURE },
 	/* what is public, and OCDS from it: pure, one place for both */
-	{ "publicview", L_PURE }, { "ocds", L_PURE }, { "ratelimit", L_PURE },
+	{ "publicview", L_PURE }, { "ocds", L_PURE }, { "ratelimit", L_PURE }, { "jbuild", L_PURE },
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
