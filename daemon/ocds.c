@@ -507,6 +507,36 @@ member_with(json_t *a, const json_t *id)
 	return NULL;
 }
 
+/* DST's member K as an object, made when it is not one. */
+static json_t *
+child(json_t *dst, const char *k)
+{
+	json_t *d = json_object_get(dst, k);
+	if (!json_is_object(d)) {
+		d = json_object();
+		json_object_set_new(dst, k, d);
+	}
+	return d;
+}
+
+/* The member of DST's array K with X's id, appended (empty) when there is
+ * none: an array merged by its members' ids. */
+static json_t *
+member_for(json_t *dst, const char *k, const json_t *x)
+{
+	json_t *d = json_object_get(dst, k);
+	if (!json_is_array(d)) {
+		d = json_array();
+		json_object_set_new(dst, k, d);
+	}
+	json_t *m = member_with(d, json_object_get(x, "id"));
+	if (m == NULL) {
+		m = json_object();
+		json_array_append_new(d, m);
+	}
+	return m;
+}
+
 static void
 merge(json_t *dst, const json_t *src, bool top)
 {
@@ -517,29 +547,13 @@ merge(json_t *dst, const json_t *src, bool top)
 			continue;	/* omitWhenMerged */
 		if (json_is_null(v))
 			json_object_del(dst, k);
-		else if (json_is_object(v)) {
-			json_t *d = json_object_get(dst, k);
-			if (!json_is_object(d)) {
-				d = json_object();
-				json_object_set_new(dst, k, d);
-			}
-			merge(d, v, false);
-		} else if (by_id(v)) {
-			json_t *d = json_object_get(dst, k);
-			if (!json_is_array(d)) {
-				d = json_array();
-				json_object_set_new(dst, k, d);
-			}
+		else if (json_is_object(v))
+			merge(child(dst, k), v, false);
+		else if (by_id(v)) {
 			size_t i;
 			json_t *x;
-			json_array_foreach(v, i, x) {
-				json_t *m = member_with(d, json_object_get(x, "id"));
-				if (m == NULL) {
-					m = json_object();
-					json_array_append_new(d, m);
-				}
-				merge(m, x, false);
-			}
+			json_array_foreach(v, i, x)
+				merge(member_for(dst, k, x), x, false);
 		} else
 			json_object_set_new(dst, k, json_deep_copy(v));
 	}
@@ -603,29 +617,13 @@ versioned(json_t *dst, const json_t *src, const json_t *meta, bool member, bool 
 				json_object_set(dst, k, v);
 			continue;
 		}
-		if (json_is_object(v)) {
-			json_t *d = json_object_get(dst, k);
-			if (!json_is_object(d)) {
-				d = json_object();
-				json_object_set_new(dst, k, d);
-			}
-			versioned(d, v, meta, false, false);
-		} else if (by_id(v)) {
-			json_t *d = json_object_get(dst, k);
-			if (!json_is_array(d)) {
-				d = json_array();
-				json_object_set_new(dst, k, d);
-			}
+		if (json_is_object(v))
+			versioned(child(dst, k), v, meta, false, false);
+		else if (by_id(v)) {
 			size_t i;
 			json_t *x;
-			json_array_foreach(v, i, x) {
-				json_t *m = member_with(d, json_object_get(x, "id"));
-				if (m == NULL) {
-					m = json_object();
-					json_array_append_new(d, m);
-				}
-				versioned(m, x, meta, true, false);
-			}
+			json_array_foreach(v, i, x)
+				versioned(member_for(dst, k, x), x, meta, true, false);
 		} else {
 			json_t *vs = json_object_get(dst, k);
 			size_t n = json_array_size(vs);

@@ -55,14 +55,13 @@ public_openapi(struct api_request *r, struct req_ctx *c, int *status)
 static const char *
 query(struct api_request *r, const char *name)
 {
-	return evhttp_find_header(&r->args, name);
+	return request_query(r, name);
 }
 
 static json_t *
 bad(struct req_ctx *c, const char *field, const char *msg)
 {
-	apierr_set(c->err, 400, "invalid_field", json_pack("{s:s}", "field", field), "%s", msg);
-	return NULL;
+	return ctx_bad_field(c, field, msg);
 }
 
 static json_t *
@@ -227,32 +226,34 @@ process_releases(struct api_request *r, struct req_ctx *c)
 	return out;
 }
 
-json_t *
-public_ocds_process(struct api_request *r, struct req_ctx *c, int *status)
+/* One process's releases as a release package, or its record (RECORD). */
+static json_t *
+process_package(struct api_request *r, struct req_ctx *c, bool record)
 {
-	(void)status;
 	json_t *rel = process_releases(r, c);
 	if (rel == NULL)
 		return NULL;
 	char uri[512], base[300], now[64];
 	base_url(r, base, sizeof base);
-	snprintf(uri, sizeof uri, "%s/v1/ocds/releases/%s", base, r->params[0]);
+	snprintf(uri, sizeof uri, "%s/v1/ocds/%s/%s", base, record ? "records" : "releases",
+	    r->params[0]);
 	now_text(c, now, sizeof now);
-	return answer(r, c, ocds_release_package(rel, uri, now, NULL), true);
+	return answer(r, c, record ? ocds_record_package(r->params[0], rel, uri, now) :
+	    ocds_release_package(rel, uri, now, NULL), true);
+}
+
+json_t *
+public_ocds_process(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	return process_package(r, c, false);
 }
 
 json_t *
 public_ocds_record(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	json_t *rel = process_releases(r, c);
-	if (rel == NULL)
-		return NULL;
-	char uri[512], base[300], now[64];
-	base_url(r, base, sizeof base);
-	snprintf(uri, sizeof uri, "%s/v1/ocds/records/%s", base, r->params[0]);
-	now_text(c, now, sizeof now);
-	return answer(r, c, ocds_record_package(r->params[0], rel, uri, now), true);
+	return process_package(r, c, true);
 }
 
 /* GET /v1/ocds/releases?since=TIME|after=CURSOR&limit=N: the releases of

@@ -3,6 +3,7 @@
 #ifndef PROCURD_REQUEST_H
 #define PROCURD_REQUEST_H
 
+#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -56,5 +57,12 @@ struct api_request {
 	bool cache_public;		/* a public answer: ETag, Cache-Control public, 304 */
 	struct apierr err;
 };
+
+/* The query's parameter NAME, or NULL. */
+static inline const char *
+request_query(struct api_request *r, const char *name)
+{
+	return evhttp_find_header(&r->args, name);
+}
 
 #endif

@@ -105,14 +105,13 @@ working_days(const struct calendar *cal, usec_t now, usec_t due)
 static const char *
 query(struct api_request *r, const char *name)
 {
-	return evhttp_find_header(&r->args, name);
+	return request_query(r, name);
 }
 
 static json_t *
 bad(struct req_ctx *c, const char *field, const char *msg)
 {
-	apierr_set(c->err, 400, "invalid_field", json_pack("{s:s}", "field", field), "%s", msg);
-	return NULL;
+	return ctx_bad_field(c, field, msg);
 }
 
 json_t *

@@ -84,5 +84,11 @@ ctx_int(void *null)
  * returns). */
 void *ctx_fail(struct req_ctx *c, int status, const char *code, json_t *details,
     const char *msg);
+/* 400 invalid_field naming FIELD: a query's parameter refused. */
+static inline void *
+ctx_bad_field(struct req_ctx *c, const char *field, const char *msg)
+{
+	return ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", field), msg);
+}
 
 #endif
