@@ -52,17 +52,6 @@ public_openapi(struct api_request *r, struct req_ctx *c, int *status)
 	return json_incref(openapi);
 }
 
-static const char *
-query(struct api_request *r, const char *name)
-{
-	return request_query(r, name);
-}
-
-static json_t *
-bad(struct req_ctx *c, const char *field, const char *msg)
-{
-	return ctx_bad_field(c, field, msg);
-}
 
 static json_t *
 dbfail(struct req_ctx *c)
@@ -98,19 +87,19 @@ json_t *
 public_projects(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	const char *state = query(r, "state"), *agency = query(r, "agency"), *year = query(r, "year");
+	const char *state = request_query(r, "state"), *agency = request_query(r, "agency"), *year = request_query(r, "year");
 	const char *s;
 	int64_t limit = 50, before = 0, y;
 	if (state && lc_state_parse(state) < 0)
-		return bad(c, "state", "unknown state");
+		return ctx_bad_field(c, "state", "unknown state");
 	if (year && (parse_int64(year, &y) || y < 2000 || y > 2100))
-		return bad(c, "year", "year must be from 2000 to 2100");
+		return ctx_bad_field(c, "year", "year must be from 2000 to 2100");
 	if (agency && (strlen(agency) > 32 || agency[0] == '\0'))
-		return bad(c, "agency", "agency must be an agency code");
-	if ((s = query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 200))
-		return bad(c, "limit", "limit must be from 1 to 200");
-	if ((s = query(r, "after")) && (parse_int64(s, &before) || before <= 0))
-		return bad(c, "after", "after must be a cursor from a previous page");
+		return ctx_bad_field(c, "agency", "agency must be an agency code");
+	if ((s = request_query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 200))
+		return ctx_bad_field(c, "limit", "limit must be from 1 to 200");
+	if ((s = request_query(r, "after")) && (parse_int64(s, &before) || before <= 0))
+		return ctx_bad_field(c, "after", "after must be a cursor from a previous page");
 	struct rows *rows = pub_list(c->db, agency, state, year, before, (int)limit);
 	if (rows == NULL)
 		return dbfail(c);
@@ -178,10 +167,10 @@ json_t *
 public_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	const char *s = query(r, "year");
+	const char *s = request_query(r, "year");
 	int64_t year;
 	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
-		return bad(c, "year", "year is required: /v1/public/evaluations?year=YYYY");
+		return ctx_bad_field(c, "year", "year is required: /v1/public/evaluations?year=YYYY");
 	struct rows *rows = tender_evaluation_list(c, (int)year);
 	json_t *o = rows ? render_evaluations(rows, ctx_offset(c)) : NULL;
 	rows_free(rows);
@@ -265,16 +254,16 @@ public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
 	const char *s;
 	int64_t limit = 100, project = 0, seq = 0;
 	usec_t at = INT64_C(-200000000000000000);	/* before any history: 4368 BC */
-	if ((s = query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
-		return bad(c, "limit", "limit must be from 1 to 1000");
-	if ((s = query(r, "since")) && time_parse(s, &at))
-		return bad(c, "since", "since must be a time (RFC 3339)");
-	if ((s = query(r, "after"))) {
+	if ((s = request_query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
+		return ctx_bad_field(c, "limit", "limit must be from 1 to 1000");
+	if ((s = request_query(r, "since")) && time_parse(s, &at))
+		return ctx_bad_field(c, "since", "since must be a time (RFC 3339)");
+	if ((s = request_query(r, "after"))) {
 		/* the cursor: "AT.PROJECT.SEQ" of the last row of the page before */
 		long long a, p, q;
 		char tail;
 		if (sscanf(s, "%lld.%lld.%lld%c", &a, &p, &q, &tail) != 3 || p <= 0 || q <= 0)
-			return bad(c, "after", "after must be a cursor from a previous page");
+			return ctx_bad_field(c, "after", "after must be a cursor from a previous page");
 		at = a;
 		project = p;
 		seq = q;

@@ -102,45 +102,34 @@ working_days(const struct calendar *cal, usec_t now, usec_t due)
 	return n;
 }
 
-static const char *
-query(struct api_request *r, const char *name)
-{
-	return request_query(r, name);
-}
-
-static json_t *
-bad(struct req_ctx *c, const char *field, const char *msg)
-{
-	return ctx_bad_field(c, field, msg);
-}
 
 json_t *
 tasks_list(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
-	const char *state = query(r, "state"), *agency = query(r, "agency"), *s;
+	const char *state = request_query(r, "state"), *agency = request_query(r, "agency"), *s;
 	bool overdue = false;
 	int64_t limit = 50, after_id = 0;
 	usec_t after_due = 0;
 	bool has_due = false;
 	if (state && lc_state_parse(state) < 0)
-		return bad(c, "state", "unknown state");
-	if ((s = query(r, "overdue")) && strcmp(s, "true") && strcmp(s, "false"))
-		return bad(c, "overdue", "overdue must be true or false");
+		return ctx_bad_field(c, "state", "unknown state");
+	if ((s = request_query(r, "overdue")) && strcmp(s, "true") && strcmp(s, "false"))
+		return ctx_bad_field(c, "overdue", "overdue must be true or false");
 	overdue = s && !strcmp(s, "true");
-	if ((s = query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 200))
-		return bad(c, "limit", "limit must be from 1 to 200");
-	if ((s = query(r, "after"))) {
+	if ((s = request_query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 200))
+		return ctx_bad_field(c, "limit", "limit must be from 1 to 200");
+	if ((s = request_query(r, "after"))) {
 		/* the cursor: "DUE.ID" (DUE in µs) or "-.ID" for a project without one */
 		const char *dot = strchr(s, '.');
 		char due[24];
 		if (dot == NULL || dot - s >= (ptrdiff_t)sizeof due || parse_int64(dot + 1, &after_id) ||
 		    after_id <= 0)
-			return bad(c, "after", "after must be a cursor from a previous page");
+			return ctx_bad_field(c, "after", "after must be a cursor from a previous page");
 		snprintf(due, sizeof due, "%.*s", (int)(dot - s), s);
 		has_due = strcmp(due, "-") != 0;
 		if (has_due && parse_int64(due, &after_due))
-			return bad(c, "after", "after must be a cursor from a previous page");
+			return ctx_bad_field(c, "after", "after must be a cursor from a previous page");
 	}
 
 	/* the states where one of the caller's roles has an event */
