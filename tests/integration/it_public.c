@@ -187,7 +187,7 @@ test_ocds_valid(void **state)
 	    "\"export\":\"%s\",\"export_lines\":\"%s\"}",
 	    (long long)full, (long long)failed, (long long)cancelled, (long long)exited,
 	    (long long)successor, (long long)draft, pkg, lines);
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/ocds/validate.py %s %s/../shared/ocds",
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/ocds/validate.py %s %s/tests/ocds/schema",
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".", h->url,
 	    getenv("PROCURD_ROOT") ? getenv("PROCURD_ROOT") : ".");
 	fflush(NULL);

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Validate what procurd publishes as OCDS against the official 1.1.5
-schemas (../shared/ocds, JSON Schema draft 4, Debian's python3-jsonschema),
+schemas (tests/ocds/schema: ../shared/ocds copied unchanged, so that a
+checkout tests alone; checked still identical when ../shared is there;
+JSON Schema draft 4, Debian's python3-jsonschema),
 their ids mapped to the local files so nothing is fetched; every value of a
 closed codelist against its CSV; the record's compiled and versioned
 releases against OCDS's merge rules, implemented here on their own; and the
@@ -33,6 +35,16 @@ def schema(name):
     with open(os.path.join(DIR, name), encoding="utf-8") as f:
         return json.load(f)
 
+
+# the copy is the shared reference, unchanged
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "ocds")
+if os.path.isdir(SHARED):
+    for root, _, files in os.walk(SHARED):
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), SHARED)
+            with open(os.path.join(root, name), "rb") as a, open(os.path.join(DIR, rel), "rb") as b:
+                if a.read() != b.read():
+                    problems.append(f"tests/ocds/schema/{rel} differs from ../shared/ocds/{rel}")
 
 SCHEMAS = {n: schema(n) for n in ("release-package-schema.json", "record-package-schema.json",
                                   "release-schema.json", "versioned-release-validation-schema.json")}
