@@ -430,7 +430,9 @@ try:
     wait_text("main h1", "Year-end evaluations")
     shot("09b-evaluations")
 
-    # a phone's width
+    # a phone's width, on the inbox
+    d.find_element(By.ID, "nav-inbox").click()
+    wait_text("main h1", "Inbox")
     d.set_window_size(390, 844)
     time.sleep(0.3)
     shot("10-inbox-phone")
