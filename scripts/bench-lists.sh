@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make bench`, part 6: the list routes when finished rows pile up (the
+# Not yet part of `make bench` (it measures, it does not guard): the list
+# routes when finished rows pile up (the
 # scale issue's findings). BENCH_LISTS_DELIVERED delivered notifications and
 # BENCH_LISTS_FINISHED fired deadlines, with a thousand of each still
 # pending, seeded straight into the tables of 20,000 projects; then, each
