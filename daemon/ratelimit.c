@@ -1,6 +1,7 @@
 /* Token buckets per address (ratelimit.h). */
 #include "ratelimit.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,9 @@ ratelimit_take(struct ratelimit *l, const char *address, usec_t now, int *retry_
 		s->tokens -= 1.0;
 		return true;
 	}
-	*retry_s = (int)((1.0 - s->tokens) / l->per_us / 1e6) + 1;
+	/* the whole seconds until a token has grown (1e-9: a rounding's
+	 * hair is no second more) */
+	double wait = (1.0 - s->tokens) / l->per_us / 1e6;
+	*retry_s = wait < 1 ? 1 : (int)ceil(wait - 1e-9);
 	return false;
 }

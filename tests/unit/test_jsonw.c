@@ -52,6 +52,43 @@ test_scalars(void **state)
 		same(json_real(reals[i]));
 }
 
+/* OCDS's amounts: every fen amount in yuan written with the fewest digits
+ * that read back as the same double, so a publisher's 0.29 is 0.29. */
+static void
+test_decimal(void **state)
+{
+	(void)state;
+	static const struct { int64_t fen; const char *want; } cases[] = {
+		{ 29, "0.29" }, { 123429, "1234.29" }, { 1000000, "10000.0" }, { 1, "0.01" },
+		{ 10, "0.1" }, { 99999999999999, "999999999999.99" }, { -29, "-0.29" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *j = json_real((double)cases[i].fen / 100.0);
+		char *got = jsonw_dump_decimal(j, NULL);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+		json_decref(j);
+	}
+	/* every fen amount up to a million yuan, exact in the text */
+	char buf[64];
+	for (int64_t fen = 0; fen < 100000000; fen += 997) {
+		json_t *j = json_real((double)fen / 100.0);
+		char *got = jsonw_dump_decimal(j, NULL);
+		snprintf(buf, sizeof buf, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+		/* the same number as "yuan.fen", trailing zeros aside */
+		assert_true(strtod(got, NULL) == strtod(buf, NULL));
+		assert_true(strlen(got) <= strlen(buf) + 1);
+		free(got);
+		json_decref(j);
+	}
+	/* the rest of a tree as jsonw_dump() writes it */
+	json_t *t = json_pack("{s:f,s:s,s:[i]}", "amount", 0.29, "currency", "CNY", "n", 3);
+	char *got = jsonw_dump_decimal(t, NULL);
+	assert_string_equal(got, "{\"amount\":0.29,\"currency\":\"CNY\",\"n\":[3]}");
+	free(got);
+	json_decref(t);
+}
+
 static void
 test_strings(void **state)
 {
@@ -220,6 +257,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_decimal),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_random_trees),
