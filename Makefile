@@ -170,6 +170,8 @@ install: all
 	install -m 644 data/calendar/* $(DESTDIR)$(DATADIR)/calendar
 	install -m 644 config/templates/* $(DESTDIR)$(DATADIR)/templates
 	install -m 644 config/log4crc $(DESTDIR)$(SYSCONFDIR)
+	install -d $(DESTDIR)$(SYSCONFDIR)/profiles
+	install -m 644 config/profiles/*.conf $(DESTDIR)$(SYSCONFDIR)/profiles
 	sed -e 's|^migrations = sql$$|migrations = $(DATADIR)/sql|' \
 	    -e 's|^config = config/log4crc$$|config = $(SYSCONFDIR)/log4crc|' \
 	    -e 's|^file = data/calendar/|file = $(DATADIR)/calendar/|' \

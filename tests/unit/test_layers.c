@@ -42,6 +42,8 @@ static const struct {
 	{ "render", L_PURE },
 	/* what is public, and OCDS from it: pure, one place for both */
 	{ "publicview", L_PURE }, { "ocds", L_PURE }, { "ratelimit", L_PURE }, { "jbuild", L_PURE },
+	/* policy profiles: figures as data, the floors computed from them */
+	{ "profile", L_PURE },
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
