@@ -176,6 +176,7 @@ install: all
 	    -e 's|^config = config/log4crc$$|config = $(SYSCONFDIR)/log4crc|' \
 	    -e 's|^file = data/calendar/|file = $(DATADIR)/calendar/|' \
 	    -e 's|^web_root = web$$|web_root = $(DATADIR)/web|' \
+	    -e 's|^profiles = config/profiles$$|profiles = $(SYSCONFDIR)/profiles|' \
 	    config/procurd.conf > $(DESTDIR)$(SYSCONFDIR)/procurd.conf
 	printf '\n[worker]\n; procur-notify reads this section (procurd ignores it)\ntemplates_dir = %s\n' \
 	    '$(DATADIR)/templates' >> $(DESTDIR)$(SYSCONFDIR)/procurd.conf

@@ -6,6 +6,7 @@
 #include "apierr.h"
 #include "edge.h"
 #include "payload.h"
+#include "profile.h"
 #include "registry.h"
 #include "render.h"
 #include "rows.h"
@@ -64,7 +65,7 @@ admin_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 	json_t *v;
 	json_object_foreach((json_t *)b, k, v) {
 		if (strcmp(k, "code") && strcmp(k, "name") && strcmp(k, "level") && strcmp(k, "parent") &&
-		    strcmp(k, "lang"))
+		    strcmp(k, "lang") && strcmp(k, "profile") && strcmp(k, "region"))
 			return err(c, 400, "unknown_field", json_pack("{s:s}", "field", k),
 			    "unknown field");
 	}
@@ -89,10 +90,22 @@ admin_agency_add(struct api_request *r, struct req_ctx *c, int *status)
 	    (strcmp(json_string_value(lang), "zh") && strcmp(json_string_value(lang), "en"))))
 		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "lang"),
 		    "lang must be zh or en");
+	/* the policy it follows: a profile this daemon has, a region it knows */
+	json_t *profile = json_object_get(b, "profile"), *region = json_object_get(b, "region");
+	if (profile && !json_is_null(profile) && (!json_is_string(profile) ||
+	    profile_find(&r->d->profiles, json_string_value(profile)) == NULL))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "profile"),
+		    "profile must name a policy profile of config/profiles");
+	if (region && !json_is_null(region) && (!json_is_string(region) ||
+	    region_parse(json_string_value(region)) < 0))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "region"),
+		    "region must be pearl_river_delta or east_west_north");
 	(void)status;
 	struct rows *rows = registry_agency_add(c, json_string_value(code), json_string_value(name),
 	    lv, json_is_string(parent) ? json_string_value(parent) : NULL,
-	    json_is_string(lang) ? json_string_value(lang) : NULL);
+	    json_is_string(lang) ? json_string_value(lang) : NULL,
+	    json_is_string(profile) ? json_string_value(profile) : NULL,
+	    json_is_string(region) ? json_string_value(region) : NULL);
 	json_t *o = rows ? render_agency(rows, 0, ctx_offset(c)) : NULL;
 	rows_free(rows);
 	return o;

@@ -48,6 +48,7 @@ static const struct kdef keys[] = {
 	{ { "ocds", "ocid_prefix", "ocds-procurd" }, K_STR, O(ocds_ocid_prefix), 0, 0 },
 	{ { "log", "config", "config/log4crc" }, K_STR, O(log_config), 0, 0 },
 	{ { "clock", "adjustable", "false" }, K_BOOL, O(clock_adjustable), 0, 1 },
+	{ { "policy", "profiles", "config/profiles" }, K_STR, O(policy_profiles), 0, 0 },
 	{ { "calendar", "file", "data/calendar/cn.txt" }, K_STR, O(calendar_file), 0, 0 },
 	{ { "calendar", "utc_offset_seconds", "28800" }, K_INT, O(calendar_utc_offset), -50400, 50400 },
 	{ { "notify", "jobs_endpoint", "tcp://127.0.0.1:5560" }, K_STR, O(notify_jobs_endpoint), 0, 0 },

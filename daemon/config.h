@@ -33,6 +33,8 @@ struct config {
 	char *log_config;
 	/* [clock] */
 	bool clock_adjustable;
+	/* [policy] */
+	char *policy_profiles;
 	/* [calendar] */
 	char *calendar_file;
 	int calendar_utc_offset;

@@ -285,6 +285,10 @@ main(int argc, char **argv)
 	pthread_mutex_init(&D.lock, NULL);
 	D.rules = D.cfg->rules;
 	D.deadlines = D.cfg->deadlines;
+	/* the policy profiles: a profile that does not load is a bad config */
+	if (profile_set_load(D.cfg->policy_profiles, &D.profiles, err, sizeof err))
+		fatal("policy: %s ([policy] profiles)", err);
+	log_info("policy: %zu profiles from %s", D.profiles.n, D.cfg->policy_profiles);
 
 	/* the database: wait for it 30 s, then give up (systemd restarts);
 	 * looking four times a second, ready soon after it is */
@@ -368,6 +372,7 @@ main(int argc, char **argv)
 	log_info("procurd stopping");
 	http_free(D.http);
 	public_openapi_free();
+	profile_set_free(&D.profiles);
 	dbwatch_free(watch);
 	pool_free(D.pool);
 	pipes_stop();

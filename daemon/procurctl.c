@@ -16,6 +16,7 @@
 #include "migrate.h"
 #include "ocdsexport.h"
 #include "password.h"
+#include "profile.h"
 #include "registry.h"
 #include "rows.h"
 #include "session.h"
@@ -35,6 +36,10 @@ usage(FILE *out)
 	    "  migrate                                   apply pending migrations\n"
 	    "  agency add CODE --name NAME --level province|city|county|township [--parent CODE]\n"
 	    "             [--lang zh|en]                  the language of its notifications\n"
+	    "             [--profile NAME] [--region pearl_river_delta|east_west_north]\n"
+	    "  agency policy CODE [--profile NAME|\"\"] [--region REGION|\"\"]\n"
+	    "                                            the policy profile and region it\n"
+	    "                                            follows (\"\": as its parent again)\n"
 	    "  user add NAME --role ROLE[,ROLE…] --agency CODE   prints the new token (and,\n"
 	    "                                            on stderr, a one-time password)\n"
 	    "  user passwd NAME [--generate]             a new password from standard input\n"
@@ -150,6 +155,33 @@ report(struct apierr *e)
 	return 1;
 }
 
+/* --profile and --region of an agency command checked against this
+ * configuration's profiles: 0, or 2 having said why ("" is allowed: as
+ * the parent). */
+static int
+policy_args(const struct config *cfg, int argc, char **argv)
+{
+	const char *profile = opt(argc, argv, "profile"), *region = opt(argc, argv, "region");
+	struct profile_set set;
+	char err[512];
+	int rc = 0;
+	if (profile && profile[0]) {
+		if (profile_set_load(cfg->policy_profiles, &set, err, sizeof err)) {
+			fprintf(stderr, "procurctl: %s\n", err);
+			rc = 2;
+		} else if (profile_find(&set, profile) == NULL) {
+			fprintf(stderr, "procurctl: no profile %s in %s\n", profile, cfg->policy_profiles);
+			rc = 2;
+		}
+		profile_set_free(&set);
+	}
+	if (rc == 0 && region && region[0] && region_parse(region) < 0) {
+		fprintf(stderr, "procurctl: regions are pearl_river_delta and east_west_north\n");
+		rc = 2;
+	}
+	return rc;
+}
+
 static struct calendar *
 calendar_or_default(struct db *db, const struct config *cfg)
 {
@@ -204,6 +236,18 @@ main(int argc, char **argv)
 			printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
 			rc = 0;
 		}
+	} else if (!strcmp(cmd, "agency") && argc >= 3 && (!strcmp(argv[1], "add") ||
+	    !strcmp(argv[1], "policy")) && (rc = policy_args(cfg, argc, argv)) != 0) {
+		;	/* said why */
+	} else if (!strcmp(cmd, "agency") && argc >= 3 && !strcmp(argv[1], "policy")) {
+		db = connect_or_die(cfg);
+		int found = registry_agency_policy(db, argv[2], opt(argc, argv, "profile"),
+		    opt(argc, argv, "region"));
+		if (found == 0)
+			printf("agency %s: policy set\n", argv[2]);
+		else
+			fprintf(stderr, "procurctl: %s\n", found > 0 ? "no such agency" : db_error(db));
+		rc = found != 0;
 	} else if (!strcmp(cmd, "agency") && argc >= 3 && !strcmp(argv[1], "add")) {
 		const char *name = opt(argc, argv, "name"), *level = opt(argc, argv, "level");
 		if (name == NULL || level == NULL) {
@@ -216,7 +260,8 @@ main(int argc, char **argv)
 			struct req_ctx c = { .db = db, .u = &system_user, .now = clock_now(),
 			    .rc = &rules, .cal = cal, .err = &e, .dc = &cfg->deadlines };
 			struct rows *o = registry_agency_add(&c, argv[2], name, level,
-			    opt(argc, argv, "parent"), opt(argc, argv, "lang"));
+			    opt(argc, argv, "parent"), opt(argc, argv, "lang"),
+			    opt(argc, argv, "profile"), opt(argc, argv, "region"));
 			if (o) {
 				printf("agency %s added\n", argv[2]);
 				rows_free(o);

@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "pool.h"
+#include "profile.h"
 
 struct procurd {
 	struct config *cfg;
@@ -30,6 +31,7 @@ struct procurd {
 	struct calendar *cal;
 	struct calendar **old_cals;
 	size_t n_old_cals;
+	struct profile_set profiles;	/* config/profiles, read at start */
 	_Atomic bool ready;		/* database, migrations and sockets up */
 	_Atomic bool draining;		/* SIGTERM: finish what is in flight, take nothing new */
 };

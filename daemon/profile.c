@@ -1,6 +1,7 @@
 /* Policy profiles as data (profile.h). */
 #include "profile.h"
 
+#include <dirent.h>
 #include <ini.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -225,4 +226,51 @@ int64_t
 profile_wage_floor(const struct profile *p, enum region r)
 {
 	return (unsigned)r < REGION__COUNT ? p->wage_floor_yuan[r] : 0;
+}
+
+int
+profile_set_load(const char *dir, struct profile_set *out, char *err, size_t errlen)
+{
+	*out = (struct profile_set){ NULL, 0 };
+	err[0] = '\0';
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: cannot read the folder of profiles", dir);
+		return -1;
+	}
+	struct dirent *e;
+	while (!err[0] && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0 || e->d_name[0] == '.')
+			continue;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		out->p = xrealloc(out->p, (out->n + 1) * sizeof *out->p);
+		if (profile_load(path, &out->p[out->n], err, errlen) == 0) {
+			if (profile_find(out, out->p[out->n].name))
+				snprintf(err, errlen, "%s: a second profile named %s", path,
+				    out->p[out->n].name);
+			out->n++;
+		}
+	}
+	closedir(d);
+	if (!err[0] && profile_find(out, "national") == NULL)
+		snprintf(err, errlen, "%s: no profile named national (the default)", dir);
+	return err[0] ? -1 : 0;
+}
+
+void
+profile_set_free(struct profile_set *s)
+{
+	free(s->p);
+	*s = (struct profile_set){ NULL, 0 };
+}
+
+const struct profile *
+profile_find(const struct profile_set *s, const char *name)
+{
+	for (size_t i = 0; name && i < s->n; i++)
+		if (strcmp(s->p[i].name, name) == 0)
+			return &s->p[i];
+	return NULL;
 }

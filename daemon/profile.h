@@ -52,6 +52,19 @@ int profile_staff_floor(const struct profile *p, enum unit_kind kind, int64_t co
 /* The wage floor in REGION (yuan a person a year), 0 when none. */
 int64_t profile_wage_floor(const struct profile *p, enum region r);
 
+/* Every profile of a folder (DIR/ *.conf), each named as its [profile]
+ * name says. */
+struct profile_set {
+	struct profile *p;
+	size_t n;
+};
+/* 0, or -1 with ERR (a file that does not load, two of one name, or no
+ * "national"). OUT is freed with profile_set_free() either way. */
+int profile_set_load(const char *dir, struct profile_set *out, char *err, size_t errlen);
+void profile_set_free(struct profile_set *s);
+/* The profile named NAME, or NULL. */
+const struct profile *profile_find(const struct profile_set *s, const char *name);
+
 const char *unit_kind_name(enum unit_kind k);
 int unit_kind_parse(const char *s);		/* -1 when unknown */
 const char *region_name(enum region r);

@@ -247,7 +247,8 @@ render_history(const struct rows *r, int off)
 
 static const struct field agency_fields[] = {
 	F("code", 0, K_STR), F("name", 1, K_STR), F("level", 2, K_STR), F("parent", 3, K_STR),
-	F("lang", 6, K_STR), F("created_at", 5, K_TIME),
+	F("lang", 6, K_STR), F("created_at", 5, K_TIME), F("profile", 7, K_STR),
+	F("region", 8, K_STR), F("effective_profile", 9, K_STR), F("effective_region", 10, K_STR),
 };
 
 json_t *

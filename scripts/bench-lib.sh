@@ -140,6 +140,9 @@ config = $work/log4crc
 [calendar]
 file = $root/data/calendar/cn.txt
 
+[policy]
+profiles = $root/config/profiles
+
 [notify]
 jobs_endpoint = ipc://$work/jobs
 acks_endpoint = ipc://$work/acks

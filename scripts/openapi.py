@@ -79,8 +79,12 @@ schemas = {
     "HistoryEvent": obj(["seq", "event", "from", "to", "actor", "at", "payload", "prev_hash", "hash"],
                         seq=I, event=S, **{"from": S}, to=S, actor=S, at=T, payload=ANY,
                         prev_hash=S, hash=S),
-    "Agency": obj(["code", "name", "level"], ["parent", "lang"], code=S, name=S, level=S, parent=S,
-                  path=S, lang=S, created_at=T),
+    "Agency": obj(["code", "name", "level", "effective_profile"],
+                  ["parent", "lang", "profile", "region", "effective_region"], code=S, name=S,
+                  level=S, parent=S, path=S, lang=S, created_at=T, profile=S,
+                  region={"enum": ["pearl_river_delta", "east_west_north"]},
+                  effective_profile=S,
+                  effective_region={"enum": ["pearl_river_delta", "east_west_north"]}),
     "Budget": obj(["agency", "fiscal_year"], agency=S, fiscal_year=I),
     "CatalogItem": obj(["code", "name", "category", "approved", "purchasable"], ["level"], code=S,
                        name=S, category=S, level=S, approved=B, purchasable=B, restricted=B),
@@ -265,7 +269,8 @@ for act, what in (("password", "A new one-time password (the user's sessions end
 route("get", "/v1/agencies", "The agency tree in the caller's scope", answer=page(ref("Agency")),
       tag="registry")
 route("post", "/v1/agencies", "Add an agency", ok=201, answer=ref("Agency"),
-      body=obj(["code", "name", "level"], code=S, name=S, level=S, parent=S, lang=S),
+      body=obj(["code", "name", "level"], code=S, name=S, level=S, parent=S, lang=S, profile=S,
+               region={"enum": ["pearl_river_delta", "east_west_north"]}),
       tag="registry")
 route("get", "/v1/agencies/{code}", "One agency", answer=ref("Agency"), params=[pp("code")],
       tag="registry")

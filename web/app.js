@@ -676,7 +676,8 @@ async function registryPage(notice) {
 	for (const a of ag.items) depth[a.code] = a.parent && a.parent in depth ? depth[a.parent] + 1 : 0;
 	const tree = el("ul", { class: "tree", id: "agency-tree" }, ...ag.items.map((a) =>
 		el("li", { class: `depth-${Math.min(depth[a.code], 5)}` }, `${a.name} `,
-			el("span", { class: "hint" }, `${a.code} · ${t("level." + a.level)}`))));
+			el("span", { class: "hint" }, `${a.code} · ${t("level." + a.level)} · ${a.effective_profile}` +
+				(a.effective_region ? ` · ${t("region." + a.effective_region)}` : "")))));
 	const out = el("div");
 	const province = me.agency_level === "province";
 	const catalog = el("table", { id: "catalog" }, el("thead", {}, el("tr", {},

@@ -10,8 +10,14 @@
 #include "log.h"
 #include "sql.h"
 
-static struct stmt q_agency_by_code = STMT(
-	"SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency WHERE code = $1");
+/* An agency's columns, with the profile and region it follows: its own, or
+ * the nearest ancestor's that says (the national profile at the top). */
+#define AGENCY_COLS "SELECT a.code, a.name, a.level, a.parent, a.path, ts2us(a.created_at), a.lang, a.profile, " \
+	"a.region, coalesce((SELECT u.profile FROM agency u WHERE starts_with(a.path, u.path) " \
+	"AND u.profile IS NOT NULL ORDER BY length(u.path) DESC LIMIT 1), 'national'), " \
+	"(SELECT u.region FROM agency u WHERE starts_with(a.path, u.path) AND u.region IS NOT NULL " \
+	"ORDER BY length(u.path) DESC LIMIT 1) FROM agency a "
+static struct stmt q_agency_by_code = STMT(AGENCY_COLS "WHERE a.code = $1");
 
 /* The agency CODE if the user sees it: a result row, or NULL with 404. */
 static PGresult *
@@ -46,13 +52,13 @@ registry_agency_seen(struct req_ctx *c, const char *code)
 }
 
 static struct stmt q_agency_add = STMT(
-	"INSERT INTO agency (code, name, level, parent, path, created_at, lang) "
+	"INSERT INTO agency (code, name, level, parent, path, created_at, lang, profile, region) "
 	"VALUES ($1, $2, $3, $4, coalesce((SELECT path FROM agency WHERE code = $4), '/') "
-	"|| $1 || '/', us2ts($5), coalesce($6, 'zh')) RETURNING path");
+	"|| $1 || '/', us2ts($5), coalesce($6, 'zh'), $7, $8) RETURNING path");
 
 struct rows *
 registry_agency_add(struct req_ctx *c, const char *code, const char *name, const char *level,
-    const char *parent, const char *lang)
+    const char *parent, const char *lang, const char *profile, const char *region)
 {
 	struct pbuf pb = { .n = 0 };
 	char st[6];
@@ -71,8 +77,8 @@ registry_agency_add(struct req_ctx *c, const char *code, const char *name, const
 		    json_pack("{s:s,s:s}", "rule", "parent_required", "field", "parent"),
 		    "a new agency needs a parent agency in your scope");
 	}
-	const char *v[6] = { code, name, level, parent, pi64(&pb, c->now), lang };
-	PGresult *r = db_run(c->db, &q_agency_add, 6, v, st);
+	const char *v[8] = { code, name, level, parent, pi64(&pb, c->now), lang, profile, region };
+	PGresult *r = db_run(c->db, &q_agency_add, 8, v, st);
 	if (r == NULL) {
 		if (!strcmp(st, "23505"))
 			return ctx_fail(c, 409, "conflict", json_pack("{s:s}", "field", "code"),
@@ -88,6 +94,25 @@ registry_agency_add(struct req_ctx *c, const char *code, const char *name, const
 	if (r == NULL)
 		return ctx_dbfail(c, "reading an agency");
 	return rows_of(r);
+}
+
+/* The policy an agency follows (NULL leaves one as it is; "" inherits
+ * again); the code, place and language stay (migration 010). */
+static struct stmt q_agency_policy = STMT(
+	"UPDATE agency SET profile = CASE WHEN $2::text IS NULL THEN profile "
+	"ELSE nullif($2, '') END, region = CASE WHEN $3::text IS NULL THEN region "
+	"ELSE nullif($3, '') END WHERE code = $1 RETURNING code");
+
+int
+registry_agency_policy(struct db *db, const char *code, const char *profile, const char *region)
+{
+	const char *v[3] = { code, profile, region };
+	PGresult *r = db_run(db, &q_agency_policy, 3, v, NULL);
+	if (r == NULL)
+		return -1;
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1 ? 0 : 1;
 }
 
 struct rows *
@@ -407,9 +432,7 @@ registry_contractor_search(struct req_ctx *c, const char *q, int limit)
 }
 
 /* The agencies within SCOPE, in tree order (a parent before its children). */
-static struct stmt q_agency_list = STMT(
-	"SELECT code, name, level, parent, path, ts2us(created_at), lang FROM agency "
-	"WHERE starts_with(path, $1) ORDER BY path");
+static struct stmt q_agency_list = STMT(AGENCY_COLS "WHERE starts_with(a.path, $1) ORDER BY a.path");
 
 struct rows *
 registry_agency_list(struct req_ctx *c)

@@ -11,10 +11,18 @@
 
 /* Each returns the rows to answer with (render.h), or NULL (-1) with
  * c->err set; the caller frees them. An agency's row: code, name, level,
- * parent, path, created_at, lang. LANG: the language of the agency's
- * notifications ("zh", "en"; NULL: zh). */
+ * parent, path, created_at, lang, profile, region, the profile and region
+ * it follows (its own or its nearest ancestor's; "national" at the top).
+ * LANG: the language of the agency's notifications ("zh", "en"; NULL: zh).
+ * PROFILE, REGION: NULL to inherit; the caller checked them. */
 struct rows *registry_agency_add(struct req_ctx *c, const char *code, const char *name,
-    const char *level, const char *parent, const char *lang);
+    const char *level, const char *parent, const char *lang, const char *profile,
+    const char *region);
+/* Set the policy CODE follows (NULL leaves it; "" inherits again): 0, 1
+ * when there is no such agency, -1 on a database error. */
+struct db;
+int registry_agency_policy(struct db *db, const char *code, const char *profile,
+    const char *region);
 struct rows *registry_agency_get(struct req_ctx *c, const char *code);
 /* The agencies in the user's scope, a parent before its children. */
 struct rows *registry_agency_list(struct req_ctx *c);

@@ -402,9 +402,10 @@ write_config(struct harness *h)
 	    "[log]\nconfig = %s/config/log4crc\n\n"
 	    "[clock]\nadjustable = true\n\n"
 	    "[calendar]\nfile = %s/data/calendar/cn.txt\n\n"
+	    "[policy]\nprofiles = %s/config/profiles\n\n"
 	    "[notify]\njobs_endpoint = tcp://127.0.0.1:%d\nacks_endpoint = tcp://127.0.0.1:%d\n\n"
 	    "[events]\nendpoint = tcp://127.0.0.1:%d\n\n%s\n",
-	    h->pg_conninfo, root, h->port, root, root, jobs, acks, events, h->extra_conf);
+	    h->pg_conninfo, root, h->port, root, root, root, jobs, acks, events, h->extra_conf);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
