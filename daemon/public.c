@@ -285,15 +285,8 @@ public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
 	bool cut = rows_max < n;
 	n = rows_max;
 	/* the projects of the page, each built once */
-	size_t cap = 3 + (size_t)n * 21;
-	char *ids = xmalloc(cap), *w = ids;
-	*w++ = '{';
-	for (int i = 0; i < n; i++)
-		w += snprintf(w, cap - (size_t)(w - ids), "%s%s", i ? "," : "", rows_text(feed, i, 0));
-	snprintf(w, cap - (size_t)(w - ids), "}");
 	struct pub_batch b = { NULL, NULL, NULL };
-	int rc = n ? pub_projects_of(c->db, ids, &b) : 0;
-	free(ids);
+	int rc = n ? pub_projects_of(c->db, feed, 0, n, &b) : 0;
 	if (rc) {
 		rows_free(feed);
 		return dbfail(c);

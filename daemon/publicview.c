@@ -73,12 +73,6 @@ public_sources(const struct rows *p, const struct rows *h, const struct rows *b,
 }
 
 static json_t *
-text_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
 time_of(const char *us, int off)
 {
 	return us ? render_time(strtoll(us, NULL, 10), off) : json_null();
@@ -177,8 +171,8 @@ entry_of(const struct pub_source *s, int k, int off, json_t **award, int *round,
 		json_decref(*contract);
 		*contract = json_pack("{s:O,s:O,s:{s:o,s:o},s:o}", "contract_no",
 		    json_object_get(pl, "contract_no"), "amount_fen", json_object_get(pl, "amount_fen"),
-		    "period", "start", text_or_null(rows_text(s->p, s->pi, PC_START)), "end",
-		    text_or_null(rows_text(s->p, s->pi, PC_END)), "signed_at", time_of(at, off));
+		    "period", "start", jstr(rows_text(s->p, s->pi, PC_START)), "end",
+		    jstr(rows_text(s->p, s->pi, PC_END)), "signed_at", time_of(at, off));
 		if (*award)
 			json_object_set(*contract, "contractor", json_object_get(*award, "contractor"));
 	}
@@ -249,8 +243,8 @@ public_project(const struct pub_source *s, const char *ocid_prefix, int off)
 	    jstr(rows_text(p, i, PUB_AGENCY_NAME)), NULL),
 	    "fiscal_year", json_integer(rows_i64(p, i, PC_YEAR)),
 	    "catalog_items", rows_text(p, i, PUB_ITEMS) ? parsed(rows_text(p, i, PUB_ITEMS)) :
-	    json_array(), "quantity", text_or_null(rows_text(p, i, PC_QUANTITY)),
-	    "quality_standard", text_or_null(rows_text(p, i, PC_QUALITY)),
+	    json_array(), "quantity", jstr(rows_text(p, i, PC_QUANTITY)),
+	    "quality_standard", jstr(rows_text(p, i, PC_QUALITY)),
 	    "method", jstr(rows_text(p, i, PC_METHOD)),
 	    "budget_fen", json_integer(rows_i64(p, i, PC_BUDGET)),
 	    "state", jstr(rows_text(p, i, PC_STATE)), "public_since", time_of(first_publish, off),

@@ -33,18 +33,24 @@ static struct stmt q_pub_bids = STMT(
 	"b.declined FROM bid b JOIN contractor c ON c.id = b.contractor_id "
 	"WHERE b.project_id = ANY($1::bigint[]) ORDER BY b.project_id, b.round, b.id");
 
-/* The history and bids of the projects BATCH holds. */
-static int
-pub_rest(struct db *db, struct pub_batch *b)
+/* The ids in column COL of rows [0, N) of R as an array parameter ("{1,2}"). */
+static char *
+id_array(const struct rows *r, int col, int n)
 {
-	int n = rows_count(b->projects);
 	size_t cap = 3 + (size_t)n * 21;
 	char *ids = xmalloc(cap), *w = ids;
 	*w++ = '{';
 	for (int i = 0; i < n; i++)
-		w += snprintf(w, cap - (size_t)(w - ids), "%s%s", i ? "," : "",
-		    rows_text(b->projects, i, 0));
+		w += snprintf(w, cap - (size_t)(w - ids), "%s%s", i ? "," : "", rows_text(r, i, col));
 	snprintf(w, cap - (size_t)(w - ids), "}");
+	return ids;
+}
+
+/* The history and bids of the projects BATCH holds. */
+static int
+pub_rest(struct db *db, struct pub_batch *b)
+{
+	char *ids = id_array(b->projects, 0, rows_count(b->projects));
 	const char *v[1] = { ids };
 	PGresult *h = db_run(db, &q_pub_history, 1, v, NULL);
 	PGresult *bd = h ? db_run(db, &q_pub_bids, 1, v, NULL) : NULL;
@@ -95,10 +101,13 @@ pub_projects_after(struct db *db, int64_t after, int limit, struct pub_batch *ou
 }
 
 int
-pub_projects_of(struct db *db, const char *ids, struct pub_batch *out)
+pub_projects_of(struct db *db, const struct rows *r, int col, int n, struct pub_batch *out)
 {
+	char *ids = id_array(r, col, n);
 	const char *v[1] = { ids };
-	return pub_fill(db, db_run(db, &q_pub_of, 1, v, NULL), out);
+	int rc = pub_fill(db, db_run(db, &q_pub_of, 1, v, NULL), out);
+	free(ids);
+	return rc;
 }
 
 void

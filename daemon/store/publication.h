@@ -25,8 +25,9 @@ struct pub_batch {
 int pub_project(struct db *db, int64_t id, struct pub_batch *out);
 /* Public projects with ids above AFTER, up to LIMIT, in id order: 0 or -1. */
 int pub_projects_after(struct db *db, int64_t after, int limit, struct pub_batch *out);
-/* The projects of IDS ("{1,2}"): 0 or -1. */
-int pub_projects_of(struct db *db, const char *ids, struct pub_batch *out);
+/* The public projects whose ids are in column COL of rows [0, N) of R
+ * (a feed's page): 0 or -1. */
+int pub_projects_of(struct db *db, const struct rows *r, int col, int n, struct pub_batch *out);
 void pub_batch_free(struct pub_batch *b);
 
 /* The register's list, newest first: id, title, agency, agency name,

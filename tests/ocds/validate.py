@@ -121,6 +121,24 @@ def by_id(value):
     return isinstance(value, list) and value and all(isinstance(x, dict) and "id" in x for x in value)
 
 
+def child(dst, k):
+    """DST[K] as an object, made when it is not one."""
+    if not isinstance(dst.get(k), dict):
+        dst[k] = {}
+    return dst[k]
+
+
+def member_for(dst, k, x):
+    """The member of the array DST[K] with X's id, appended empty if none."""
+    if not isinstance(dst.get(k), list):
+        dst[k] = []
+    m = next((y for y in dst[k] if y.get("id") == x["id"]), None)
+    if m is None:
+        m = {}
+        dst[k].append(m)
+    return m
+
+
 def merge(dst, src, top):
     for k, v in src.items():
         if top and k in ("id", "date", "tag"):
@@ -128,18 +146,10 @@ def merge(dst, src, top):
         if v is None:
             dst.pop(k, None)
         elif isinstance(v, dict):
-            if not isinstance(dst.get(k), dict):
-                dst[k] = {}
-            merge(dst[k], v, False)
+            merge(child(dst, k), v, False)
         elif by_id(v):
-            if not isinstance(dst.get(k), list):
-                dst[k] = []
             for x in v:
-                m = next((y for y in dst[k] if y.get("id") == x["id"]), None)
-                if m is None:
-                    m = {}
-                    dst[k].append(m)
-                merge(m, x, False)
+                merge(member_for(dst, k, x), x, False)
         else:
             dst[k] = json.loads(json.dumps(v))
 
@@ -163,18 +173,10 @@ def version(dst, src, meta, member, top):
             dst.setdefault("id", v)
             continue
         if isinstance(v, dict):
-            if not isinstance(dst.get(k), dict):
-                dst[k] = {}
-            version(dst[k], v, meta, False, False)
+            version(child(dst, k), v, meta, False, False)
         elif by_id(v):
-            if not isinstance(dst.get(k), list):
-                dst[k] = []
             for x in v:
-                m = next((y for y in dst[k] if y.get("id") == x["id"]), None)
-                if m is None:
-                    m = {}
-                    dst[k].append(m)
-                version(m, x, meta, True, False)
+                version(member_for(dst, k, x), x, meta, True, False)
         else:
             vs = dst.setdefault(k, []) if v is not None or k in dst else None
             if vs is None or (vs and vs[-1]["value"] == v):
