@@ -343,6 +343,7 @@ api_run(struct api_request *r, struct db *db)
 	memset(&u, 0, sizeof u);
 	procurd_snapshot(r->d, &rules, &dc, &cal);
 	c.rc = &rules;
+	c.profiles = &r->d->profiles;
 	c.cal = cal;
 	c.now = clock_now();
 	r->status = 200;

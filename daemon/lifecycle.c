@@ -174,7 +174,7 @@ lc_state_is_final(enum lc_state s)
 /* DESIGN.md "The lifecycle", row by row; tests/unit/lifecycle_cases.txt and
  * docs/lifecycle.md are checked against it. */
 static const struct lc_transition table[] = {
-	ROW(DRAFT, SUBMIT, ST_NEEDS_REVIEW, NONE, OFF, NEED_CATALOG),
+	ROW(DRAFT, SUBMIT, ST_NEEDS_REVIEW, NONE, OFF, NEED_CATALOG | NEED_POSITIONS),
 	CANCEL(DRAFT),
 	ESCALATE(DRAFT),
 
@@ -642,6 +642,13 @@ guard_submit(const struct lc_ctx *ctx, struct lc_result *out)
 		return -1;
 	}
 	json_decref(bad);
+	/* positions bought: the unit's staffing and wage floors (profile) */
+	struct rule_error e = { 0 };
+	if (ctx->profiles && l->n_positions > 0 &&
+	    staffing_check(ctx->profiles, l->positions, l->n_positions, &e)) {
+		pass_rule_error(out, &e);
+		return -1;
+	}
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "calendar.h"
 #include "rules.h"
+#include "staffing.h"
 
 enum lc_state {
 	ST_DRAFT,
@@ -94,6 +95,7 @@ enum lc_need {
 	NEED_BIDS = 1u << 2,		/* bids with eligibility, sheets and past performance */
 	NEED_CHALLENGES = 1u << 3,	/* challenges of the award */
 	NEED_CONTRACTOR = 1u << 4,	/* the awarded contractor's ban state today */
+	NEED_POSITIONS = 1u << 5,	/* the units the positions serve, and who staffs them */
 };
 
 /* One row of the transition table. TO is where the event goes; guards may
@@ -176,6 +178,8 @@ struct lc_loaded {
 	size_t n_challenges;
 	bool contractor_banned;		/* the awarded contractor, today */
 	bool contractor_qualified;	/* has every qualification flag */
+	struct position positions[POSITIONS_MAX];	/* as staffing.h says */
+	size_t n_positions;
 };
 
 struct lc_actor {
@@ -185,6 +189,7 @@ struct lc_actor {
 
 struct lc_ctx {
 	const struct rules_config *rc;
+	const struct profile_set *profiles;	/* NULL: none (no position is checked) */
 	const struct calendar *cal;
 	usec_t now;
 	struct lc_actor actor;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "rules.h"
+#include "staffing.h"
 #include "util.h"
 
 struct fspec {
@@ -21,7 +22,7 @@ static const struct fspec f_project[] = {
 	{ "budget_fen", JSON_INTEGER, false }, { "funding_source", JSON_STRING, false },
 	{ "method", JSON_STRING, false }, { "quantity", JSON_STRING, false },
 	{ "quality_standard", JSON_STRING, false }, { "service_start", JSON_STRING, false },
-	{ "service_end", JSON_STRING, false },
+	{ "service_end", JSON_STRING, false }, { "positions", JSON_ARRAY, false },
 };
 
 static const struct fspec f_budget[] = {
@@ -140,6 +141,82 @@ v_items(const json_t *v, char *why, size_t len)
 	return NULL;
 }
 
+/* Positions bought (staffing.h): a list of at most POSITIONS_MAX units,
+ * each once, {unit, count, annual_wage_fen, households?, recipients?}. */
+static const char *
+v_positions(const json_t *v, char *why, size_t len)
+{
+	static const struct {
+		const char *name;
+		bool required;
+		json_int_t max;
+	} keys[] = {
+		{ "unit", true, 0 }, { "count", true, 100000 },
+		{ "annual_wage_fen", true, 100000000000 }, { "households", false, 1000000000 },
+		{ "recipients", false, 1000000000 },
+	};
+	size_t i, j;
+	json_t *pos;
+	if (json_array_size(v) > POSITIONS_MAX) {
+		snprintf(why, len, "positions: at most %d units", POSITIONS_MAX);
+		return why;
+	}
+	json_array_foreach(v, i, pos) {
+		const char *k;
+		json_t *f;
+		if (!json_is_object(pos))
+			return "positions must be a list of objects {unit, count, annual_wage_fen, "
+			    "households, recipients}";
+		json_object_foreach(pos, k, f) {
+			size_t n;
+			for (n = 0; n < sizeof keys / sizeof keys[0]; n++)
+				if (!strcmp(keys[n].name, k))
+					break;
+			if (n == sizeof keys / sizeof keys[0])
+				return "positions: each takes unit, count, annual_wage_fen, households "
+				    "and recipients only";
+		}
+		for (size_t n = 0; n < sizeof keys / sizeof keys[0]; n++) {
+			f = json_object_get(pos, keys[n].name);
+			if (f == NULL || json_is_null(f)) {
+				if (keys[n].required) {
+					snprintf(why, len, "positions[%zu]: %s is required", i, keys[n].name);
+					return why;
+				}
+				continue;
+			}
+			if (n == 0) {
+				const char *u = json_string_value(f);
+				size_t ul = u ? strlen(u) : 0;
+				bool ok = ul > 0 && ul <= 32;
+				for (size_t c = 0; ok && c < ul; c++)
+					ok = (u[c] >= '0' && u[c] <= '9') || (u[c] >= 'A' && u[c] <= 'Z') ||
+					    (u[c] >= 'a' && u[c] <= 'z') || u[c] == '_' || u[c] == '-';
+				if (!ok) {
+					snprintf(why, len, "positions[%zu]: unit must be an agency code", i);
+					return why;
+				}
+				continue;
+			}
+			json_int_t x = json_integer_value(f);
+			json_int_t lo = n == 1 ? 1 : 0;
+			if (!json_is_integer(f) || x < lo || x > keys[n].max) {
+				snprintf(why, len, "positions[%zu]: %s must be a whole number from %"
+				    JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT, i, keys[n].name, lo,
+				    keys[n].max);
+				return why;
+			}
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(json_string_value(json_object_get(json_array_get(v, j), "unit")),
+			    json_string_value(json_object_get(pos, "unit")))) {
+				snprintf(why, len, "positions[%zu]: a unit is named once", i);
+				return why;
+			}
+	}
+	return NULL;
+}
+
 static const char *
 v_amount(const json_t *v, char *why, size_t len)
 {
@@ -190,7 +267,7 @@ struct vspec {
 static const struct vspec v_project[] = {
 	{ "fiscal_year", v_year }, { "budget_fen", v_budget }, { "funding_source", v_funding },
 	{ "method", v_method }, { "service_start", v_start }, { "service_end", v_end },
-	{ "catalog_items", v_items },
+	{ "catalog_items", v_items }, { "positions", v_positions },
 };
 static const struct vspec v_budget_put[] = {
 	{ "special_funds_fen", v_amount }, { "work_funds_fen", v_amount },

@@ -115,6 +115,7 @@ static const struct field project_fields[] = {
 	F("state", PC_STATE, K_STR), F("version", PC_VERSION, K_INT),
 	F("next_check", PC_NEXT_CHECK, K_TIME),
 	F("budget_approved", PC_BUDGET_APPROVED, K_BOOL), F("round", PC_ROUND, K_INT),
+	F_IF("positions", PC_POSITIONS, K_JSON, PC_POSITIONS),
 	F_IF("published_at", PC_PUBLISHED_AT, K_TIME, PC_PUBLISHED_AT),
 	F_IF("bid_deadline", PC_BID_DEADLINE, K_TIME, PC_PUBLISHED_AT),
 	F_IF("requirements", PC_REQUIREMENTS, K_STR, PC_PUBLISHED_AT),

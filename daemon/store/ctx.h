@@ -16,6 +16,7 @@
 #include "util.h"
 
 struct db;
+struct profile_set;
 
 /* Group commit as the event write uses it (durable.h: the API passes its
  * durable_lead() and durable_led(), so the store never includes a layer
@@ -49,6 +50,7 @@ struct req_ctx {
 	const struct user *u;
 	usec_t now;
 	const struct rules_config *rc;
+	const struct profile_set *profiles;	/* policy profiles; NULL: none read */
 	const struct calendar *cal;
 	struct apierr *err;
 	const struct deadline_config *dc;

@@ -49,6 +49,20 @@ static struct stmt q_challenges = STMT(
 	"SELECT id, answered_at IS NULL, ts2us(answer_due), supplier, text, ts2us(opened_at), answer, "
 	"ts2us(answered_at) FROM challenge WHERE project_id = $1 ORDER BY id");
 
+/* Each unit of the positions ($1) with its level, profile and region, and
+ * the staff already under contract for it in the fiscal year ($2) by
+ * other projects ($3): contracted and on, up to closed (a contractor's
+ * exit gives them back). */
+static struct stmt q_positions = STMT(
+	"SELECT x.unit, a.level = 'township', agency_profile(a.path), agency_region(a.path), "
+	"x.count, x.annual_wage_fen, coalesce(x.households, -1), coalesce(x.recipients, -1), "
+	"coalesce((SELECT sum((y->>'count')::int) FROM project o, jsonb_array_elements(o.positions) y "
+	"WHERE o.positions @> jsonb_build_array(jsonb_build_object('unit', x.unit)) "
+	"AND o.fiscal_year = $2 AND o.id <> $3 AND o.state IN ('contracted', 'in_service', "
+	"'acceptance', 'payment', 'year_end_review', 'closed') AND y->>'unit' = x.unit), 0) "
+	"FROM jsonb_to_recordset($1::jsonb) AS x(unit text, count int, annual_wage_fen bigint, "
+	"households bigint, recipients bigint) JOIN agency a ON a.code = x.unit");
+
 int
 effects_load(struct req_ctx *c, unsigned needs, const PGresult *pr, const struct lc_project *p,
     struct lc_loaded *l)
@@ -116,6 +130,24 @@ effects_load(struct req_ctx *c, unsigned needs, const PGresult *pr, const struct
 		}
 		PQclear(r);
 	}
+	if ((needs & NEED_POSITIONS) && !gnull(pr, 0, PC_POSITIONS)) {
+		const char *v[3] = { gs(pr, 0, PC_POSITIONS), gs(pr, 0, PC_YEAR), gs(pr, 0, PC_ID) };
+		if ((r = db_run(c->db, &q_positions, 3, v, NULL)) == NULL)
+			return -1;
+		for (int i = 0; i < PQntuples(r) && l->n_positions < POSITIONS_MAX; i++) {
+			struct position *ps = &l->positions[l->n_positions++];
+			snprintf(ps->unit, sizeof ps->unit, "%s", gs(r, i, 0));
+			ps->township = gbool(r, i, 1);
+			snprintf(ps->profile, sizeof ps->profile, "%s", gs(r, i, 2));
+			ps->region = gnull(r, i, 3) ? -1 : region_parse(gs(r, i, 3));
+			ps->count = (int)gi64(r, i, 4);
+			ps->annual_wage_fen = gi64(r, i, 5);
+			ps->households = gi64(r, i, 6);
+			ps->recipients = gi64(r, i, 7);
+			ps->staffed = (int)gi64(r, i, 8);
+		}
+		PQclear(r);
+	}
 	if (needs & NEED_CONTRACTOR) {
 		int32_t today = calendar_local_day(c->cal, c->now);
 		if (registry_contractor_banned(c->db, p->award_contractor_id, today,
@@ -130,15 +162,15 @@ static struct stmt q_ban_add = STMT(
 	"INSERT INTO contractor_ban (contractor_id, reason, starts, ends, project_id, created_at) "
 	"VALUES ($1, $2, $3::date, $4::date, $5, us2ts($6))");
 
-/* The successor keeps agency, items, quantities and quality standard,
- * with the budget that was not paid out. */
+/* The successor keeps agency, items, quantities, positions and quality
+ * standard, with the budget that was not paid out. */
 static struct stmt q_successor_create = STMT(
 	"INSERT INTO project (agency, fiscal_year, title, catalog_items, budget_fen, funding_source, "
 	"method, quantity, quality_standard, service_start, service_end, created_by, created_at, "
-	"updated_at, predecessor_id) SELECT agency, fiscal_year, title || $2, catalog_items, "
+	"updated_at, predecessor_id, positions) SELECT agency, fiscal_year, title || $2, catalog_items, "
 	"greatest(coalesce((contract->>'amount_fen')::bigint, budget_fen) - coalesce(paid_fen, 0), 0), "
 	"funding_source, method, quantity, quality_standard, greatest(service_start, $3::date), "
-	"service_end, $4, us2ts($5), us2ts($5), id FROM project WHERE id = $1 RETURNING id");
+	"service_end, $4, us2ts($5), us2ts($5), id, positions FROM project WHERE id = $1 RETURNING id");
 
 static struct stmt q_set_successor = STMT("UPDATE project SET successor_id = $2 WHERE id = $1");
 

@@ -114,7 +114,7 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 		ctx_dbfail(c, "loading what the guard needs");
 		goto done;
 	}
-	struct lc_ctx ctx = { .rc = c->rc, .cal = c->cal, .now = c->now,
+	struct lc_ctx ctx = { .rc = c->rc, .profiles = c->profiles, .cal = c->cal, .now = c->now,
 		.actor = { c->u->id, c->u->roles }, .p = &p, .l = l, .payload = payload };
 	lifecycle_decide(&ctx, ev, &res);
 	if (res.status != 0 && tx->row_kept) {

@@ -164,9 +164,51 @@ project_list(struct req_ctx *c, const char *state, const char *agency, int overd
 static struct stmt q_project_create = STMT(
 	"INSERT INTO project (agency, fiscal_year, title, catalog_items, budget_fen, funding_source, "
 	"method, quantity, quality_standard, service_start, service_end, created_by, created_at, "
-	"updated_at, predecessor_id) VALUES ($1, $2, $3, "
+	"updated_at, predecessor_id, positions) VALUES ($1, $2, $3, "
 	"ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6, $7, $8, $9, $10::date, "
-	"$11::date, $12, us2ts($13), us2ts($13), $14) RETURNING id");
+	"$11::date, $12, us2ts($13), us2ts($13), $14, $15::jsonb) RETURNING id");
+
+/* The units of positions that are not a county-level or township agency
+ * at or below the project's agency ($2): each with why. */
+static struct stmt q_position_units = STMT(
+	"SELECT x.unit, CASE WHEN a.code IS NULL THEN 'unknown' "
+	"WHEN NOT starts_with(a.path, pa.path) THEN 'outside_agency' "
+	"WHEN a.level NOT IN ('county', 'township') THEN 'not_county_or_township' END "
+	"FROM jsonb_to_recordset($1::jsonb) AS x(unit text) LEFT JOIN agency a ON a.code = x.unit "
+	"JOIN agency pa ON pa.code = $2 "
+	"WHERE a.code IS NULL OR NOT starts_with(a.path, pa.path) "
+	"OR a.level NOT IN ('county', 'township')");
+
+/* Positions as the edge let them in, each with the keys it gave: text
+ * for the row, or NULL with none; -1 on a unit out of place (C's error
+ * set) or a database error. */
+static int
+positions_checked(struct req_ctx *c, const char *agency, const json_t *pos, char **out)
+{
+	*out = NULL;
+	if (pos == NULL || json_is_null(pos))
+		return 0;
+	*out = json_text(pos);
+	const char *v[2] = { *out, agency };
+	PGresult *r = db_run(c->db, &q_position_units, 2, v, NULL);
+	if (r == NULL) {
+		ctx_dbfail(c, "checking the units of positions");
+		return -1;
+	}
+	if (PQntuples(r) > 0) {
+		json_t *units = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(units, json_pack("{s:s,s:s}", "unit", gs(r, i, 0),
+			    "reason", gs(r, i, 1)));
+		PQclear(r);
+		ctx_fail(c, 422, "rule_violation", json_pack("{s:s,s:o}", "rule", "position_unit",
+		    "units", units), "positions serve a county-level or township agency at or "
+		    "below the project's agency");
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
 
 struct rows *
 project_create(struct req_ctx *c, const json_t *b)
@@ -192,6 +234,11 @@ project_create(struct req_ctx *c, const json_t *b)
 		return NULL;
 	}
 
+	char *pos_s = NULL;
+	if (positions_checked(c, agency, json_object_get(b, "positions"), &pos_s)) {
+		free(pos_s);
+		return NULL;
+	}
 	char *items_s = items ? json_text(items) : xstrdup("[]");
 	const char *txt[6];
 	const char *keys[6] = { "title", "funding_source", "method", "quantity", "quality_standard",
@@ -200,12 +247,13 @@ project_create(struct req_ctx *c, const json_t *b)
 		txt[k] = body_str(b, keys[k], &s) ? NULL : s;
 	const char *send = NULL;
 	body_str(b, "service_end", &send);
-	const char *v[14] = { agency, pi64(&pb, year), txt[0], items_s,
+	const char *v[15] = { agency, pi64(&pb, year), txt[0], items_s,
 		budget >= 0 ? pi64(&pb, budget) : NULL, txt[1], txt[2], txt[3] ? txt[3] : "",
-		txt[4] ? txt[4] : "", txt[5], send, pi64(&pb, c->u->id), pi64(&pb, c->now), NULL };
+		txt[4] ? txt[4] : "", txt[5], send, pi64(&pb, c->u->id), pi64(&pb, c->now), NULL,
+		pos_s };
 	if (db_begin(c->db))
 		goto dberr;
-	PGresult *r = db_run(c->db, &q_project_create, 14, v, st);
+	PGresult *r = db_run(c->db, &q_project_create, 15, v, st);
 	if (r == NULL)
 		goto dberr;
 	int64_t id = gi64(r, 0, 0);
@@ -216,9 +264,11 @@ project_create(struct req_ctx *c, const json_t *b)
 		goto dberr;
 	log_info("project %" PRId64 ": created in draft by %s (agency %s)", id, c->u->name, agency);
 	free(items_s);
+	free(pos_s);
 	return project_get(c, id);
 dberr:
 	free(items_s);
+	free(pos_s);
 	ctx_dbfail(c, "creating a project");
 	return NULL;
 }

@@ -15,7 +15,7 @@
 	"p.award_bid_id, p.award_contractor_id, p.award_price_fen, ts2us(p.awarded_at), " \
 	"p.contract::text, p.paid_fen, p.evaluation::text, p.predecessor_id, p.successor_id, " \
 	"p.last_seq, encode(p.last_hash, 'hex'), ts2us(p.created_at), ts2us(p.updated_at), " \
-	"p.budget_approved, p.round"
+	"p.budget_approved, p.round, p.positions::text"
 #define PROJECT_FROM " FROM project p "
 
 #endif

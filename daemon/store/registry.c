@@ -13,10 +13,7 @@
 /* An agency's columns, with the profile and region it follows: its own, or
  * the nearest ancestor's that says (the national profile at the top). */
 #define AGENCY_COLS "SELECT a.code, a.name, a.level, a.parent, a.path, ts2us(a.created_at), a.lang, a.profile, " \
-	"a.region, coalesce((SELECT u.profile FROM agency u WHERE starts_with(a.path, u.path) " \
-	"AND u.profile IS NOT NULL ORDER BY length(u.path) DESC LIMIT 1), 'national'), " \
-	"(SELECT u.region FROM agency u WHERE starts_with(a.path, u.path) AND u.region IS NOT NULL " \
-	"ORDER BY length(u.path) DESC LIMIT 1) FROM agency a "
+	"a.region, agency_profile(a.path), agency_region(a.path) FROM agency a "
 static struct stmt q_agency_by_code = STMT(AGENCY_COLS "WHERE a.code = $1");
 
 /* The agency CODE if the user sees it: a result row, or NULL with 404. */

@@ -1194,7 +1194,7 @@ h_project(struct harness *h, struct world *w, const struct pspec *spec)
 	    "{\"agency\":\"%s\",\"fiscal_year\":%d,\"title\":\"%s\",\"catalog_items\":%s,"
 	    "\"budget_fen\":%lld,\"funding_source\":\"%s\",\"method\":\"%s\","
 	    "\"quantity\":\"%s\",\"quality_standard\":\"%s\","
-	    "\"service_start\":\"%s\",\"service_end\":\"%s\"}",
+	    "\"service_start\":\"%s\",\"service_end\":\"%s\"%s%s}",
 	    w->agency, d.fiscal_year ? d.fiscal_year : w->year,
 	    d.title ? d.title : "Social assistance casework", d.items_json,
 	    (long long)(d.budget_fen ? d.budget_fen : 1000000),
@@ -1202,7 +1202,8 @@ h_project(struct harness *h, struct world *w, const struct pspec *spec)
 	    d.quantity ? d.quantity : "12 caseworkers in 4 townships",
 	    d.quality_standard ? d.quality_standard : "every household visited monthly",
 	    d.service_start ? d.service_start : start,
-	    d.service_end ? d.service_end : "2026-12-31");
+	    d.service_end ? d.service_end : "2026-12-31",
+	    d.positions_json ? ",\"positions\":" : "", d.positions_json ? d.positions_json : "");
 	assert_status(r, 201);
 	assert_json_str(r.body, "state", "draft");
 	assert_json_int(r.body, "version", 1);

@@ -258,6 +258,7 @@ struct pspec {
 	const char *quality_standard;	/* NULL: "every household visited monthly" */
 	const char *service_start;	/* NULL: h_time(h, 60, NULL) */
 	const char *service_end;	/* NULL: "2026-12-31" */
+	const char *positions_json;	/* NULL: none */
 };
 
 /* POST /v1/projects: a draft. Asserts 201 draft version 1; the id. */

@@ -63,11 +63,153 @@ test_profiles_inherited(void **state)
 	    "guangdong", (char *)NULL), 1);
 }
 
+/* A project buying positions for UNIT (one), submitted: the answer. */
+static struct resp
+submit_positions(struct harness *h, struct world *w, const char *positions)
+{
+	struct pspec spec = { .positions_json = positions };
+	int64_t id = h_project(h, w, &spec);
+	return h_event(h, w->officer, id, "submit", NULL);
+}
+
+static void
+test_staffing_floors(void **state)
+{
+	struct harness *h = *state;
+	assert_int_equal(harness_ctl(h, NULL, 0, "agency", "add", "GDP", "--name", "广东省民政厅",
+	    "--level", "province", "--profile", "guangdong", "--region", "pearl_river_delta",
+	    (char *)NULL), 0);
+	struct world w;
+	h_world_under(h, &w, "GZ", "GDP", 0, 2026);
+	struct resp r = h_post(h, w.admin, "/v1/agencies", "{\"code\":\"GZ-T1\",\"name\":\"街道\","
+	    "\"level\":\"township\",\"parent\":\"GZ\",\"region\":\"east_west_north\"}");
+	assert_status(r, 201);
+
+	/* a Guangdong county of 3,000 households needs 4 (the higher band) */
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ\",\"count\":3,\"annual_wage_fen\":8000000,"
+	    "\"households\":3000}]");
+	assert_rule(r, "staffing_floor");
+	assert_json_int(r.body, "error.details.required", 4);
+	assert_json_int(r.body, "error.details.planned", 3);
+	assert_json_int(r.body, "error.details.staffed", 0);
+	assert_json_int(r.body, "error.details.households", 3000);
+	assert_json_str(r.body, "error.details.cite", "002 §2.3");
+	assert_int_equal(h_len(r.body, "error.details.units"), 1);
+	/* at its floor it passes, and so does 2,999 with 2 */
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ\",\"count\":4,\"annual_wage_fen\":8000000,"
+	    "\"households\":3000}]");
+	assert_status(r, 200);
+	assert_json_str(r.body, "state", "needs_review");
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ\",\"count\":2,\"annual_wage_fen\":8000000,"
+	    "\"households\":2999}]");
+	assert_status(r, 200);
+
+	/* the Pearl River Delta's wage floor: 80,000 yuan a person a year */
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ\",\"count\":4,\"annual_wage_fen\":7999999,"
+	    "\"households\":3000}]");
+	assert_rule(r, "wage_floor");
+	assert_json_int(r.body, "error.details.required_fen", 8000000);
+	assert_json_int(r.body, "error.details.planned_fen", 7999999);
+	assert_json_int(r.body, "error.details.floor_yuan", 80000);
+	assert_json_str(r.body, "error.details.region", "pearl_river_delta");
+	assert_json_str(r.body, "error.details.cite", "002 §2.4");
+	/* the township in the east follows 50,000 */
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ-T1\",\"count\":2,\"annual_wage_fen\":5000000,"
+	    "\"households\":299}]");
+	assert_status(r, 200);
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ-T1\",\"count\":2,\"annual_wage_fen\":4999900,"
+	    "\"households\":299}]");
+	assert_rule(r, "wage_floor");
+	assert_json_int(r.body, "error.details.required_fen", 5000000);
+
+	/* a count the rule does not measure by is refused, naming the one it does */
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ-T1\",\"count\":2,\"annual_wage_fen\":5000000,"
+	    "\"recipients\":299}]");
+	assert_rule(r, "staffing_count_missing");
+	assert_json_str(r.body, "error.details.measure", "households");
+
+	/* a unit staffed by an earlier contract of the year counts toward the floor */
+	struct pspec first = { .positions_json = "[{\"unit\":\"GZ-T1\",\"count\":4,"
+	    "\"annual_wage_fen\":5000000,\"households\":300}]" };
+	int64_t id = h_project(h, &w, &first);
+	h_drive(h, &w, id, "contracted", NULL);
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ-T1\",\"count\":1,\"annual_wage_fen\":5000000,"
+	    "\"households\":600}]");
+	assert_rule(r, "staffing_floor");
+	assert_json_int(r.body, "error.details.required", 6);
+	assert_json_int(r.body, "error.details.planned", 1);
+	assert_json_int(r.body, "error.details.staffed", 4);
+	assert_json_int(r.body, "error.details.shortfall", 1);
+	r = submit_positions(h, &w, "[{\"unit\":\"GZ-T1\",\"count\":2,\"annual_wage_fen\":5000000,"
+	    "\"households\":600}]");
+	assert_status(r, 200);
+
+	/* positions serve a county or township at or below the project's agency */
+	r = h_post(h, w.officer, "/v1/projects", "{\"agency\":\"GZ\",\"fiscal_year\":2026,"
+	    "\"title\":\"x\",\"positions\":[{\"unit\":\"GDP\",\"count\":1,"
+	    "\"annual_wage_fen\":1}]}");
+	assert_rule(r, "position_unit");
+	assert_json_str(r.body, "error.details.units.0.reason", "outside_agency");
+	r = h_post(h, w.officer, "/v1/projects", "{\"agency\":\"GZ\",\"fiscal_year\":2026,"
+	    "\"title\":\"x\",\"positions\":[{\"unit\":\"GZ\",\"count\":0,"
+	    "\"annual_wage_fen\":1}]}");
+	assert_error(r, 400, "invalid_field");
+	assert_json_str(r.body, "error.details.field", "positions");
+	r = h_post(h, w.officer, "/v1/projects", "{\"agency\":\"GZ\",\"fiscal_year\":2026,"
+	    "\"title\":\"x\",\"positions\":[{\"unit\":\"GZ\",\"count\":1,"
+	    "\"annual_wage_fen\":1,\"salary\":2}]}");
+	assert_error(r, 400, "invalid_field");
+	r = h_post(h, w.officer, "/v1/projects", "{\"agency\":\"GZ\",\"fiscal_year\":2026,"
+	    "\"title\":\"x\",\"positions\":[{\"unit\":\"GZ\",\"count\":1,"
+	    "\"annual_wage_fen\":1},{\"unit\":\"GZ\",\"count\":1,\"annual_wage_fen\":1}]}");
+	assert_error(r, 400, "invalid_field");
+}
+
+static void
+test_shuangyashan_floors(void **state)
+{
+	struct harness *h = *state;
+	assert_int_equal(harness_ctl(h, NULL, 0, "agency", "add", "SYS", "--name", "双鸭山市民政局",
+	    "--level", "city", "--profile", "heilongjiang-shuangyashan", (char *)NULL), 0);
+	struct world w;
+	h_world_under(h, &w, "SYSD", "SYS", 0, 2026);
+	struct resp r = h_post(h, w.admin, "/v1/agencies", "{\"code\":\"SYSD-T1\","
+	    "\"name\":\"乡镇\",\"level\":\"township\",\"parent\":\"SYSD\"}");
+	assert_status(r, 201);
+	/* a township: one for each 1,000 recipients begun */
+	r = submit_positions(h, &w, "[{\"unit\":\"SYSD-T1\",\"count\":1,\"annual_wage_fen\":3000000,"
+	    "\"recipients\":1001}]");
+	assert_rule(r, "staffing_floor");
+	assert_json_int(r.body, "error.details.required", 2);
+	assert_json_str(r.body, "error.details.unit_kind", "township");
+	assert_json_str(r.body, "error.details.cite", "003 §4.7");
+	r = submit_positions(h, &w, "[{\"unit\":\"SYSD-T1\",\"count\":1,\"annual_wage_fen\":3000000,"
+	    "\"recipients\":1000}]");
+	assert_status(r, 200);
+	/* a district: 2, and one more for every full 5,000 above 5,000; no
+	 * wage floor in Shuangyashan */
+	r = submit_positions(h, &w, "[{\"unit\":\"SYSD\",\"count\":2,\"annual_wage_fen\":100,"
+	    "\"recipients\":10000}]");
+	assert_rule(r, "staffing_floor");
+	assert_json_int(r.body, "error.details.required", 3);
+	assert_json_str(r.body, "error.details.unit_kind", "district");
+	r = submit_positions(h, &w, "[{\"unit\":\"SYSD\",\"count\":2,\"annual_wage_fen\":100,"
+	    "\"recipients\":9999}]");
+	assert_status(r, 200);
+	/* the positions are the project's data, shown as given */
+	json_t *p = h_project_get(h, &w, h_int(r.body, "id"));
+	assert_json_str(p, "positions.0.unit", "SYSD");
+	assert_json_int(p, "positions.0.recipients", 9999);
+	json_decref(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_profiles_inherited, h_test_teardown),
+		cmocka_unit_test_teardown(test_staffing_floors, h_test_teardown),
+		cmocka_unit_test_teardown(test_shuangyashan_floors, h_test_teardown),
 	};
 	h_group_name = "policy";
 	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);

@@ -43,7 +43,7 @@ static const struct {
 	/* what is public, and OCDS from it: pure, one place for both */
 	{ "publicview", L_PURE }, { "ocds", L_PURE }, { "ratelimit", L_PURE }, { "jbuild", L_PURE },
 	/* policy profiles: figures as data, the floors computed from them */
-	{ "profile", L_PURE },
+	{ "profile", L_PURE }, { "staffing", L_PURE },
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
