@@ -134,10 +134,29 @@ param_year(struct api_request *r, struct req_ctx *c, int *year)
 	return 0;
 }
 
+/* The budget, and beside its work funds those the agency's profile
+ * expects: Guangdong's 3 % of last year's dibao spending (002 §2.2). */
 static json_t *
-budget_answer(struct req_ctx *c, struct rows *rows, const char *agency, int year)
+budget_answer(struct api_request *r, struct req_ctx *c, struct rows *rows, const char *agency,
+    int year)
 {
 	json_t *o = rows ? render_budget(rows, agency, year, ctx_offset(c)) : NULL;
+	const struct profile *p = rows ? profile_find(&r->d->profiles, rows_text(rows, 0, 7)) : NULL;
+	if (o && p && p->work_funds_percent > 0) {
+		const char *spent = rows_text(rows, 0, 6);
+		json_t *wf = json_pack("{s:i,s:i,s:s,s:s}", "percent", p->work_funds_percent,
+		    "dibao_year", year - 1, "profile", p->name, "cite", p->funds_cite);
+		if (spent) {
+			int64_t fen = rows_i64(rows, 0, 6);
+			json_object_set_new(wf, "dibao_spending_fen", json_integer(fen));
+			json_object_set_new(wf, "expected_fen",
+			    json_integer(fen * p->work_funds_percent / 100));
+		} else {
+			json_object_set_new(wf, "dibao_spending_fen", json_null());
+			json_object_set_new(wf, "expected_fen", json_null());
+		}
+		json_object_set_new(o, "expected_work_funds", wf);
+	}
 	rows_free(rows);
 	return o;
 }
@@ -157,7 +176,7 @@ admin_budget_put(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_year(r, c, &year) || bad_values(r, PAYLOAD_BUDGET))
 		return NULL;
-	return budget_answer(c, registry_budget_put(c, r->params[0], year, r->json),
+	return budget_answer(r, c, registry_budget_put(c, r->params[0], year, r->json),
 	    r->params[0], year);
 }
 
@@ -168,7 +187,7 @@ admin_budget_get(struct api_request *r, struct req_ctx *c, int *status)
 	(void)status;
 	if (param_year(r, c, &year))
 		return NULL;
-	return budget_answer(c, registry_budget_get(c, r->params[0], year), r->params[0], year);
+	return budget_answer(r, c, registry_budget_get(c, r->params[0], year), r->params[0], year);
 }
 
 json_t *

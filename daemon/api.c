@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "payload.h"
 #include "public.h"
+#include "reports.h"
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
@@ -130,6 +131,14 @@ static const struct route routes[] = {
 	    "PUT /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_BUDGET },
 	{ GET, "/v1/agencies/{code}/budgets/{year}", 0, 0, admin_budget_get,
 	    "GET /v1/agencies/{code}/budgets/{year}", NULL, PAYLOAD_NONE },
+	{ PUT, "/v1/agencies/{code}/dibao-spending/{year}", ROLE_FINANCE | ROLE_ADMIN, R_BODY,
+	    reports_dibao_put, "PUT /v1/agencies/{code}/dibao-spending/{year}", NULL, PAYLOAD_DIBAO },
+	{ GET, "/v1/agencies/{code}/dibao-spending/{year}", 0, 0, reports_dibao_get,
+	    "GET /v1/agencies/{code}/dibao-spending/{year}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/reports/staffing", 0, 0, reports_staffing, "GET /v1/reports/staffing", NULL,
+	    PAYLOAD_NONE },
+	{ GET, "/v1/reports/spending", 0, 0, reports_spending, "GET /v1/reports/spending", NULL,
+	    PAYLOAD_NONE },
 	{ POST, "/v1/catalog", ROLE_ADMIN, R_BODY | R_CREATED, admin_catalog_add, "POST /v1/catalog",
 	    NULL, PAYLOAD_CATALOG_ADD },
 	{ GET, "/v1/catalog", 0, 0, admin_catalog_list, "GET /v1/catalog", NULL, PAYLOAD_NONE },
@@ -559,7 +568,7 @@ h_metrics(struct api_request *r, struct req_ctx *c, int *status)
 	char *text = metrics_render(&g);
 	json_t *o = json_string(text);
 	free(text);
-	r->text_reply = true;
+	r->text_type = "text/plain; version=0.0.4; charset=utf-8";
 	return o;
 }
 

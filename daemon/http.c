@@ -50,6 +50,8 @@ request_free(struct api_request *r)
 	free(r->idem_key);
 	free(r->host);
 	free(r->if_none_match);
+	free(r->disposition);
+	free(r->accept);
 	free(r->body);
 	json_decref(r->json);
 	for (int i = 0; i < API_MAX_PARAMS; i++)
@@ -108,13 +110,16 @@ send_json(struct evhttp_request *req, int status, const char *reason, const char
 		evhttp_add_header(h, "Content-Type", ctype);
 	web_strict_headers(h);
 	if (status != 204) {
-		/* always framed by its length, a closing connection's answer too */
+		/* always framed by its length, a closing connection's answer
+		 * too; JSON ends with a line's end, text as it is */
+		bool nl = strncmp(ctype, "application/json", 16) == 0;
 		char n[24];
-		snprintf(n, sizeof n, "%zu", len + 1);
+		snprintf(n, sizeof n, "%zu", len + nl);
 		evhttp_add_header(h, "Content-Length", n);
 		if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 			evbuffer_add(buf, body, len);
-			evbuffer_add(buf, "\n", 1);
+			if (nl)
+				evbuffer_add(buf, "\n", 1);
 		}
 	}
 	evhttp_send_reply(req, status, reason, buf);
@@ -156,9 +161,12 @@ reply(struct http *h, struct api_request *r)
 	answer_headers(r);
 	if (r->reply && r->err.status == 0) {
 		status = r->status;
-		if (r->text_reply && json_is_string(r->reply)) {
+		if (r->text_type && json_is_string(r->reply)) {
+			if (r->disposition)
+				evhttp_add_header(evhttp_request_get_output_headers(req),
+				    "Content-Disposition", r->disposition);
 			send_json(req, status, reason_of(status), json_string_value(r->reply),
-			    "text/plain; version=0.0.4; charset=utf-8", NULL);
+			    r->text_type, NULL);
 			goto sent;
 		}
 		text = r->reply_text ? r->reply_text : jsonw_dump(r->reply, NULL);
@@ -372,7 +380,7 @@ on_request(struct evhttp_request *req, void *arg)
 		if (r->method == EVHTTP_REQ_OPTIONS) {
 			r->status = 204;
 			r->reply = json_string("");
-			r->text_reply = true;
+			r->text_type = "text/plain; charset=utf-8";
 			return reply(h, r);
 		}
 		return fail_now(h, r, 405, "method_not_allowed", "this method is not allowed here");
@@ -397,6 +405,7 @@ on_request(struct evhttp_request *req, void *arg)
 		r->if_none_match = header_copy(req, "If-None-Match");
 	}
 	r->authorization = header_copy(req, "Authorization");
+	r->accept = header_copy(req, "Accept");
 	r->idem_key = header_copy(req, "Idempotency-Key");
 	/* a session cookie and its CSRF token: anything but their own shape
 	 * is no session at all (edge.c) */

@@ -67,6 +67,8 @@ static const struct fspec f_user[] = {
 
 static const struct fspec f_language[] = { { "lang", JSON_STRING, true } };
 
+static const struct fspec f_dibao[] = { { "spending_fen", JSON_INTEGER, true } };
+
 static const struct fspec f_password[] = {
 	{ "current", JSON_STRING, true }, { "new", JSON_STRING, true },
 };
@@ -277,6 +279,7 @@ static const struct vspec v_contractor[] = {
 	{ "kind", v_kind }, { "credit_code", v_credit_code },
 };
 static const struct vspec v_bid[] = { { "price_fen", v_price } };
+static const struct vspec v_dibao[] = { { "spending_fen", v_amount } };
 
 #define SPEC(k, t) [k] = { t, sizeof t / sizeof t[0] }
 #define VSPEC(k, t) [k] = { t, sizeof t / sizeof t[0] }
@@ -288,6 +291,7 @@ static const struct {
 	VSPEC(PAYLOAD_BUDGET, v_budget_put),
 	VSPEC(PAYLOAD_CONTRACTOR, v_contractor),
 	VSPEC(PAYLOAD_BID, v_bid),
+	VSPEC(PAYLOAD_DIBAO, v_dibao),
 };
 static const struct {
 	const struct fspec *f;
@@ -304,6 +308,7 @@ static const struct {
 	SPEC(PAYLOAD_PASSWORD, f_password),
 	SPEC(PAYLOAD_USER, f_user),
 	SPEC(PAYLOAD_LANGUAGE, f_language),
+	SPEC(PAYLOAD_DIBAO, f_dibao),
 };
 
 static bool

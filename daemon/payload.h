@@ -26,6 +26,7 @@ enum payload_kind {
 	PAYLOAD_PASSWORD,	/* PUT /v1/me/password */
 	PAYLOAD_USER,		/* POST /v1/users */
 	PAYLOAD_LANGUAGE,	/* PUT /v1/me/language */
+	PAYLOAD_DIBAO,		/* PUT /v1/agencies/{code}/dibao-spending/{year} */
 	PAYLOAD__COUNT
 };
 

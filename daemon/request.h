@@ -45,7 +45,9 @@ struct api_request {
 	int status;
 	json_t *reply;
 	char *reply_text;		/* when set, the JSON text answered instead of REPLY */
-	bool text_reply;		/* reply is a JSON string sent as text/plain */
+	const char *text_type;		/* set: REPLY is a JSON string sent as this type */
+	char *disposition;		/* a Content-Disposition header to answer with */
+	char *accept;			/* the Accept header, or NULL */
 	bool outbox_written;		/* the relay should look at the outbox */
 	bool async_commit;		/* committed without waiting for its flush */
 	bool flushed_self;		/* its last query was its own synchronous commit */

@@ -74,8 +74,35 @@ schemas = {
                                                            kind=S, weight=I)),
                    award={"type": "object"}, contract={"type": "object"}, paid_fen=FEN,
                    evaluation={"type": "object"}, predecessor_id=I, successor_id=I,
-                   created_at=T, updated_at=T,
+                   created_at=T, updated_at=T, positions=arr(ref("Position")),
                    event={"type": "object", "description": "the history row just written"}),
+    "Position": obj(["unit", "count", "annual_wage_fen"], unit=S,
+                    count={"type": "integer", "minimum": 1}, annual_wage_fen=FEN,
+                    households={"type": "integer", "minimum": 0},
+                    recipients={"type": "integer", "minimum": 0}),
+    "StaffingReport": obj(["agency", "fiscal_year", "units", "totals"], agency=S, fiscal_year=I,
+                          units=arr(obj(["unit", "name", "level", "profile", "required",
+                                         "under_contract", "planned", "shortfall"],
+                                        ["parent", "region", "unit_kind", "measure", "households",
+                                         "recipients", "required", "shortfall",
+                                         "lowest_wage_fen", "wage_floor_fen", "special_cap_fen"],
+                                        unit=S, name=S, level=S, parent=S, profile=S, region=S,
+                                        unit_kind=S, measure=S, households=I, recipients=I,
+                                        required=I, under_contract=I, planned=I, shortfall=I,
+                                        lowest_wage_fen=FEN, wage_floor_fen=FEN,
+                                        wage_below_floor=B, special_cap_fen=FEN,
+                                        special_committed_fen=FEN, cite=S)),
+                          totals=obj(required=I, under_contract=I, shortfall=I,
+                                     special_cap_fen=FEN, special_committed_fen=FEN)),
+    "SpendingReport": obj(["agency", "fiscal_year", "total", "by_funding_source", "by_category",
+                           "by_method", "by_state"], agency=S, fiscal_year=I,
+                          total=ref("SpendingLine"), by_funding_source=arr(ref("SpendingLine")),
+                          by_category=arr(ref("SpendingLine")), by_method=arr(ref("SpendingLine")),
+                          by_state=arr(ref("SpendingLine"))),
+    "SpendingLine": obj(["projects", "budget_fen", "contracted_fen", "paid_fen"], ["value"],
+                        value=S, projects=I, budget_fen=FEN, contracted_fen=FEN, paid_fen=FEN),
+    "DibaoSpending": obj(["agency", "year", "spending_fen"], agency=S, year=I, spending_fen=FEN,
+                         updated_at=T),
     "HistoryEvent": obj(["seq", "event", "from", "to", "actor", "at", "payload", "prev_hash", "hash"],
                         seq=I, event=S, **{"from": S}, to=S, actor=S, at=T, payload=ANY,
                         prev_hash=S, hash=S),
@@ -232,8 +259,9 @@ routes = []
 
 
 def route(method, path, summary, ok=200, answer=None, body=None, params=(), security=None,
-          ctype="application/json", tag="api"):
-    routes.append((method, path, summary, ok, answer, body, list(params), security, ctype, tag))
+          ctype="application/json", tag="api", csv=False):
+    routes.append((method, path, summary, ok, answer, body, list(params), security, ctype, tag,
+                   csv))
 
 
 route("get", "/healthz", "Liveness; with ready=1 readiness (the database answers)",
@@ -281,6 +309,19 @@ route("put", "/v1/agencies/{code}/budgets/{year}", "Set an agency's funds for a 
       tag="registry")
 route("get", "/v1/agencies/{code}/budgets/{year}", "An agency's funds and the 2 % cap",
       answer=ref("Budget"), params=[pp("code"), pp("year", I)], tag="registry")
+route("put", "/v1/agencies/{code}/dibao-spending/{year}",
+      "Record an agency's minimum-living-allowance spending of a year (finance)",
+      answer=ref("DibaoSpending"), body=obj(["spending_fen"], spending_fen=FEN),
+      params=[pp("code"), pp("year", I)], tag="reports")
+route("get", "/v1/agencies/{code}/dibao-spending/{year}", "An agency's dibao spending of a year",
+      answer=ref("DibaoSpending"), params=[pp("code"), pp("year", I)], tag="reports")
+REPORT_ARGS = [qp("year", I, required=True), qp("agency", S, "default: the caller's agency"),
+               qp("format", {"enum": ["json", "csv"]})]
+route("get", "/v1/reports/staffing", "Staff required, under contract and short per county and "
+      "township, with wages against their floors and funds against the cap",
+      answer=ref("StaffingReport"), params=REPORT_ARGS, tag="reports", csv=True)
+route("get", "/v1/reports/spending", "Spending by funding source, category, method and state",
+      answer=ref("SpendingReport"), params=REPORT_ARGS, tag="reports", csv=True)
 route("post", "/v1/catalog", "Add a catalogue item", ok=201, answer=ref("CatalogItem"),
       body=obj(["code", "name", "category"], code=S, name=S, category=S, level=S, approved=B,
                purchasable=B, restricted=B), tag="registry")
@@ -298,7 +339,7 @@ route("post", "/v1/projects", "A new project in draft", ok=201, answer=ref("Proj
                 "funding_source", "method", "quantity", "quality_standard", "service_start",
                 "service_end"], agency=S, fiscal_year=I, title=S, catalog_items=arr(S),
                budget_fen=FEN, funding_source=S, method=METHOD, quantity=S, quality_standard=S,
-               service_start=D, service_end=D), tag="projects")
+               service_start=D, service_end=D, positions=arr(ref("Position"))), tag="projects")
 route("get", "/v1/projects", "Projects in scope, keyset-paged", answer=page(ref("Project")),
       params=[qp("state", STATE), qp("agency"), qp("overdue"), qp("limit", I), qp("after")],
       tag="projects")
@@ -359,7 +400,7 @@ ERRORS = {"400": "the request is malformed (error.details.field names the part)"
           "503": "the database is unavailable (error.details.outcome)"}
 
 paths = {}
-for method, path, summary, ok, answer, body, params, security, ctype, tag in routes:
+for method, path, summary, ok, answer, body, params, security, ctype, tag, csv in routes:
     op = {"summary": summary, "operationId": (method + re.sub(r"[^A-Za-z0-9]+", "_", path)).rstrip("_"),
           "tags": [tag], "responses": {}}
     if params:
@@ -370,6 +411,8 @@ for method, path, summary, ok, answer, body, params, security, ctype, tag in rou
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     op["responses"][str(ok)] = {"description": "OK" if ok == 200 else "Created",
                                 "content": {ctype: {"schema": answer or {}}}}
+    if csv:	# Accept: text/csv or ?format=csv: UTF-8 with a BOM, amounts in yuan
+        op["responses"][str(ok)]["content"]["text/csv"] = {"schema": S}
     if security == OPEN and path.startswith("/v1/"):
         op["responses"]["304"] = {"description": "not modified (If-None-Match)"}
     for code, what in ERRORS.items():
@@ -393,7 +436,8 @@ doc = {
         ("contractors", "Contractors"), ("projects", "Projects and their history"),
         ("tendering", "Bids, score sheets, ranking, evaluations"),
         ("operations", "Deadlines, notifications, incidents, health"),
-        ("public", "Open to all: the public register and OCDS"))],
+        ("public", "Open to all: the public register and OCDS"),
+        ("reports", "What bureaus report upward: staffing, spending, funding plans"))],
     "paths": paths,
     "components": {
         "securitySchemes": {

@@ -157,7 +157,9 @@ static struct stmt q_budget_get = STMT(
 	"SELECT special_funds_fen, work_funds_fen, lottery_funds_fen, cap_bp, "
 	"(SELECT coalesce(sum(budget_fen), 0) FROM project WHERE agency = $1 AND fiscal_year = $2 "
 	"AND budget_approved AND funding_source = 'special_funds' AND state <> 'cancelled'), "
-	"ts2us(updated_at) FROM budget WHERE agency = $1 AND fiscal_year = $2");
+	"ts2us(updated_at), (SELECT spending_fen FROM dibao_spending WHERE agency = $1 "
+	"AND year = $2 - 1), (SELECT agency_profile(path) FROM agency WHERE code = $1) "
+	"FROM budget WHERE agency = $1 AND fiscal_year = $2");
 
 struct rows *
 registry_budget_get(struct req_ctx *c, const char *agency, int year)

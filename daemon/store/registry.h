@@ -27,7 +27,8 @@ struct rows *registry_agency_get(struct req_ctx *c, const char *code);
 /* The agencies in the user's scope, a parent before its children. */
 struct rows *registry_agency_list(struct req_ctx *c);
 /* A budget's row: special, work and lottery funds, cap (basis points),
- * special funds committed, updated_at. */
+ * special funds committed, updated_at, the dibao spending of the year
+ * before (NULL: not recorded), the profile the agency follows. */
 struct rows *registry_budget_put(struct req_ctx *c, const char *agency, int year,
     const json_t *body);
 struct rows *registry_budget_get(struct req_ctx *c, const char *agency, int year);

@@ -200,7 +200,140 @@ test_shuangyashan_floors(void **state)
 	json_t *p = h_project_get(h, &w, h_int(r.body, "id"));
 	assert_json_str(p, "positions.0.unit", "SYSD");
 	assert_json_int(p, "positions.0.recipients", 9999);
-	json_decref(p);
+}
+
+/* A project of W buying POSITIONS, driven to TARGET. */
+static int64_t
+driven(struct harness *h, struct world *w, const char *positions, const char *funding,
+    const char *target)
+{
+	struct pspec spec = { .positions_json = positions, .funding = funding };
+	int64_t id = h_project(h, w, &spec);
+	if (target)
+		h_drive(h, w, id, target, NULL);
+	return id;
+}
+
+/* The staffing report of a Guangdong city with three counties (issue 17),
+ * as JSON and CSV; spending by dimension; dibao spending and the work
+ * funds it implies. */
+static void
+test_reports(void **state)
+{
+	struct harness *h = *state;
+	assert_int_equal(harness_ctl(h, NULL, 0, "agency", "add", "FS", "--name", "佛山市民政局",
+	    "--level", "city", "--profile", "guangdong", "--region", "pearl_river_delta",
+	    (char *)NULL), 0);
+	struct world c1, c2, c3;
+	h_world_under(h, &c1, "FS1", "FS", 0, 2026);
+	h_world_under(h, &c2, "FS2", "FS", 0, 2026);
+	h_world_under(h, &c3, "FS3", "FS", 0, 2026);
+	struct resp r = h_post(h, c3.admin, "/v1/agencies", "{\"code\":\"FS3-T1\","
+	    "\"name\":\"乐从镇\",\"level\":\"township\",\"parent\":\"FS3\"}");
+	assert_status(r, 201);
+	char city_auditor[65];
+	harness_user(h, "FS-auditor", "auditor", "FS", city_auditor);
+
+	/* FS1: 3,200 households need 4, four under contract (special funds) */
+	driven(h, &c1, "[{\"unit\":\"FS1\",\"count\":4,\"annual_wage_fen\":8200000,"
+	    "\"households\":3200}]", "special_funds", "contracted");
+	/* FS2: six under contract for 5,000 households; a draft since counts
+	 * 8,100 (10 needed) and plans 4 more */
+	driven(h, &c2, "[{\"unit\":\"FS2\",\"count\":6,\"annual_wage_fen\":8000000,"
+	    "\"households\":5000}]", NULL, "contracted");
+	driven(h, &c2, "[{\"unit\":\"FS2\",\"count\":4,\"annual_wage_fen\":8000000,"
+	    "\"households\":8100}]", NULL, NULL);
+	/* FS3 itself bought nobody; its township four for 300 households */
+	driven(h, &c3, "[{\"unit\":\"FS3-T1\",\"count\":4,\"annual_wage_fen\":8500000,"
+	    "\"households\":300}]", NULL, "contracted");
+
+	r = h_get(h, city_auditor, "/v1/reports/staffing?year=2026&agency=FS");
+	assert_status(r, 200);
+	assert_int_equal(h_len(r.body, "units"), 4);
+	assert_json_str(r.body, "units.0.unit", "FS1");
+	assert_json_int(r.body, "units.0.required", 4);
+	assert_json_int(r.body, "units.0.under_contract", 4);
+	assert_json_int(r.body, "units.0.shortfall", 0);
+	assert_json_int(r.body, "units.0.lowest_wage_fen", 8200000);
+	assert_json_int(r.body, "units.0.wage_floor_fen", 8000000);
+	assert_json_int(r.body, "units.0.special_committed_fen", 1000000);
+	assert_json_int(r.body, "units.0.special_cap_fen", 200000000);
+	assert_json_str(r.body, "units.1.unit", "FS2");
+	assert_json_int(r.body, "units.1.households", 8100);
+	assert_json_int(r.body, "units.1.required", 10);
+	assert_json_int(r.body, "units.1.under_contract", 6);
+	assert_json_int(r.body, "units.1.planned", 4);
+	assert_json_int(r.body, "units.1.shortfall", 4);
+	assert_json_str(r.body, "units.2.unit", "FS3");
+	assert_true(json_is_null(h_at(r.body, "units.2.required")));
+	assert_json_int(r.body, "units.2.under_contract", 0);
+	assert_json_str(r.body, "units.3.unit", "FS3-T1");
+	assert_json_int(r.body, "units.3.required", 4);
+	assert_json_str(r.body, "units.3.unit_kind", "township");
+	assert_json_int(r.body, "totals.shortfall", 4);
+	assert_json_int(r.body, "totals.under_contract", 14);
+	printf("staffing report, city FS, 2026:\n%s\n", r.raw);
+
+	/* the same as CSV, for a spreadsheet */
+	r = h_req(h, "GET", "/v1/reports/staffing?year=2026&agency=FS", city_auditor, NULL,
+	    "Accept: text/csv");
+	assert_status(r, 200);
+	assert_non_null(strstr(r.headers, "Content-Type: text/csv; charset=utf-8"));
+	assert_non_null(strstr(r.headers, "attachment; filename=\"staffing-2026.csv\""));
+	assert_memory_equal(r.raw, "\xEF\xBB\xBFunit,name,level,", 18);
+	assert_non_null(strstr(r.raw, "lowest_wage_yuan,wage_floor_yuan"));
+	assert_non_null(strstr(r.raw, "\r\nFS1,FS1 civil affairs bureau,county,FS,guangdong,"
+	    "pearl_river_delta,households,3200,,4,4,0,0,82000.00,80000.00,false,2000000.00,10000.00,"
+	    "002 §2.3\r\n"));
+	assert_non_null(strstr(r.raw, "FS3-T1,乐从镇,township,FS3,"));
+	printf("%s\n", r.raw);
+
+	/* scope: a county does not see its city */
+	r = h_get(h, c1.officer, "/v1/reports/staffing?year=2026&agency=FS");
+	assert_error(r, 404, "not_found");
+	r = h_get(h, c1.officer, "/v1/reports/staffing?year=2026");
+	assert_status(r, 200);
+	assert_int_equal(h_len(r.body, "units"), 1);
+	r = h_get(h, c1.officer, "/v1/reports/staffing");
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, c1.officer, "/v1/reports/staffing?year=2026&format=xls");
+	assert_error(r, 400, "invalid_field");
+
+	/* spending by funding source, category, method and state */
+	r = h_get(h, city_auditor, "/v1/reports/spending?year=2026&agency=FS");
+	assert_status(r, 200);
+	assert_json_int(r.body, "total.projects", 4);
+	assert_json_int(r.body, "total.budget_fen", 4000000);
+	assert_int_equal(h_len(r.body, "by_funding_source"), 2);
+	assert_json_str(r.body, "by_funding_source.0.value", "special_funds");
+	assert_json_int(r.body, "by_funding_source.0.projects", 1);
+	/* three contracted (the daemon may have started a service since) and a draft */
+	assert_non_null(strstr(r.raw, "{\"value\":\"draft\",\"projects\":1,"));
+	assert_json_int(r.body, "by_category.0.projects", 4);
+	r = h_get(h, city_auditor, "/v1/reports/spending?year=2026&agency=FS&format=csv");
+	assert_status(r, 200);
+	assert_non_null(strstr(r.raw, "dimension,value,projects,budget_yuan,contracted_yuan,paid_yuan\r\n"));
+	assert_non_null(strstr(r.raw, "\r\ntotal,,4,40000.00,"));
+
+	/* finance records last year's dibao spending; the budget shows 3 % of it */
+	r = h_put(h, c1.officer, "/v1/agencies/FS1/dibao-spending/2025", "{\"spending_fen\":1}");
+	assert_error(r, 403, "forbidden");
+	r = h_put(h, c1.finance, "/v1/agencies/FS1/dibao-spending/2025", "{\"spending_fen\":-1}");
+	assert_error(r, 400, "invalid_field");
+	r = h_put(h, c1.finance, "/v1/agencies/FS1/dibao-spending/2025",
+	    "{\"spending_fen\":1234567891}");
+	assert_status(r, 200);
+	assert_json_int(r.body, "spending_fen", 1234567891);
+	r = h_get(h, c1.officer, "/v1/agencies/FS1/budgets/2026");
+	assert_status(r, 200);
+	assert_json_int(r.body, "expected_work_funds.dibao_spending_fen", 1234567891);
+	assert_json_int(r.body, "expected_work_funds.expected_fen", 37037036);
+	assert_json_int(r.body, "expected_work_funds.percent", 3);
+	assert_json_str(r.body, "expected_work_funds.cite", "002 §2.2");
+	r = h_get(h, c2.officer, "/v1/agencies/FS2/budgets/2026");
+	assert_true(json_is_null(h_at(r.body, "expected_work_funds.expected_fen")));
+	r = h_get(h, c2.officer, "/v1/agencies/FS1/dibao-spending/2025");
+	assert_error(r, 404, "not_found");
 }
 
 int
@@ -210,6 +343,7 @@ main(void)
 		cmocka_unit_test_teardown(test_profiles_inherited, h_test_teardown),
 		cmocka_unit_test_teardown(test_staffing_floors, h_test_teardown),
 		cmocka_unit_test_teardown(test_shuangyashan_floors, h_test_teardown),
+		cmocka_unit_test_teardown(test_reports, h_test_teardown),
 	};
 	h_group_name = "policy";
 	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
