@@ -21,6 +21,7 @@
 #include "payload.h"
 #include "public.h"
 #include "reports.h"
+#include "funding.h"
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
@@ -135,6 +136,11 @@ static const struct route routes[] = {
 	    reports_dibao_put, "PUT /v1/agencies/{code}/dibao-spending/{year}", NULL, PAYLOAD_DIBAO },
 	{ GET, "/v1/agencies/{code}/dibao-spending/{year}", 0, 0, reports_dibao_get,
 	    "GET /v1/agencies/{code}/dibao-spending/{year}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/agencies/{code}/funding-plan/{year}", 0, 0, funding_plan_get,
+	    "GET /v1/agencies/{code}/funding-plan/{year}", NULL, PAYLOAD_NONE },
+	{ POST, "/v1/agencies/{code}/funding-plan/{year}/events", ROLE_OFFICER | ROLE_FINANCE, R_BODY,
+	    funding_plan_event, "POST /v1/agencies/{code}/funding-plan/{year}/events", NULL,
+	    PAYLOAD_NONE },
 	{ GET, "/v1/reports/staffing", 0, 0, reports_staffing, "GET /v1/reports/staffing", NULL,
 	    PAYLOAD_NONE },
 	{ GET, "/v1/reports/spending", 0, 0, reports_spending, "GET /v1/reports/spending", NULL,

@@ -35,6 +35,8 @@ struct config {
 	bool clock_adjustable;
 	/* [policy] */
 	char *policy_profiles;
+	int plan_due_month, plan_due_day;	/* [funding_plan]: the last day to report */
+	int plan_remind_days, plan_second_days;
 	/* [calendar] */
 	char *calendar_file;
 	int calendar_utc_offset;

@@ -48,7 +48,7 @@ usage(FILE *out)
 	    "  user disable NAME | user enable NAME      refuse NAME at once, or again admit it\n"
 	    "  user list                                 the users, one per line\n"
 	    "  calendar load FILE                        load holidays and 调休 working days\n"
-	    "  verify                                    check every project's hash chain\n"
+	    "  verify                                    check every project's and funding plan's hash chain\n"
 	    "  ocds export [--since TIME] [--out FILE] [--lines]\n"
 	    "                                            every public OCDS release, as one\n"
 	    "                                            release package (or JSON lines)\n"

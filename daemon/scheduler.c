@@ -12,6 +12,7 @@
 #include "db.h"
 #include "due.h"
 #include "log.h"
+#include "plan.h"
 #include "project.h"
 #include "relay.h"
 
@@ -71,6 +72,18 @@ job_run(struct pool_job *pj, struct db *db)
 		 * counts are exact either way, only less compact */
 		if (j->fold && project_count_fold(db) != 0)
 			log_warn("project counts: not folded: %s", db_error(db));
+		/* funding plans: the year's opened, the late ones escalated
+		 * (once a minute, and whenever the clock was moved) */
+		if (j->fold) {
+			struct plan_config pc;
+			procurd_snapshot(d, &rules, &dc, &cal);
+			plan_config_from(&pc, d->cfg, cal ? cal->utc_offset_s : 28800);
+			int n = fundplan_tick(db, &pc, clock_now());
+			if (n < 0)
+				log_warn("funding plans: not looked at: %s", db_error(db));
+			else
+				j->fired = n;
+		}
 		j->failed = due_next(db, &j->next_due) != 0;
 		return;
 	}
@@ -117,6 +130,8 @@ job_done(struct pool_job *pj)
 		}
 	} else {
 		s->query_inflight = false;
+		if (j->fired > 0)
+			relay_wake(s->d->relay);	/* funding plans' escalations */
 		if (j->failed) {
 			/* database trouble: look again after a backoff */
 			arm(s, clock_now() + backoff_next(&s->fail_backoff_ms) * INT64_C(1000));

@@ -21,6 +21,69 @@ static struct stmt q_verify_heads = STMT(
 	"OR EXISTS (SELECT 1 FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
 	"ORDER BY p.id LIMIT 1");
 
+/* Funding plans' chains (migration 018), the same way. */
+static struct stmt q_verify_plans = STMT(
+	"SELECT agency, year, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
+	"encode(plan_event_hash(prev_hash, agency, year, seq, event, from_state, to_state, actor, "
+	"at, payload), 'hex') FROM funding_plan_event ORDER BY agency, year, seq");
+static struct stmt q_verify_plan_heads = STMT(
+	"SELECT f.agency, f.year FROM funding_plan f LEFT JOIN funding_plan_event e ON "
+	"e.agency = f.agency AND e.year = f.year AND e.seq = f.last_seq WHERE (f.last_seq > 0 AND "
+	"(e.hash IS NULL OR e.hash <> f.last_hash)) OR EXISTS (SELECT 1 FROM funding_plan_event x "
+	"WHERE x.agency = f.agency AND x.year = f.year AND x.seq > f.last_seq) LIMIT 1");
+
+/* 0 every plan's chain intact (*EVENTS, *PLANS counted), 1 broken (REPORT
+ * says where), -1 database. */
+static int
+verify_plans(struct db *db, char *report, size_t len, int *events, int *plans)
+{
+	PGresult *r = db_run(db, &q_verify_plans, 0, NULL, NULL);
+	if (r == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	char key[64] = "";
+	const char *prev_hash = "";
+	int64_t expect_seq = 1;
+	*events = PQntuples(r);
+	*plans = 0;
+	for (int i = 0; i < *events; i++) {
+		char k[64];
+		snprintf(k, sizeof k, "%s/%s", gs(r, i, 0), gs(r, i, 1));
+		if (strcmp(k, key)) {
+			snprintf(key, sizeof key, "%s", k);
+			prev_hash = "";
+			expect_seq = 1;
+			(*plans)++;
+		}
+		const char *why = NULL;
+		if (gi64(r, i, 2) != expect_seq)
+			why = "a sequence number is missing";
+		else if (strcmp(gs(r, i, 3), prev_hash))
+			why = "prev_hash does not match the previous event's hash";
+		else if (strcmp(gs(r, i, 4), gs(r, i, 5)))
+			why = "the hash does not match the event's content";
+		if (why) {
+			snprintf(report, len, "funding plan %s event %s: %s", key, gs(r, i, 2), why);
+			PQclear(r);
+			return 1;
+		}
+		prev_hash = gs(r, i, 4);
+		expect_seq++;
+	}
+	PQclear(r);
+	if ((r = db_run(db, &q_verify_plan_heads, 0, NULL, NULL)) == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	int rc = PQntuples(r) == 1;
+	if (rc)
+		snprintf(report, len, "funding plan %s/%s: its head does not match its last event",
+		    gs(r, 0, 0), gs(r, 0, 1));
+	PQclear(r);
+	return rc;
+}
+
 int
 verify_chains(struct db *db, char *report, size_t len)
 {
@@ -68,7 +131,11 @@ verify_chains(struct db *db, char *report, size_t len)
 		return 1;
 	}
 	PQclear(r);
-	snprintf(report, len, "%d events in %" PRId64 " projects: every chain intact", n, projects);
+	int pe, pp, prc = verify_plans(db, report, len, &pe, &pp);
+	if (prc)
+		return prc;
+	snprintf(report, len, "%d events in %" PRId64 " projects, %d in %d funding plans: every "
+	    "chain intact", n, projects, pe, pp);
 	return 0;
 }
 

@@ -262,6 +262,11 @@ test_shipped_templates(void **state)
 		"contractor_exit", "takeover_activated", "takeover_completed",
 		"project_cancelled", "deadline_reminder", "deadline_escalation",
 	};
+	/* a funding plan's: an agency and a year, no project */
+	static const char *const plan_names[] = {
+		"funding_plan_reminder", "funding_plan_overdue", "funding_plan_reported",
+		"funding_plan_confirmed", "funding_plan_returned",
+	};
 	static const char *const langs[] = { "zh", "en" };
 	const char *dir = getenv("TEMPLATES_DIR") ? getenv("TEMPLATES_DIR") : "config/templates";
 	char err[256], *subject, *body;
@@ -274,7 +279,8 @@ test_shipped_templates(void **state)
 	(void)state;
 	if (set == NULL)
 		fail_msg("%s (run from the repository root or set TEMPLATES_DIR)", err);
-	assert_int_equal(template_set_count(set), 2 * sizeof names / sizeof names[0]);
+	assert_int_equal(template_set_count(set),
+	    2 * (sizeof names / sizeof names[0] + sizeof plan_names / sizeof plan_names[0]));
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		for (size_t j = 0; j < 2; j++) {
 			assert_true(template_render(set, names[i], langs[j], "zh", d, 7,
@@ -283,6 +289,20 @@ test_shipped_templates(void **state)
 			if (strstr(subject, "{{") || strstr(body, "{{") ||
 			    strstr(body, "}}") || strstr(subject, "社区居家养老服务") == NULL)
 				fail_msg("%s.%s renders badly:\n%s\n\n%s", names[i], langs[j],
+				    subject, body);
+			free(subject);
+			free(body);
+		}
+	json_decref(d);
+	d = data_of("{\"agency\":\"430104\",\"year\":2027,\"due_at\":\"2026-12-31T16:00:00Z\","
+	    "\"level\":3,\"escalated_to\":\"4301\",\"reason\":\"缺岗位测算\",\"actor\":\"f1\"}");
+	for (size_t i = 0; i < sizeof plan_names / sizeof plan_names[0]; i++)
+		for (size_t j = 0; j < 2; j++) {
+			assert_true(template_render(set, plan_names[i], langs[j], "zh", d, 7,
+			    &subject, &body, &lang));
+			if (strstr(subject, "{{") || strstr(body, "{{") || strstr(body, "}}") ||
+			    strstr(subject, "430104") == NULL || strstr(body, "2027") == NULL)
+				fail_msg("%s.%s renders badly:\n%s\n\n%s", plan_names[i], langs[j],
 				    subject, body);
 			free(subject);
 			free(body);
