@@ -746,8 +746,16 @@ log_answer(const char *method, const char *path, const struct resp *r)
 	const char *file = getenv("PROCURD_ANSWERS");
 	if (file == NULL || r->status <= 0)
 		return;
-	json_t *line = json_pack("{s:s,s:s,s:i,s:s}", "method", method, "path", path, "status",
-	    (int)r->status, "body", r->raw ? r->raw : "");
+	/* the answer's type, as its header said */
+	char type[96] = "";
+	const char *ct = r->headers ? strcasestr(r->headers, "\ncontent-type:") : NULL;
+	if (ct) {
+		ct += 14;
+		ct += strspn(ct, " ");
+		snprintf(type, sizeof type, "%.*s", (int)strcspn(ct, ";\r\n"), ct);
+	}
+	json_t *line = json_pack("{s:s,s:s,s:i,s:s,s:s}", "method", method, "path", path, "status",
+	    (int)r->status, "body", r->raw ? r->raw : "", "type", type);
 	char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	FILE *f = text ? fopen(file, "a") : NULL;
 	if (f) {

@@ -37,10 +37,14 @@ def validator(schema):
     return validators[key]
 
 
-def schema_of(response):
+def schema_of(response, ctype):
+    """The JSON schema of RESPONSE, None when it is not JSON; False when the
+    document does not give the answer's type CTYPE."""
     if "$ref" in response:
         response = resolver.resolve(response["$ref"])[1]
     content = response.get("content", {})
+    if ctype and ctype != "application/json":
+        return None if ctype in content or not content else False
     if "application/json" in content:
         return content["application/json"].get("schema", {})
     return None
@@ -68,8 +72,13 @@ with open(sys.argv[2], encoding="utf-8") as f:
         if status not in op["responses"]:
             problems.append(f"{where}: status {status} is not in the document")
             continue
-        schema = schema_of(op["responses"][status])
+        schema = schema_of(op["responses"][status], a.get("type", ""))
+        if schema is False:
+            problems.append(f"{where}: the answer's type {a['type']} is not in the document")
+            continue
         if schema is None:
+            if a.get("type") == "text/csv" and not a["body"].startswith("\ufeff"):
+                problems.append(f"{where}: CSV without its byte order mark")
             continue
         try:
             body = json.loads(a["body"])

@@ -208,8 +208,9 @@ fx_init(struct fx *f, enum lc_state s, enum lc_event ev, unsigned roles)
 	l->contractor_qualified = true;
 
 	f->payload = J(good_payload(ev));
-	f->ctx = (struct lc_ctx){ &rc, &cal, T(NOW), { roles == ROLE_DAEMON ? 0 : ACTOR, roles },
-		&f->p, &f->l, f->payload };
+	f->ctx = (struct lc_ctx){ .rc = &rc, .cal = &cal, .now = T(NOW),
+		.actor = { roles == ROLE_DAEMON ? 0 : ACTOR, roles }, .p = &f->p, .l = &f->l,
+		.payload = f->payload };
 }
 
 static void
@@ -365,7 +366,7 @@ test_table_shape(void **state)
 	assert_int_equal(lifecycle_find(ST_AWARDED, EV_DECLINE_AWARD)->alt, ST_TENDER_FAILED);
 	assert_int_equal(lifecycle_find(ST_AWARDED, EV_DECLINE_AWARD)->to, ST_AWARDED);
 
-	assert_int_equal(lifecycle_needs(ST_DRAFT, EV_SUBMIT), NEED_CATALOG);
+	assert_int_equal(lifecycle_needs(ST_DRAFT, EV_SUBMIT), NEED_CATALOG | NEED_POSITIONS);
 	assert_int_equal(lifecycle_needs(ST_BUDGET_REVIEW, EV_APPROVE_BUDGET), NEED_BUDGET);
 	assert_int_equal(lifecycle_needs(ST_ANNOUNCED, EV_CLOSE_BIDDING), NEED_BIDS);
 	assert_int_equal(lifecycle_needs(ST_SCORING, EV_AWARD), NEED_BIDS);
