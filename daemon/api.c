@@ -22,6 +22,7 @@
 #include "public.h"
 #include "reports.h"
 #include "funding.h"
+#include "documents.h"
 #include "project.h"
 #include "registry.h"
 #include "relay.h"
@@ -40,6 +41,7 @@ enum route_flags {
 	R_PUBLIC = 4,		/* no token, but the database (readiness) */
 	R_CREATED = 8,		/* a success answers 201 */
 	R_OPEN = 16,		/* no token, the database: open to all, rate-limited, cacheable */
+	R_UPLOAD = 32,		/* the body is a file (documents.c), up to [documents] max_bytes */
 };
 
 /* Reads of one resource by its integer id (the first path parameter). */
@@ -166,6 +168,13 @@ static const struct route routes[] = {
 	    get_history, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
 	    "POST /v1/projects/{id}/bids", NULL, PAYLOAD_BID },
+	{ POST, "/v1/projects/{id}/documents", ROLE_OFFICER | ROLE_REVIEWER | ROLE_FINANCE,
+	    R_UPLOAD | R_CREATED, documents_upload, "POST /v1/projects/{id}/documents", NULL,
+	    PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}/documents", 0, 0, documents_list, "GET /v1/projects/{id}/documents",
+	    NULL, PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}/documents/{doc}", 0, 0, documents_get,
+	    "GET /v1/projects/{id}/documents/{doc}", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/projects/{id}/bids", 0, 0, h_by_id, "GET /v1/projects/{id}/bids",
 	    get_bids, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids/{bid}/scores", ROLE_EVALUATOR, R_BODY | R_CREATED, h_score_add,
@@ -267,6 +276,12 @@ api_allow(const struct api_request *r, char *out, size_t len)
 }
 
 bool
+api_route_upload(const struct route *rt)
+{
+	return rt->flags & R_UPLOAD;
+}
+
+bool
 api_route_has_body(const struct route *rt)
 {
 	return rt->flags & R_BODY;
@@ -344,6 +359,12 @@ group_led(void *d, bool flushed)
 	durable_led(d, flushed);
 }
 
+static const char *
+doc_required(const void *cfg, int ev)
+{
+	return config_documents_required(cfg, ev);
+}
+
 void
 api_run(struct api_request *r, struct db *db)
 {
@@ -359,6 +380,8 @@ api_run(struct api_request *r, struct db *db)
 	procurd_snapshot(r->d, &rules, &dc, &cal);
 	c.rc = &rules;
 	c.profiles = &r->d->profiles;
+	c.doc_required = doc_required;
+	c.doc_arg = r->d->cfg;
 	c.cal = cal;
 	c.now = clock_now();
 	r->status = 200;

@@ -16,6 +16,8 @@ enum api_match { API_FOUND, API_NO_ROUTE, API_BAD_METHOD, API_BAD_INPUT };
 enum api_match api_route(struct api_request *r, struct edge_err *e);
 /* The Allow header of r->allow into OUT ("GET, HEAD, OPTIONS"). */
 void api_allow(const struct api_request *r, char *out, size_t len);
+/* True when the route takes a file as its body (documents.c). */
+bool api_route_upload(const struct route *rt);
 /* True when the route reads a JSON body. */
 bool api_route_has_body(const struct route *rt);
 /* Answer R with what the edge refused (edge.h, payload.h). */

@@ -49,6 +49,12 @@ static const struct kdef keys[] = {
 	{ { "log", "config", "config/log4crc" }, K_STR, O(log_config), 0, 0 },
 	{ { "clock", "adjustable", "false" }, K_BOOL, O(clock_adjustable), 0, 1 },
 	{ { "policy", "profiles", "config/profiles" }, K_STR, O(policy_profiles), 0, 0 },
+	{ { "documents", "max_bytes", "20971520" }, K_INT64, O(doc_max_bytes), 1024, INT64_C(1) << 30 },
+	{ { "documents", "publish", "tender_documents" }, K_STR, O(doc_publish), 0, 0 },
+	{ { "documents", "sign_contract", "contract" }, K_STR, O(doc_sign), 0, 0 },
+	{ { "documents", "accept", "acceptance_report" }, K_STR, O(doc_accept), 0, 0 },
+	{ { "documents", "confirm_payment", "treasury_voucher" }, K_STR, O(doc_payment), 0, 0 },
+	{ { "documents", "public", "tender_documents,contract" }, K_STR, O(doc_public), 0, 0 },
 	{ { "funding_plan", "due_month", "12" }, K_INT, O(plan_due_month), 1, 12 },
 	{ { "funding_plan", "due_day", "31" }, K_INT, O(plan_due_day), 1, 31 },
 	{ { "funding_plan", "remind_days", "30" }, K_INT, O(plan_remind_days), 0, 365 },
@@ -343,4 +349,16 @@ config_print(const struct config *c, FILE *out)
 				snprintf(buf, sizeof buf, "(set, contains a password)");
 			fprintf(out, "%s.%s = %s\n", keys[i].k.section, keys[i].k.key, buf);
 		}
+}
+
+const char *
+config_documents_required(const struct config *c, int ev)
+{
+	switch (ev) {
+	case EV_PUBLISH: return c->doc_publish;
+	case EV_SIGN_CONTRACT: return c->doc_sign;
+	case EV_ACCEPT: return c->doc_accept;
+	case EV_CONFIRM_PAYMENT: return c->doc_payment;
+	default: return "";
+	}
 }

@@ -37,6 +37,9 @@ struct config {
 	char *policy_profiles;
 	int plan_due_month, plan_due_day;	/* [funding_plan]: the last day to report */
 	int plan_remind_days, plan_second_days;
+	int64_t doc_max_bytes;			/* [documents] max_bytes */
+	char *doc_publish, *doc_sign, *doc_accept, *doc_payment;	/* kinds required */
+	char *doc_public;			/* kinds the public register shows */
 	/* [calendar] */
 	char *calendar_file;
 	int calendar_utc_offset;
@@ -72,5 +75,8 @@ void config_print(const struct config *c, FILE *out);
 /* Value of SECTION.KEY in force as text into BUF; -1 when unknown. */
 int config_get(const struct config *c, const char *section, const char *key, char *buf,
     size_t len);
+
+/* The kinds of document EV requires (a comma-separated list, "" none). */
+const char *config_documents_required(const struct config *c, int ev);
 
 #endif

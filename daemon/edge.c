@@ -115,6 +115,18 @@ edge_param(const char *name, const char *value, struct edge_err *e)
 }
 
 int
+edge_header_text(const char *name, const char *value, struct edge_err *e)
+{
+	if (value == NULL)
+		return 0;
+	size_t n = strlen(value);
+	if (n > 1024 || !text_plain(value, n))
+		return refuse(e, 400, "invalid_field", name,
+		    "%s must be at most 1,024 bytes of UTF-8 text without control characters", name);
+	return 0;
+}
+
+int
 edge_idem_key(const char *value, struct edge_err *e)
 {
 	if (value == NULL)

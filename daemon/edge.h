@@ -42,6 +42,9 @@ int edge_query(const char *raw, struct evkeyvalq *args, struct edge_err *e);
 int edge_param(const char *name, const char *value, struct edge_err *e);
 /* The Idempotency-Key header (NULL: none): 0, or -1 with E set. */
 int edge_idem_key(const char *value, struct edge_err *e);
+/* A header NAME's VALUE (NULL: absent, fine) as text: UTF-8 without
+ * control characters, at most 1,024 bytes; else 400 naming the header. */
+int edge_header_text(const char *name, const char *value, struct edge_err *e);
 /* The value of cookie NAME in a Cookie header (NULL: none) when it is a
  * session's (64 lowercase hex digits): a new string, else NULL. */
 char *edge_cookie(const char *header, const char *name);

@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <sys/queue.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "download.h"
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
@@ -38,6 +40,9 @@ struct http {
 	struct ratelimit *open_limit;	/* the routes open to all, per address */
 };
 
+/* What a browser's multipart/form-data adds around a file, at most. */
+#define UPLOAD_FRAMING 65536
+
 static void
 request_free(struct api_request *r)
 {
@@ -52,6 +57,14 @@ request_free(struct api_request *r)
 	free(r->if_none_match);
 	free(r->disposition);
 	free(r->accept);
+	if (r->upload) {
+		evbuffer_free(r->upload);
+		/* an upload's megabytes go back to the system, not to the heap's
+		 * free lists: the daemon's resident size returns to what it was */
+		malloc_trim(0);
+	}
+	free(r->upload_type);
+	free(r->upload_disposition);
 	free(r->body);
 	json_decref(r->json);
 	for (int i = 0; i < API_MAX_PARAMS; i++)
@@ -159,6 +172,13 @@ reply(struct http *h, struct api_request *r)
 	char *text;
 
 	answer_headers(r);
+	if (r->reply && r->err.status == 0 && r->stream.id) {
+		/* a document: the file itself, a chunk at a time */
+		download_start(r->d->pool, req, r->stream.id, r->stream.size, r->stream.type,
+		    r->stream.filename);
+		status = 200;
+		goto sent;
+	}
 	if (r->reply && r->err.status == 0) {
 		status = r->status;
 		if (r->text_type && json_is_string(r->reply)) {
@@ -421,6 +441,21 @@ on_request(struct evhttp_request *req, void *arg)
 
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
+	if (api_route_upload(r->route)) {
+		/* a file: its bytes move out of evhttp's buffer as they are (the
+		 * chains, not a copy); what describes it is checked as text */
+		if ((int64_t)len > d->cfg->doc_max_bytes + UPLOAD_FRAMING)
+			return fail_now(h, r, 413, "body_too_large",
+			    "the document is larger than [documents] max_bytes");
+		r->upload_type = header_copy(req, "Content-Type");
+		r->upload_disposition = header_copy(req, "Content-Disposition");
+		if (edge_header_text("Content-Type", r->upload_type, &e) ||
+		    edge_header_text("Content-Disposition", r->upload_disposition, &e))
+			return fail_edge(h, r, &e);
+		r->upload = evbuffer_new();
+		evbuffer_add_buffer(r->upload, in);
+		len = 0;
+	}
 	if ((int64_t)len > d->cfg->http_max_body_bytes)
 		return fail_now(h, r, 413, "body_too_large", "the request body is too large");
 	if (api_route_has_body(r->route)) {
@@ -464,6 +499,8 @@ http_start(struct procurd *d)
 	/* Bodies up to the limit are read and answered 413 in our JSON shape;
 	 * far larger ones are cut off by evhttp itself, also with 413. */
 	int64_t hard = d->cfg->http_max_body_bytes * 4 + 65536;
+	if (d->cfg->doc_max_bytes + UPLOAD_FRAMING > hard)
+		hard = d->cfg->doc_max_bytes + UPLOAD_FRAMING;	/* a document, and its form's framing */
 	evhttp_set_max_body_size(h->ev, hard);
 	evhttp_set_max_headers_size(h->ev, 64 * 1024);
 	evhttp_set_timeout(h->ev, d->cfg->http_timeout_seconds);

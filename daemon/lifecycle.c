@@ -292,7 +292,9 @@ lifecycle_stays(enum lc_event ev)
 
 /* --- payload fields ------------------------------------------------------- */
 
-#define COMMENT { "comment", FT_STRING, false }
+/* every event may carry a comment and name documents uploaded to its
+ * project (their ids; the store resolves them into the history) */
+#define COMMENT { "comment", FT_STRING, false }, { "documents", FT_ARRAY, false }
 #define REQ(name, type) { name, type, true }
 #define OPT(name, type) { name, type, false }
 

@@ -48,6 +48,17 @@ struct api_request {
 	const char *text_type;		/* set: REPLY is a JSON string sent as this type */
 	char *disposition;		/* a Content-Disposition header to answer with */
 	char *accept;			/* the Accept header, or NULL */
+	/* an upload (a route taking a file): its body, moved out of evhttp's
+	 * buffer as it is (no copy), and the headers that describe it */
+	struct evbuffer *upload;
+	char *upload_type;		/* Content-Type */
+	char *upload_disposition;	/* Content-Disposition */
+	/* a document to stream back (download.c) instead of a JSON answer */
+	struct {
+		int64_t id, size;
+		char type[128];
+		char filename[256];
+	} stream;
 	bool outbox_written;		/* the relay should look at the outbox */
 	bool async_commit;		/* committed without waiting for its flush */
 	bool flushed_self;		/* its last query was its own synchronous commit */

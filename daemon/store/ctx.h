@@ -51,6 +51,9 @@ struct req_ctx {
 	usec_t now;
 	const struct rules_config *rc;
 	const struct profile_set *profiles;	/* policy profiles; NULL: none read */
+	/* the kinds of document each event requires (config.h), NULL: none */
+	const char *(*doc_required)(const void *arg, int ev);
+	const void *doc_arg;
 	const struct calendar *cal;
 	struct apierr *err;
 	const struct deadline_config *dc;

@@ -9,6 +9,8 @@
 #include "db.h"
 #include "effects.h"
 #include "eventwrite.h"
+#include "document.h"
+#include "doctype.h"
 #include "jsonio.h"
 #include "jsonw.h"
 #include "log.h"
@@ -83,6 +85,48 @@ event_publish(json_t *arr, const json_t *answer_event, int64_t pid)
 	json_array_append_new(arr, p);
 }
 
+/* The documents EV's PAYLOAD names, resolved into STORED (the payload the
+ * history keeps: each with its kind, name, size and SHA-256, so that the
+ * event's hash covers the files), and those the event requires: 0, or -1
+ * with c->err. */
+static int
+event_documents(struct req_ctx *c, int64_t id, enum lc_event ev, const json_t *payload,
+    json_t *stored)
+{
+	const json_t *ids = json_object_get(payload, "documents");
+	const char *req = c->doc_required ? c->doc_required(c->doc_arg, ev) : NULL;
+	if ((ids == NULL || json_is_null(ids)) && (req == NULL || *req == '\0'))
+		return 0;
+	size_t i;
+	const json_t *d;
+	json_array_foreach(ids, i, d)
+		if (!json_is_integer(d) || json_integer_value(d) <= 0 || i >= 16) {
+			ctx_fail(c, 400, "invalid_field", json_pack("{s:s}", "field", "documents"),
+			    "documents: a list of at most 16 document ids");
+			return -1;
+		}
+	json_t *empty = json_array();
+	json_t *docs = ids && json_array_size(ids) ? document_resolve(c, id, ids) : json_incref(empty);
+	json_decref(empty);
+	if (docs == NULL)
+		return -1;
+	json_t *missing = doctype_missing(req, docs);
+	if (json_array_size(missing) > 0) {
+		json_decref(docs);
+		ctx_fail(c, 422, "rule_violation", json_pack("{s:s,s:o,s:s}", "rule",
+		    "documents_required", "missing", missing, "config", "[documents] in procurd.conf"),
+		    "the event must name the documents it rests on: upload them first "
+		    "(POST /v1/projects/{id}/documents?kind=…)");
+		return -1;
+	}
+	json_decref(missing);
+	if (json_array_size(docs))
+		json_object_set_new(stored, "documents", docs);
+	else
+		json_decref(docs);
+	return 0;
+}
+
 /* What guards of events that need nothing see (lifecycle_needs() == 0):
  * const, so a guard that wrote to it without declaring the need would fault
  * in the tests rather than share state between requests. */
@@ -133,6 +177,9 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 	stored = json_deep_copy(payload);
 	if (json_object_size(result))
 		json_object_set(stored, "result", result);
+	/* documents named by id enter the history with their hashes */
+	if (event_documents(c, id, ev, payload, stored))
+		goto done;
 
 	/* deadlines: the new state's, a challenge's answer, or none */
 	struct deadline_row rows[DEADLINE_MAX];

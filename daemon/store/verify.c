@@ -21,6 +21,48 @@ static struct stmt q_verify_heads = STMT(
 	"OR EXISTS (SELECT 1 FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
 	"ORDER BY p.id LIMIT 1");
 
+/* Documents (migration 019): every file against the hash it arrived with,
+ * and every event naming one against the file as it is now. */
+static struct stmt q_verify_docs = STMT(
+	"SELECT d.project_id, d.id FROM document d WHERE d.sha256 IS DISTINCT FROM "
+	"document_sha256(d.id) ORDER BY d.id LIMIT 1");
+static struct stmt q_verify_named = STMT(
+	"SELECT e.project_id, e.seq, x->>'id' FROM project_event e "
+	"CROSS JOIN LATERAL jsonb_array_elements(e.payload->'documents') x "
+	"LEFT JOIN document d ON d.id = (x->>'id')::bigint AND d.project_id = e.project_id "
+	"WHERE jsonb_typeof(e.payload->'documents') = 'array' AND (d.id IS NULL "
+	"OR encode(d.sha256, 'hex') IS DISTINCT FROM x->>'sha256') "
+	"AND ($1::bigint IS NULL OR e.project_id = $1) LIMIT 1");
+
+/* 0 every document whole and as its events name it, 1 not (REPORT says
+ * which), -1 database. PROJECT: one project's, or every one (NULL). */
+static int
+verify_documents(struct db *db, const char *project, char *report, size_t len)
+{
+	PGresult *r = NULL;
+	const char *v[1] = { project };
+	if (project == NULL && (r = db_run(db, &q_verify_docs, 0, NULL, NULL)) == NULL)
+		goto dberr;
+	if (r && PQntuples(r) == 1) {
+		snprintf(report, len, "project %s document %s: the file is not what arrived (its "
+		    "SHA-256 changed)", gs(r, 0, 0), gs(r, 0, 1));
+		PQclear(r);
+		return 1;
+	}
+	PQclear(r);
+	if ((r = db_run(db, &q_verify_named, 1, v, NULL)) == NULL)
+		goto dberr;
+	int rc = PQntuples(r) == 1;
+	if (rc)
+		snprintf(report, len, "project %s event %s: document %s is missing or not the file "
+		    "the event names", gs(r, 0, 0), gs(r, 0, 1), gs(r, 0, 2));
+	PQclear(r);
+	return rc;
+dberr:
+	snprintf(report, len, "database: %s", db_error(db));
+	return -1;
+}
+
 /* Funding plans' chains (migration 018), the same way. */
 static struct stmt q_verify_plans = STMT(
 	"SELECT agency, year, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
@@ -131,6 +173,9 @@ verify_chains(struct db *db, char *report, size_t len)
 		return 1;
 	}
 	PQclear(r);
+	int drc = verify_documents(db, NULL, report, len);
+	if (drc)
+		return drc;
 	int pe, pp, prc = verify_plans(db, report, len, &pe, &pp);
 	if (prc)
 		return prc;
@@ -181,6 +226,23 @@ verify_project(struct db *db, int64_t id, struct verify_result *out)
 	if (PQntuples(r) == 1 && !gbool(r, 0, 1)) {
 		out->why = "the project's head does not match its last event: the chain was cut or "
 		    "extended behind the daemon's back";
+		out->broken_seq = gi64(r, 0, 0);
+	}
+	PQclear(r);
+	if (out->why)
+		return 0;
+	/* the documents its events name: still the files they named */
+	static struct stmt q_named_one = STMT(
+		"SELECT e.seq FROM project_event e CROSS JOIN LATERAL "
+		"jsonb_array_elements(e.payload->'documents') x LEFT JOIN document d "
+		"ON d.id = (x->>'id')::bigint AND d.project_id = e.project_id "
+		"WHERE e.project_id = $1 AND jsonb_typeof(e.payload->'documents') = 'array' "
+		"AND (d.id IS NULL OR encode(document_sha256(d.id), 'hex') IS DISTINCT FROM "
+		"x->>'sha256') ORDER BY e.seq LIMIT 1");
+	if ((r = db_run(db, &q_named_one, 1, v, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		out->why = "a document an event names is missing or is not the file it named";
 		out->broken_seq = gi64(r, 0, 0);
 	}
 	PQclear(r);

@@ -403,6 +403,9 @@ write_config(struct harness *h)
 	    "[clock]\nadjustable = true\n\n"
 	    "[calendar]\nfile = %s/data/calendar/cn.txt\n\n"
 	    "[policy]\nprofiles = %s/config/profiles\n\n"
+	    /* the suites of other concerns drive events without documents;
+	     * it_documents requires them as shipped (h->attach_documents) */
+	    "[documents]\npublish =\nsign_contract =\naccept =\nconfirm_payment =\n\n"
 	    "[notify]\njobs_endpoint = tcp://127.0.0.1:%d\nacks_endpoint = tcp://127.0.0.1:%d\n\n"
 	    "[events]\nendpoint = tcp://127.0.0.1:%d\n\n%s\n",
 	    h->pg_conninfo, root, h->port, root, root, root, jobs, acks, events, h->extra_conf);
@@ -579,11 +582,36 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	return k;
 }
 
+static void log_answer(const char *method, const char *path, const struct resp *r);
+static struct resp req_raw(CURL *c, const char *base, const char *method, const char *path,
+    const char *token, const void *body, size_t body_len, const char *ctype,
+    const char *extra_header);
+
 struct resp
 h_req_on(CURL *c, const char *base, const char *method, const char *path, const char *token,
     const char *body, const char *extra_header)
 {
-	struct resp r = { 0, NULL, NULL, NULL };
+	return req_raw(c, base, method, path, token, body, body ? strlen(body) : 0,
+	    "application/json", extra_header);
+}
+
+struct resp
+h_upload(struct harness *h, const char *token, const char *path, const void *data, size_t len,
+    const char *ctype, const char *extra_header)
+{
+	struct resp r = req_raw(h->curl, h->url, "POST", path, token, data, len, ctype,
+	    extra_header);
+	log_answer("POST", path, &r);
+	trash(h, r.body, r.raw);
+	trash(h, NULL, r.headers);
+	return r;
+}
+
+static struct resp
+req_raw(CURL *c, const char *base, const char *method, const char *path, const char *token,
+    const void *body, size_t body_len, const char *ctype, const char *extra_header)
+{
+	struct resp r = { 0, NULL, NULL, NULL, 0 };
 	struct buf b = { NULL, 0 }, hb = { NULL, 0 };
 	struct curl_slist *hdr = NULL;
 	char url[2048], auth[256];
@@ -612,9 +640,12 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 		p += n + (p[n] == '\n');
 	}
 	if (body) {
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		char ct[256];
+		snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
+		if (ctype[0])
+			hdr = curl_slist_append(hdr, ct);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	} else if (!strcmp(method, "GET")) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else if (!strcmp(method, "HEAD")) {
@@ -632,6 +663,7 @@ h_req_on(CURL *c, const char *base, const char *method, const char *path, const 
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	r.raw = b.p ? b.p : xstrdup("");
+	r.raw_len = b.n;
 	r.headers = hb.p ? hb.p : xstrdup("");
 	r.body = json_loads(r.raw, JSON_DECODE_ANY, NULL);
 	return r;
@@ -1243,11 +1275,50 @@ tender_defaults(struct tender *t)
 	}
 }
 
+/* The smallest file that is a PDF. */
+static const char tiny_pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+int64_t
+h_document(struct harness *h, const char *token, int64_t id, const char *kind)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/v1/projects/%lld/documents?kind=%s", (long long)id, kind);
+	struct resp r = h_upload(h, token, path, tiny_pdf, sizeof tiny_pdf - 1, "application/pdf",
+	    "Content-Disposition: attachment; filename=\"document.pdf\"");
+	assert_status(r, 201);
+	return h_int(r.body, "id");
+}
+
+/* The kind of document EV rests on ([documents] as shipped), or NULL. */
+static const char *
+document_of(const char *ev)
+{
+	static const char *const kinds[][2] = {
+		{ "publish", "tender_documents" }, { "sign_contract", "contract" },
+		{ "accept", "acceptance_report" }, { "confirm_payment", "treasury_voucher" },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kinds[i][0], ev))
+			return kinds[i][1];
+	return NULL;
+}
+
 /* One event by TOKEN that must answer 200 in state TO at version V + 1. */
 static int64_t
 step(struct harness *h, const char *token, int64_t id, int64_t v, const char *ev, const char *to,
     const char *payload)
 {
+	char with_doc[2048];
+	const char *kind = h->attach_documents ? document_of(ev) : NULL;
+	if (kind) {
+		/* the file first, then the event naming it */
+		const char *pl = payload ? payload : "{}";
+		size_t n = strlen(pl);
+		long long doc = (long long)h_document(h, token, id, kind);
+		snprintf(with_doc, sizeof with_doc, "%.*s%s\"documents\":[%lld]}", (int)(n - 1), pl,
+		    n > 2 ? "," : "", doc);
+		payload = with_doc;
+	}
 	struct resp r = h_event_v(h, token, id, ev, v, "%s", payload ? payload : "{}");
 	if (r.status != 200)
 		print_error("driver: %s on project %lld failed\n", ev, (long long)id);
@@ -1265,7 +1336,7 @@ h_past_deadline(struct harness *h)
 json_t *
 h_await_version(struct harness *h, const char *token, int64_t id, int64_t version)
 {
-	struct resp r = { 0, NULL, NULL, NULL };
+	struct resp r = { 0, NULL, NULL, NULL, 0 };
 	char path[64];
 	snprintf(path, sizeof path, "/v1/projects/%lld", (long long)id);
 	h->record_paused++;	/* how many polls it took is no answer */

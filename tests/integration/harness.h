@@ -35,6 +35,10 @@ struct harness {
 	char url[64];		/* http://127.0.0.1:PORT */
 	char pg_conninfo[512];	/* the test database */
 	char extra_conf[1024];	/* appended to the config (e.g. [http] max_body_bytes) */
+	/* h_drive() uploads and names the documents publish, sign_contract,
+	 * accept and confirm_payment rest on; else the harness's daemons
+	 * require none ([documents] in write_config) */
+	bool attach_documents;
 	int port;
 	pid_t pid;
 	CURL *curl;
@@ -55,6 +59,7 @@ struct resp {
 	json_t *body;		/* NULL when the body is not JSON */
 	char *raw;
 	char *headers;		/* the answer's header lines, as sent */
+	size_t raw_len;		/* RAW's bytes (a file may hold NULs) */
 };
 
 /* --- lifecycle of the harness -------------------------------------------- */
@@ -142,6 +147,12 @@ struct resp h_req(struct harness *h, const char *method, const char *path, const
 struct resp h_req_on(CURL *curl, const char *url_base, const char *method, const char *path,
     const char *token, const char *body, const char *extra_header);
 void h_resp_free(struct resp *r);
+/* POST LEN bytes of DATA as CTYPE ("" none) to PATH, with EXTRA_HEADER
+ * lines: an upload. */
+struct resp h_upload(struct harness *h, const char *token, const char *path, const void *data,
+    size_t len, const char *ctype, const char *extra_header);
+/* A small PDF uploaded to project ID as KIND by TOKEN: its document id. */
+int64_t h_document(struct harness *h, const char *token, int64_t id, const char *kind);
 struct resp h_get(struct harness *h, const char *token, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* POST PATH with a printf-formatted body. */

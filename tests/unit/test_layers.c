@@ -43,12 +43,12 @@ static const struct {
 	/* what is public, and OCDS from it: pure, one place for both */
 	{ "publicview", L_PURE }, { "ocds", L_PURE }, { "ratelimit", L_PURE }, { "jbuild", L_PURE },
 	/* policy profiles: figures as data, the floors computed from them */
-	{ "profile", L_PURE }, { "staffing", L_PURE }, { "csv", L_PURE }, { "fundplan", L_PURE },
+	{ "profile", L_PURE }, { "staffing", L_PURE }, { "csv", L_PURE }, { "fundplan", L_PURE }, { "doctype", L_PURE },
 	{ "auth", L_SERVICE }, { "dbwatch", L_SERVICE }, { "durable", L_SERVICE },
 	{ "offload", L_SERVICE },
 	{ "pool", L_SERVICE }, { "procurd", L_SERVICE }, { "relay", L_SERVICE },
 	{ "scheduler", L_SERVICE }, { "ocdsexport", L_SERVICE },
-	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "tasks", L_API }, { "users", L_API }, { "admin", L_API }, { "reports", L_API }, { "funding", L_API }, { "public", L_API }, { "http", L_HTTP },
+	{ "api", L_API }, { "request", L_API }, { "signin", L_API }, { "tasks", L_API }, { "users", L_API }, { "admin", L_API }, { "reports", L_API }, { "funding", L_API }, { "documents", L_API }, { "public", L_API }, { "http", L_HTTP }, { "download", L_HTTP },
 	{ "web", L_HTTP }, { "main", L_MAIN }, { "procurctl", L_MAIN },
 };
 
