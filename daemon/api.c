@@ -94,6 +94,8 @@ static const struct route routes[] = {
 	    PAYLOAD_NONE },
 	{ GET, "/v1/public/projects/{id}", 0, R_OPEN, public_project_get,
 	    "GET /v1/public/projects/{id}", NULL, PAYLOAD_NONE },
+	{ GET, "/v1/public/projects/{id}/documents/{doc}", 0, R_OPEN, public_document,
+	    "GET /v1/public/projects/{id}/documents/{doc}", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/public/evaluations", 0, R_OPEN, public_evaluations,
 	    "GET /v1/public/evaluations", NULL, PAYLOAD_NONE },
 	{ GET, "/v1/ocds/releases", 0, R_OPEN, public_ocds_feed, "GET /v1/ocds/releases", NULL,

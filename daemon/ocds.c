@@ -192,6 +192,28 @@ related(struct walk *w, const char *rel, json_int_t other, const char *title)
 	    "scheme", "ocid", "identifier", ocid);
 }
 
+/* The public documents of a history entry E as OCDS documents of TYPE
+ * (documentType codelist), or NULL when it has none. */
+static json_t *
+documents_of(const json_t *e, const char *type)
+{
+	const json_t *docs = json_object_get(e, "documents");
+	if (json_array_size(docs) == 0)
+		return NULL;
+	json_t *out = json_array();
+	size_t i;
+	const json_t *d;
+	json_array_foreach(docs, i, d) {
+		char id[32];
+		snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(d, "id")));
+		json_array_append_new(out, jobj("id", json_string(id), "documentType", json_string(type),
+		    "title", jstr(str(d, "filename")), "url", jstr(str(d, "url")), "datePublished",
+		    jstr(str(d, "published_at")), "format", jstr(str(d, "content_type")),
+		    "language", json_string("zh"), NULL));
+	}
+	return out;
+}
+
 static void
 on_publish(struct walk *w, const json_t *e, json_int_t seq, const char *at)
 {
@@ -253,6 +275,9 @@ on_publish(struct walk *w, const json_t *e, json_int_t seq, const char *at)
 		json_object_set_new(t, "awardCriteriaDetails", criteria_details(criteria));
 	if (str(e, "requirements"))
 		json_object_set_new(t, "eligibilityCriteria", json_string(str(e, "requirements")));
+	json_t *docs = documents_of(e, "biddingDocuments");
+	if (docs)
+		json_object_set_new(t, "documents", docs);
 	json_t *r = release(w, seq, at, w->publishes == 1 ? "tender" : "tenderUpdate", NULL);
 	json_object_set_new(r, "tender", t);
 	if (pred)
@@ -389,6 +414,9 @@ one(struct walk *w, const json_t *e)
 			json_decref(from);
 			json_decref(to);
 		}
+		json_t *docs = documents_of(e, "contractSigned");
+		if (docs)
+			json_object_set_new(k, "documents", docs);
 		r = release(w, seq, at, "contract", NULL);
 		json_object_set_new(r, "contracts", json_pack("[o]", k));
 		emit(w, seq, r);

@@ -47,7 +47,7 @@ ocds_export(struct db *db, const struct ocds_export *x, FILE *out, long *release
 			break;
 		}
 		struct pub_source *src = xcalloc((size_t)n, sizeof *src);
-		public_sources(b.projects, b.history, b.bids, src);
+		public_sources(b.projects, b.history, b.bids, x->public_kinds, src);
 		for (int i = 0; i < n; i++) {
 			json_t *pv = public_project(&src[i], x->prefix, x->offset);
 			json_t *keyed = json_array();

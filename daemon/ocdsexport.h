@@ -11,6 +11,7 @@ struct db;
 
 struct ocds_export {
 	const char *prefix;	/* [ocds] ocid_prefix */
+	const char *public_kinds;	/* [documents] public */
 	int offset;		/* the calendar's, seconds east of UTC */
 	bool has_since;
 	usec_t since;		/* only the releases of history rows at or after it */

@@ -360,7 +360,7 @@ main(int argc, char **argv)
 			rc = report(&e);
 		}
 	} else if (!strcmp(cmd, "ocds") && argc >= 2 && !strcmp(argv[1], "export")) {
-		struct ocds_export x = { .prefix = cfg->ocds_ocid_prefix,
+		struct ocds_export x = { .prefix = cfg->ocds_ocid_prefix, .public_kinds = cfg->doc_public,
 			.offset = cfg->calendar_utc_offset, .now = clock_now() };
 		const char *since = opt(argc, argv, "since"), *file = opt(argc, argv, "out");
 		for (int i = 2; i < argc; i++)

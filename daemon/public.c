@@ -2,6 +2,7 @@
  * made public by publicview.h alone, OCDS by ocds.h from that. */
 #include "public.h"
 
+
 #include <event2/http.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include "apierr.h"
 #include "config.h"
+#include "doctype.h"
+#include "document.h"
 #include "jsonw.h"
 #include "lifecycle.h"
 #include "ocds.h"
@@ -126,7 +129,7 @@ view_of(struct api_request *r, struct req_ctx *c, int64_t id, bool ranking)
 		return NULL;
 	}
 	struct pub_source s;
-	public_sources(b.projects, b.history, b.bids, &s);
+	public_sources(b.projects, b.history, b.bids, r->d->cfg->doc_public, &s);
 	json_t *rank = NULL;
 	const char *st = rows_text(b.projects, 0, PC_STATE);
 	if (ranking && rows_text(b.projects, 0, PC_AWARD_BID) && strcmp(st, "scoring") != 0) {
@@ -161,6 +164,33 @@ public_project_get(struct api_request *r, struct req_ctx *c, int *status)
 		return NULL;
 	}
 	return answer(r, c, view_of(r, c, id, true), false);
+}
+
+json_t *
+public_document(struct api_request *r, struct req_ctx *c, int *status)
+{
+	(void)status;
+	int64_t id, doc;
+	struct rows *rows = NULL;
+	if (!id_param(r->params[0], &id) || !id_param(r->params[1], &doc)) {
+		apierr_set(c->err, 404, "not_found", NULL, "no such public document");
+		return NULL;
+	}
+	int rc = document_public(c->db, id, doc, &rows);
+	if (rc < 0)
+		return dbfail(c);
+	/* only the kinds the law makes public ([documents] public) */
+	if (rc > 0 || !doctype_listed(r->d->cfg->doc_public, rows_text(rows, 0, DC_KIND))) {
+		rows_free(rows);
+		apierr_set(c->err, 404, "not_found", NULL, "no such public document");
+		return NULL;
+	}
+	r->stream.id = doc;
+	r->stream.size = rows_i64(rows, 0, DC_SIZE);
+	snprintf(r->stream.type, sizeof r->stream.type, "%s", rows_text(rows, 0, DC_TYPE));
+	snprintf(r->stream.filename, sizeof r->stream.filename, "%s", rows_text(rows, 0, DC_FILENAME));
+	rows_free(rows);
+	return json_true();
 }
 
 json_t *
@@ -297,7 +327,7 @@ public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status)
 	 * it, with only the releases of its rows on the page. */
 	int np = rows_count(b.projects);
 	struct pub_source *src = xcalloc((size_t)(np ? np : 1), sizeof *src);
-	public_sources(b.projects, b.history, b.bids, src);
+	public_sources(b.projects, b.history, b.bids, r->d->cfg->doc_public, src);
 	int64_t *pids = xcalloc((size_t)(np ? np : 1), sizeof *pids);
 	for (int j = 0; j < np; j++)
 		pids[j] = rows_i64(b.projects, j, PC_ID);

@@ -11,6 +11,7 @@
 
 json_t *public_projects(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_project_get(struct api_request *r, struct req_ctx *c, int *status);
+json_t *public_document(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_evaluations(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_ocds_feed(struct api_request *r, struct req_ctx *c, int *status);
 json_t *public_ocds_process(struct api_request *r, struct req_ctx *c, int *status);

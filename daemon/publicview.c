@@ -3,9 +3,11 @@
  * payload member not named is never shown. */
 #include "publicview.h"
 
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "doctype.h"
 #include "jbuild.h"
 #include "render.h"
 #include "util.h"
@@ -50,13 +52,14 @@ public_event(const char *event)
 
 void
 public_sources(const struct rows *p, const struct rows *h, const struct rows *b,
-    struct pub_source *out)
+    const char *public_kinds, struct pub_source *out)
 {
 	int n = rows_count(p), hi = 0, bi = 0, hn = rows_count(h), bn = rows_count(b);
 	for (int i = 0; i < n; i++) {
 		int64_t id = rows_i64(p, i, PC_ID);
 		struct pub_source *s = &out[i];
-		*s = (struct pub_source){ .p = p, .pi = i, .h = h, .b = b };
+		*s = (struct pub_source){ .p = p, .pi = i, .h = h, .b = b,
+			.public_kinds = public_kinds };
 		while (hi < hn && rows_i64(h, hi, PH_PROJECT) < id)
 			hi++;
 		s->h0 = hi;
@@ -149,6 +152,28 @@ entry_of(const struct pub_source *s, int k, int off, json_t **award, int *round,
 	}
 	if (strcmp(ev, "close_bidding") == 0 && json_object_get(res, "eligible_bids"))
 		json_object_set(e, "eligible_bids", json_object_get(res, "eligible_bids"));
+	/* the documents of a public kind (tender documents, the contract): what
+	 * the history keeps of them, and where the public fetches them */
+	size_t di;
+	json_t *d, *docs = json_array();
+	json_array_foreach(json_object_get(pl, "documents"), di, d) {
+		const char *kind = json_string_value(json_object_get(d, "kind"));
+		if (kind == NULL || !doctype_listed(s->public_kinds, kind))
+			continue;
+		char url[96];
+		snprintf(url, sizeof url, "/v1/public/projects/%lld/documents/%lld",
+		    (long long)rows_i64(s->p, s->pi, PC_ID),
+		    (long long)json_integer_value(json_object_get(d, "id")));
+		json_array_append_new(docs, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:s,s:o}", "id",
+		    json_object_get(d, "id"), "kind", json_object_get(d, "kind"), "filename",
+		    json_object_get(d, "filename"), "content_type", json_object_get(d, "content_type"),
+		    "size", json_object_get(d, "size"), "sha256", json_object_get(d, "sha256"), "url",
+		    url, "published_at", time_of(at, off)));
+	}
+	if (json_array_size(docs))
+		json_object_set_new(e, "documents", docs);
+	else
+		json_decref(docs);
 	if (strcmp(ev, "retender") == 0 || strcmp(ev, "change_method") == 0)
 		(*round)++;
 	if (strcmp(ev, "award") == 0 || strcmp(ev, "decline_award") == 0) {

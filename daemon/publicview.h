@@ -40,15 +40,18 @@ struct pub_source {
 	const struct rows *b;
 	int b0, b1;
 	const json_t *ranking;
+	/* the kinds of document the register shows ([documents] public,
+	 * comma-separated; NULL none) */
+	const char *public_kinds;
 };
 
 /* True when EVENT shows in the public history (and makes OCDS releases). */
 bool public_event(const char *event);
 
 /* The sources of each project of P (ordered by id, as H and B are): fills
- * OUT[0..rows_count(P)). */
+ * OUT[0..rows_count(P)); PUBLIC_KINDS: the kinds of document shown. */
 void public_sources(const struct rows *p, const struct rows *h, const struct rows *b,
-    struct pub_source *out);
+    const char *public_kinds, struct pub_source *out);
 
 /* The project as the public sees it, times at OFF seconds east of UTC,
  * "ocid" = OCID_PREFIX-id. A new reference. */

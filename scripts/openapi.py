@@ -47,6 +47,16 @@ T = {"type": "string", "format": "date-time"}
 D = {"type": "string", "format": "date"}
 ANY = {}
 FEN = {"type": "integer", "description": "money in fen (1/100 yuan)"}
+# the types a document may have (daemon/doctype.c)
+DOC_TYPES = ["application/pdf", "image/png", "image/jpeg", "image/gif", "image/tiff", "image/webp",
+             "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+             "application/vnd.oasis.opendocument.text",
+             "application/vnd.oasis.opendocument.spreadsheet", "application/ofd"]
+BINARY = {"type": "string", "format": "binary"}
+
 STATES = ["draft", "needs_review", "budget_review", "approved", "announced", "tender_failed",
           "scoring", "awarded", "contracted", "in_service", "acceptance", "payment",
           "year_end_review", "closed", "takeover", "terminated", "cancelled"]
@@ -122,6 +132,10 @@ schemas = {
                                 "within"], basis_year=I, special_funds_fen=FEN, cap_percent=N,
                                cap_fen=FEN, special_need_fen=FEN, within=B),
                        history=arr(ref("HistoryEvent"))),
+    "Document": obj(["id", "project_id", "kind", "filename", "content_type", "size", "sha256"],
+                    id=I, project_id=I, kind=S, filename=S, content_type={"enum": DOC_TYPES},
+                    size=I, sha256={"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    uploaded_by=S, created_at=T),
     "DibaoSpending": obj(["agency", "year", "spending_fen"], agency=S, year=I, spending_fen=FEN,
                          updated_at=T),
     "HistoryEvent": obj(["seq", "event", "from", "to", "actor", "at", "payload", "prev_hash", "hash"],
@@ -238,8 +252,9 @@ arrays = {}
 for name, body in re.findall(r"static const struct lc_field (f_\w+)\[\] = \{(.*?)\};", src, re.S):
     fields = []
     for m in re.finditer(r'(REQ|OPT)\("(\w+)", FT_(\w+)\)|COMMENT', body):
-        if m.group(0) == "COMMENT":
+        if m.group(0) == "COMMENT":	# a comment, and documents named by id
             fields.append(("comment", "STRING", False))
+            fields.append(("documents", "ARRAY", False))
         else:
             fields.append((m.group(2), m.group(3), m.group(1) == "REQ"))
     arrays[name] = fields
@@ -280,9 +295,12 @@ routes = []
 
 
 def route(method, path, summary, ok=200, answer=None, body=None, params=(), security=None,
-          ctype="application/json", tag="api", csv=False):
+          ctype="application/json", tag="api", csv=False, body_types=None, answer_types=None):
     routes.append((method, path, summary, ok, answer, body, list(params), security, ctype, tag,
-                   csv))
+                   csv, body_types, answer_types))
+
+
+
 
 
 route("get", "/healthz", "Liveness; with ready=1 readiness (the database answers)",
@@ -385,6 +403,18 @@ route("get", "/v1/projects/{id}/verify", "The project's hash chain, checked now"
 route("post", "/v1/projects/{id}/bids", "A bid", ok=201, answer=ref("Bid"),
       body=obj(["contractor_id", "price_fen"], contractor_id=I, price_fen=FEN), params=[ID],
       tag="tendering")
+route("post", "/v1/projects/{id}/documents", "Upload a document: the body is the file (with "
+      "Content-Type and Content-Disposition: attachment; filename=…), or a form's part named "
+      "file; kept 15 years", ok=201, answer=ref("Document"), body=BINARY,
+      body_types=DOC_TYPES + ["multipart/form-data"],
+      params=[ID, qp("kind", {"type": "string", "pattern": "^[a-z_]{1,40}$"},
+                     "tender_documents, contract, acceptance_report, treasury_voucher, …"),
+              {"name": "Content-Disposition", "in": "header", "schema": S}],
+      tag="projects")
+route("get", "/v1/projects/{id}/documents", "The project's documents",
+      answer=page(ref("Document")), params=[ID], tag="projects")
+route("get", "/v1/projects/{id}/documents/{doc}", "A document, streamed as it was uploaded",
+      answer=BINARY, answer_types=DOC_TYPES, params=[ID, pp("doc", I)], tag="projects")
 route("get", "/v1/projects/{id}/bids", "The project's bids", answer=page(ref("Bid")), params=[ID],
       tag="tendering")
 route("post", "/v1/projects/{id}/bids/{bid}/scores", "An evaluator's score sheet", ok=201,
@@ -410,6 +440,10 @@ route("get", "/v1/public/projects", "The public register", answer=page(ref("Publ
       security=OPEN, tag="public")
 route("get", "/v1/public/projects/{id}", "A project as the public sees it",
       answer=ref("PublicProject"), params=[ID], security=OPEN, tag="public")
+route("get", "/v1/public/projects/{id}/documents/{doc}",
+      "A public document (tender documents, the signed contract) as it was uploaded",
+      answer=BINARY, answer_types=DOC_TYPES, params=[ID, pp("doc", I)], security=OPEN,
+      tag="public")
 route("get", "/v1/public/evaluations", "The year's published evaluations",
       answer=page(ref("Evaluation")), params=[qp("year", I, required=True)], security=OPEN,
       tag="public")
@@ -425,13 +459,15 @@ ERRORS = {"400": "the request is malformed (error.details.field names the part)"
           "401": "no valid token or session", "403": "not allowed (role, CSRF, password change)",
           "404": "no such resource, or outside the caller's scope",
           "409": "the state or version does not allow it", "413": "the body is too large",
+          "415": "a document of a type not kept, or whose bytes are not its declared type",
           "422": "a rule refuses it (error.details.rule and its figures)",
           "429": "too many requests or sign-in failures (Retry-After)",
           "500": "an internal error (logged with its cause)",
           "503": "the database is unavailable (error.details.outcome)"}
 
 paths = {}
-for method, path, summary, ok, answer, body, params, security, ctype, tag, csv in routes:
+for (method, path, summary, ok, answer, body, params, security, ctype, tag, csv, body_types,
+     answer_types) in routes:
     op = {"summary": summary, "operationId": (method + re.sub(r"[^A-Za-z0-9]+", "_", path)).rstrip("_"),
           "tags": [tag], "responses": {}}
     if params:
@@ -439,9 +475,12 @@ for method, path, summary, ok, answer, body, params, security, ctype, tag, csv i
     if security is not None:
         op["security"] = security
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": True, "content": {t: {"schema": body}
+                                                           for t in body_types or [
+                                                               "application/json"]}}
     op["responses"][str(ok)] = {"description": "OK" if ok == 200 else "Created",
-                                "content": {ctype: {"schema": answer or {}}}}
+                                "content": {t: {"schema": answer or {}}
+                                            for t in answer_types or [ctype]}}
     if csv:	# Accept: text/csv or ?format=csv: UTF-8 with a BOM, amounts in yuan
         op["responses"][str(ok)]["content"]["text/csv"] = {"schema": S}
     if security == OPEN and path.startswith("/v1/"):

@@ -193,3 +193,29 @@ document_resolve(struct req_ctx *c, int64_t project, const json_t *ids)
 	PQclear(r);
 	return out;
 }
+
+static struct stmt q_doc_public = STMT(
+	"SELECT d.id, d.project_id, d.kind, d.filename, d.content_type, d.size, "
+	"encode(d.sha256, 'hex'), '', ts2us(d.created_at) FROM document d "
+	"JOIN project p ON p.id = d.project_id WHERE d.id = $2 AND d.project_id = $1 "
+	"AND p.public_since IS NOT NULL AND EXISTS (SELECT 1 FROM project_event e "
+	"WHERE e.project_id = $1 AND jsonb_typeof(e.payload->'documents') = 'array' "
+	"AND e.payload->'documents' @> jsonb_build_array(jsonb_build_object('id', d.id)))");
+
+int
+document_public(struct db *db, int64_t project, int64_t doc, struct rows **out)
+{
+	char pb[24], db_[24];
+	snprintf(pb, sizeof pb, "%" PRId64, project);
+	snprintf(db_, sizeof db_, "%" PRId64, doc);
+	const char *v[2] = { pb, db_ };
+	PGresult *r = db_run(db, &q_doc_public, 2, v, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 1;
+	}
+	*out = rows_of(r);
+	return 0;
+}

@@ -33,6 +33,11 @@ struct rows *document_list(struct req_ctx *c, int64_t project);
  * 1 when there is one, 0 past the last, -1 on a database error. */
 int document_chunk(struct db *db, int64_t doc, int n, char **out, size_t *len);
 
+/* Document DOC of project PROJECT when the public may have it: the project
+ * is public and an event of its history names the document. Its row
+ * (DC_* columns, uploaded_by empty): 0; 1 when not; -1 database. */
+int document_public(struct db *db, int64_t project, int64_t doc, struct rows **out);
+
 /* Inside the event's transaction: the documents an event's payload names
  * by id (IDS, an array) as the history keeps them — {id, kind, filename,
  * content_type, size, sha256} — in the order named; NULL with c->err when

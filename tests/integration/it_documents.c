@@ -254,6 +254,15 @@ test_twenty_megabytes(void **state)
 	    "Content-Disposition: attachment; filename=\"contract.pdf\"");
 	assert_status(r, 201);
 	long rss1 = rss_kb(h->pid), hwm1 = hwm_kb(h->pid);
+	/* the peak starts again from here (proc(5): clear_refs 5) */
+	char clear[64];
+	snprintf(clear, sizeof clear, "/proc/%d/clear_refs", (int)h->pid);
+	FILE *cf = fopen(clear, "w");
+	if (cf) {
+		fputs("5", cf);
+		fclose(cf);
+	}
+	long hwm_reset = hwm_kb(h->pid);
 	snprintf(path, sizeof path, "/v1/projects/%lld/documents/%lld", (long long)id,
 	    (long long)h_int(r.body, "id"));
 	r = h_get(h, w.officer, "%s", path);
@@ -262,9 +271,14 @@ test_twenty_megabytes(void **state)
 	assert_memory_equal(r.raw, pdf, n);
 	long rss2 = rss_kb(h->pid), hwm2 = hwm_kb(h->pid);
 	printf("20 MB document: daemon RSS %ld kB (peak %ld) before, %ld kB (peak %ld) after the "
-	    "upload, %ld kB (peak %ld) after the download\n", rss0, hwm0, rss1, hwm1, rss2, hwm2);
-	/* the download streams: it adds no file's worth to the peak */
-	assert_true(hwm2 - hwm1 < 8 * 1024);
+	    "upload, %ld kB (peak %ld since %ld) after the download\n", rss0, hwm0, rss1, hwm1, rss2,
+	    hwm2, hwm_reset);
+#if !defined(__SANITIZE_ADDRESS__)	/* its quarantine keeps what is freed */
+	/* the download streams: its peak is a few chunks, not the file */
+	assert_true(hwm2 - hwm_reset < 8 * 1024);
+	/* and the upload's memory went back */
+	assert_true(rss1 - rss0 < 8 * 1024);
+#endif
 	/* one over the limit is refused */
 	snprintf(path, sizeof path, "/v1/projects/%lld/documents?kind=contract", (long long)id);
 	char *big = pdf_of(n + 1);
