@@ -188,8 +188,9 @@ schemas = {
                      states=arr(obj(["name", "final"], name=S, final=B)),
                      transitions=arr(obj(["from", "event", "to", "roles"], ["to", "alt"],
                                          **{"from": S}, event=S, to=S, alt=S, roles=arr(S))),
-                     events=arr(obj(["name", "fields"], name=S, fields=arr(
-                         obj(["name", "type", "required"], name=S, type=S, required=B)))),
+                     events=arr(obj(["name", "fields", "documents_required"], name=S, fields=arr(
+                         obj(["name", "type", "required"], name=S, type=S, required=B)),
+                         documents_required=arr(S))),
                      methods=arr(obj(["name", "bid_window"], name=METHOD, bid_window=obj(
                          ["count", "unit"], count=I, unit=S)))),
     "Tasks": obj(["items", "next", "counts"], ["next"], items=arr(obj(

@@ -14,11 +14,22 @@ export function setCsrf(token) {
 export async function api(method, path, body) {
 	const headers = { Accept: "application/json" };
 	if (body !== undefined) headers["Content-Type"] = "application/json";
+	return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+}
+
+// A file as the body of a POST: its type, and its name in UTF-8 (RFC 6266).
+export async function upload(path, file) {
+	return send("POST", path, { Accept: "application/json",
+		"Content-Type": file.type || "application/octet-stream",
+		"Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}` },
+	file);
+}
+
+async function send(method, path, headers, body) {
 	if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
 	let res;
 	try {
-		res = await fetch(path, { method, headers, credentials: "same-origin",
-			body: body === undefined ? undefined : JSON.stringify(body) });
+		res = await fetch(path, { method, headers, credentials: "same-origin", body });
 	} catch {
 		throw { status: 0, code: "network", message: t("error.network"), details: {} };
 	}

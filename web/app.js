@@ -3,25 +3,13 @@
 // a request stored is shown as text.
 import { api, setCsrf } from "./api.js";
 import { creditCodeProblem } from "./credit.js";
+import { el } from "./dom.js";
+import { documentsPicker, documentsSection, pickedDocuments, projectDocuments } from "./documents.js";
+import { reportsPage } from "./reports.js";
 import { fenOf, language, money, setLanguage, t, when } from "./i18n.js";
 
 const main = document.getElementById("main");
 let me = null;
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (v === undefined || v === null || v === false) continue;
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? "" : v);
-	}
-	for (const c of children.flat()) {
-		if (c === null || c === undefined || c === false) continue;
-		e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-	}
-	return e;
-}
 
 function show(...nodes) {
 	main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
@@ -60,6 +48,7 @@ function chrome() {
 	document.getElementById("signout").hidden = !me;
 	document.getElementById("nav-inbox").textContent = t("nav.inbox");
 	document.getElementById("nav-evaluations").textContent = t("nav.evaluations");
+	document.getElementById("nav-reports").textContent = t("nav.reports");
 	document.getElementById("nav-contractors").textContent = t("nav.contractors");
 	const fin = document.getElementById("nav-finance");
 	fin.textContent = t("nav.finance");
@@ -225,6 +214,7 @@ async function newProjectPage() {
 	method.addEventListener("change", showWindow);
 	showWindow();
 	const quantity = el("input", { required: true, maxlength: "500" });
+	const positions = positionsEditor(ag.items.filter((a) => a.level === "county" || a.level === "township"));
 	const quality = el("textarea", { required: true });
 	const start = el("input", { type: "date", required: true });
 	const end = el("input", { type: "date", required: true });
@@ -241,7 +231,8 @@ async function newProjectPage() {
 				fiscal_year: parseInt(year.value, 10), title: title.value, catalog_items: chosen,
 				budget_fen: fenOf(budget.value), funding_source: source.value, method: method.value,
 				quantity: quantity.value, quality_standard: quality.value,
-				service_start: start.value, service_end: end.value });
+				service_start: start.value, service_end: end.value,
+				...(positionsOf(positions).length ? { positions: positionsOf(positions) } : {}) });
 			toast(t("new.created", { id: p.id }));
 			location.hash = `#/projects/${p.id}`;
 		} catch (err) {
@@ -252,11 +243,48 @@ async function newProjectPage() {
 	...field("new-title", t("field.title"), title), picker,
 	...field("new-budget", t("new.budget"), budget), ...field("new-source", t("field.funding_source"), source),
 	...field("new-method", t("field.method"), method), windowHint,
-	...field("new-quantity", t("field.quantity"), quantity),
+	...field("new-quantity", t("field.quantity"), quantity), positions,
 	...field("new-quality", t("field.quality_standard"), quality),
 	...field("new-start", t("field.service_start"), start), ...field("new-end", t("field.service_end"), end),
 	el("button", { type: "submit", id: "new-submit" }, t("new.create")), out);
 	show(el("h1", {}, t("new.title")), form);
+}
+
+// Positions bought (caseworkers, public-welfare posts), a row per county or
+// township: how many, the annual wage a person in yuan, and the households
+// and recipients the unit serves; submit checks them against the unit's
+// staffing and wage floors.
+function positionsEditor(units) {
+	const box = el("fieldset", { class: "criteria", id: "new-positions" },
+		el("legend", {}, t("positions.title")), el("p", { class: "hint" }, t("positions.hint")));
+	const rows = el("div");
+	let n = 0;
+	const row = () => {
+		const i = n++;
+		const num = (id, label, attrs = {}) => el("div", {}, ...field(`pos-${i}-${id}`, label,
+			el("input", { type: "number", min: "0", step: "1", ...attrs })));
+		const r = el("div", { class: "criterion position" },
+			el("div", {}, ...field(`pos-${i}-unit`, t("positions.unit"), el("select", {},
+				...units.map((u) => el("option", { value: u.code }, `${u.name} (${u.code})`))))),
+			num("count", t("positions.count"), { min: "1", required: true }),
+			el("div", {}, ...field(`pos-${i}-wage`, t("positions.wage"), el("input", {
+				inputmode: "decimal", pattern: "\\d+(\\.\\d{1,2})?", required: true, placeholder: "0.00" }))),
+			num("households", t("positions.households")), num("recipients", t("positions.recipients")),
+			el("button", { type: "button", class: "link", onclick: () => r.remove() }, t("criteria.remove")));
+		rows.append(r);
+	};
+	box.append(rows, el("button", { type: "button", id: "pos-add", onclick: row }, t("positions.add")));
+	return box;
+}
+
+function positionsOf(box) {
+	return [...box.querySelectorAll(".position")].map((r) => {
+		const [unit, count, wage, households, recipients] = r.querySelectorAll("input, select");
+		const p = { unit: unit.value, count: parseInt(count.value, 10), annual_wage_fen: fenOf(wage.value) };
+		if (households.value !== "") p.households = parseInt(households.value, 10);
+		if (recipients.value !== "") p.recipients = parseInt(recipients.value, 10);
+		return p;
+	});
 }
 
 // --- a project --------------------------------------------------------------
@@ -264,9 +292,10 @@ async function newProjectPage() {
 // A payload field's input, by the type the daemon checks (GET /v1/lifecycle):
 // money (…_fen) typed in yuan, times as local date and time in the
 // calendar's zone, objects and lists as JSON.
-function inputFor(f, lc) {
+function inputFor(f, lc, docs, required) {
 	const req = f.required || undefined;
 	if (f.name === "criteria") return criteriaEditor();
+	if (f.name === "documents") return documentsPicker(docs || [], required || []);
 	if (f.name === "method" && lc)
 		return el("select", { required: req, "data-kind": "text" },
 			...lc.methods.map((m) => el("option", { value: m.name }, t("method." + m.name))));
@@ -341,9 +370,15 @@ function payloadOf(inputs) {
 	const body = {};
 	for (const { f, input } of inputs) {
 		const v = input.value ?? "";
-		if (v === "" && !f.required && input.dataset.kind !== "criteria") continue;
+		if (v === "" && !f.required && input.dataset.kind !== "criteria" &&
+			input.dataset.kind !== "documents") continue;
 		switch (input.dataset.kind) {
 		case "criteria": body[f.name] = criteriaOf(input); break;
+		case "documents": {
+			const ids = pickedDocuments(input);
+			if (ids.length) body[f.name] = ids;
+			break;
+		}
 		case "yuan": body[f.name] = fenOf(v); break;
 		case "integer": body[f.name] = parseInt(v, 10); break;
 		case "number": body[f.name] = Number(v); break;
@@ -368,10 +403,10 @@ function value(k, v) {
 }
 
 async function projectPage(id) {
-	const [p, hist, lc, chain, dls, notes] = await Promise.all([api("GET", `/v1/projects/${id}`),
+	const [p, hist, lc, chain, dls, notes, docs] = await Promise.all([api("GET", `/v1/projects/${id}`),
 		api("GET", `/v1/projects/${id}/events`), api("GET", "/v1/lifecycle"),
 		api("GET", `/v1/projects/${id}/verify`), api("GET", `/v1/deadlines?project=${id}`),
-		api("GET", `/v1/notifications?project=${id}`)]);
+		api("GET", `/v1/notifications?project=${id}`), projectDocuments(id)]);
 	const deadlines = dls.items.length ? el("table", { id: "deadlines" }, el("thead", {},
 		el("tr", {}, el("th", {}, t("deadline.kind")), el("th", {}, t("deadline.level")),
 			el("th", {}, t("deadline.event")), el("th", {}, t("inbox.due")))),
@@ -394,9 +429,12 @@ async function projectPage(id) {
 		const ev = el("select", {}, ...mine.map((x) => el("option", { value: x.event }, t("event." + x.event))));
 		const fieldsBox = el("div");
 		let inputs = [];
-		const specOf = (name) => (lc.events.find((x) => x.name === name) || { fields: [] }).fields;
+		const evOf = (name) => lc.events.find((x) => x.name === name) ||
+			{ fields: [], documents_required: [] };
 		const build = () => {
-			inputs = specOf(ev.value).map((f) => ({ f, input: inputFor(f, lc) }));
+			const spec = evOf(ev.value);
+			inputs = spec.fields.map((f) => ({ f, input: inputFor(f, lc, docs,
+				spec.documents_required || []) }));
 			fieldsBox.replaceChildren(...inputs.flatMap(({ f, input }) =>
 				labelled(`act-${f.name}`, t(`payload.${f.name}`) + (f.required ? " *" : ""), input)));
 		};
@@ -444,7 +482,8 @@ async function projectPage(id) {
 		t("project.successor", { id: p.successor_id })) : null);
 	show(el("h1", {}, `#${p.id} ${p.title}`), stepper, links, el("h2", {}, t("project.fields")), el("div",
 		{ class: "card" }, fields), el("h2", {}, t("project.actions")), actions,
-	tender, el("h2", {}, t("deadline.title")), deadlines, el("h2", {}, t("notice.title")),
+	tender, documentsSection(p, docs, me, errorBox, route), el("h2", {}, t("deadline.title")),
+	deadlines, el("h2", {}, t("notice.title")),
 	notifications, el("h2", {}, t("project.history")), el("p", { class: chain.intact ? "hint" : "error",
 		id: "chain" }, chain.intact ? `✓ ${t("project.chain_ok")}` :
 		t("project.chain_broken", { seq: chain.broken_at_seq, reason: chain.reason })), timeline);
@@ -630,12 +669,40 @@ async function financePage(params) {
 				el("dt", {}, t("finance.remaining")), el("dd", { id: "cap-remaining" },
 					money(b.special_remaining_fen)),
 				el("dt", {}, t("finance.work")), el("dd", {}, money(b.work_funds_fen)),
-				el("dt", {}, t("finance.lottery")), el("dd", {}, money(b.lottery_funds_fen))));
+				el("dt", {}, t("finance.lottery")), el("dd", {}, money(b.lottery_funds_fen)),
+				...expectedWorkFunds(b.expected_work_funds)),
+			dibaoForm(agency.value, Number(year.value) - 1));
 	} catch (e) {
 		body = e.status === 404 ? el("p", { class: "card" }, t("finance.none")) : errorBox(e);
 	}
 	show(el("h1", {}, t("finance.title")), form, body,
 		el("p", {}, el("a", { href: "#/?state=budget_review" }, t("finance.waiting"))));
+}
+
+// Guangdong: work funds of 3 % of last year's dibao spending, beside the
+// work funds recorded (002 §2.2); nothing when the profile sets none.
+function expectedWorkFunds(w) {
+	if (!w) return [];
+	return [el("dt", {}, t("finance.expected_work", { percent: w.percent, year: w.dibao_year })),
+		el("dd", { id: "expected-work", title: w.cite }, w.expected_fen === null ?
+			t("finance.dibao_missing", { year: w.dibao_year }) : money(w.expected_fen))];
+}
+
+// Finance records an agency's dibao spending of a year.
+function dibaoForm(agency, year) {
+	if (!(me.roles.includes("finance") || me.roles.includes("admin"))) return null;
+	const amount = el("input", { id: "dibao-amount", inputmode: "decimal",
+		pattern: "\\d+(\\.\\d{1,2})?", required: true, placeholder: "0.00" });
+	const out = el("div", { "aria-live": "polite" });
+	return el("form", { class: "card filters", id: "dibao-form", onsubmit: async (ev) => {
+		ev.preventDefault();
+		try {
+			await api("PUT", `/v1/agencies/${encodeURIComponent(agency)}/dibao-spending/${year}`,
+				{ spending_fen: fenOf(amount.value) });
+			route();
+		} catch (e) { out.replaceChildren(errorBox(e)); }
+	} }, el("div", {}, el("label", { for: "dibao-amount" }, t("finance.dibao", { year })), amount),
+	el("button", { type: "submit", id: "dibao-submit" }, t("finance.record")), out);
 }
 
 // --- administration: incidents and dead notifications ---------------------------
@@ -935,6 +1002,9 @@ async function route() {
 			return await evaluationsPage(Object.fromEntries(new URLSearchParams(query || "")));
 		if (path === "/new" && me.roles.includes("officer")) return await newProjectPage();
 		if (path === "/finance") return await financePage(Object.fromEntries(new URLSearchParams(query || "")));
+		if (path === "/reports")
+			return await reportsPage(Object.fromEntries(new URLSearchParams(query || "")), me, show,
+				errorBox, route);
 		const m = path.match(/^\/projects\/(\d+)$/);
 		if (m) return await projectPage(m[1]);
 		return await inboxPage(Object.fromEntries(new URLSearchParams(query || "")));

@@ -161,7 +161,8 @@ def set_value(id_, value):
 
 def api_as(token, method, path, body):
     """A request behind the browser's back (someone else at work)."""
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode(),
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, method=method, data=data,
                                  headers={"Authorization": "Bearer " + token,
                                           "Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
@@ -204,6 +205,12 @@ try:
     wait_text("#new-method-window", "20 个自然日")
     fill("new-quantity", "4 名社工，服务 2 个街道")
     fill("new-quality", "持证社工，每月入户走访")
+    # the positions it buys: a row per unit
+    d.find_element(By.ID, "pos-add").click()
+    choose("pos-0-unit", "CON")
+    fill("pos-0-count", "4")
+    fill("pos-0-wage", "60000")
+    fill("pos-0-households", "1200")
     set_value("new-start", "2026-04-01")
     set_value("new-end", "2026-12-31")
     shot("04b-new-project")
@@ -224,6 +231,27 @@ try:
     assert "submitted" in notes.text or "待发送" in notes.text or "已送达" in notes.text, notes.text
     wait_text("dl.fields", "需求审核")
     shot("06-project-submitted")
+    made = api_as(FACTS["officer_token"], "GET", d.current_url.split("#/")[1].replace(
+        "projects/", "/v1/projects/"), None)
+    assert made["positions"] == [{"unit": "CON", "count": 4, "annual_wage_fen": 6000000,
+                                  "households": 1200}], made.get("positions")
+    # a document uploaded from the page: listed with its hash, downloadable
+    pdf = os.path.join(OUT, "需求说明.pdf")
+    content = b"%PDF-1.4\n% procurd browser test\n%%EOF\n"
+    with open(pdf, "wb") as f:
+        f.write(content)
+    choose("doc-kind", "attachment")
+    d.find_element(By.ID, "doc-file").send_keys(pdf)
+    d.find_element(By.ID, "doc-submit").click()
+    wait_text("#documents", "需求说明.pdf")
+    link = d.find_element(By.CSS_SELECTOR, "#documents a")
+    got = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => "
+        "r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength])))",
+        link.get_attribute("href"))
+    assert got == [200, "application/pdf", len(content)], got
+    d.execute_script("arguments[0].scrollIntoView()", link)
+    shot("06a2-project-documents")
     # someone else submits the old draft while its page is open: the
     # console says so and shows the state it is in now
     d.get(BASE + f"/#/projects/{FACTS['draft_id']}")
@@ -257,6 +285,22 @@ try:
         "import('/credit.js').then(m => done([m.creditCodeProblem(code), "
         "m.creditCodeProblem('X')]))", FACTS["credit_code"])
     assert ok[0] is None and ok[1]["key"] == "credit.length", ok
+    # the reports: staffing with its chart, spending by category, the plan
+    d.find_element(By.ID, "nav-reports").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "staffing")))
+    wait.until(EC.visibility_of_element_located((By.ID, "chart-staffing")))
+    assert "format=csv" in d.find_element(By.ID, "csv-link").get_attribute("href")
+    shot("06g2-reports-staffing")
+    d.find_element(By.ID, "tab-spending").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "chart-category")))
+    wait_text("#spending-total", "个项目")
+    shot("06g3-reports-spending")
+    d.get(BASE + "/#/reports?agency=CON&year=2027&tab=plan")
+    wait_text("#plan-state", "待报送")
+    d.find_element(By.ID, "plan-report").click()
+    wait_text("#plan-state", "已报送")
+    wait_text("#plan-history", "报送")
+    shot("06g4-reports-plan-reported")
     console_clean("officer")
     sign_out()
 
@@ -314,6 +358,13 @@ try:
     act(FACTS["within_id"], "approve_budget", "额度内的专项项目")
     wait_text("dl.fields", "已批准")
     shot("06e-finance-approved")
+    # the funding plan the officer reported: finance confirms it
+    d.get(BASE + "/#/reports?agency=CON&year=2027&tab=plan")
+    wait_text("#plan-state", "已报送")
+    d.find_element(By.ID, "plan-confirm").click()
+    wait_text("#plan-state", "财政已确认")
+    wait.until(EC.visibility_of_element_located((By.ID, "chart-plan")))
+    shot("06e2-finance-plan-confirmed")
     console_clean("finance")
     sign_out()
 
@@ -441,8 +492,9 @@ try:
     # the two catalogues hold the same keys, and every key the code names
     ks = d.execute_async_script(
         "const done = arguments[arguments.length - 1]; Promise.all([import('/i18n.js'),"
-        "fetch('/app.js').then(r => r.text())]).then(([m, src]) => done([m.keys('zh'), m.keys('en'),"
-        "[...src.matchAll(/\\bt\\(\"([a-z_.]+)\"/g)].map(x => x[1])]))")
+        "Promise.all(['/app.js', '/reports.js', '/documents.js'].map(f => fetch(f).then(r => "
+        "r.text())))]).then(([m, srcs]) => done([m.keys('zh'), m.keys('en'),"
+        "srcs.flatMap(src => [...src.matchAll(/\\bt\\(\"([a-z_.]+)\"/g)].map(x => x[1]))]))")
     zh, en = set(ks[0]), set(ks[1])
     used = {k for k in ks[2] if not k.endswith(".")}   # not the prefixes of t("state." + s)
     assert zh == en, f"catalogues differ: {sorted(zh ^ en)}"

@@ -391,15 +391,20 @@ test_table_shape(void **state)
 	for (int e = 0; e < EV__COUNT; e++) {
 		size_t nf;
 		const struct lc_field *f = lifecycle_fields((enum lc_event)e, &nf);
-		bool comment = false;
-		for (size_t i = 0; i < nf; i++)
+		bool comment = false, documents = false;
+		for (size_t i = 0; i < nf; i++) {
 			if (strcmp(f[i].name, "comment") == 0)
 				comment = f[i].type == FT_STRING && !f[i].required;
+			if (strcmp(f[i].name, "documents") == 0)
+				documents = f[i].type == FT_ARRAY && !f[i].required;
+		}
+		/* every event may carry a comment and name documents */
 		assert_true(comment);
+		assert_true(documents);
 	}
 	size_t nf;
 	const struct lc_field *f = lifecycle_fields(EV_PUBLISH, &nf);
-	assert_int_equal(nf, 5);
+	assert_int_equal(nf, 6);
 	assert_string_equal(f[0].name, "bid_deadline");
 	assert_int_equal(f[0].type, FT_TIME);
 	assert_true(f[0].required);
