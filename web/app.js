@@ -694,7 +694,7 @@ function dibaoForm(agency, year) {
 	const amount = el("input", { id: "dibao-amount", inputmode: "decimal",
 		pattern: "\\d+(\\.\\d{1,2})?", required: true, placeholder: "0.00" });
 	const out = el("div", { "aria-live": "polite" });
-	return el("form", { class: "card filters", id: "dibao-form", onsubmit: async (ev) => {
+	return el("form", { class: "card wide-form", id: "dibao-form", onsubmit: async (ev) => {
 		ev.preventDefault();
 		try {
 			await api("PUT", `/v1/agencies/${encodeURIComponent(agency)}/dibao-spending/${year}`,

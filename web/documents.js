@@ -40,7 +40,7 @@ export function documentsSection(p, docs, me, errorBox, onChange) {
 	const file = el("input", { type: "file", id: "doc-file", required: true,
 		accept: ".pdf,.png,.jpg,.jpeg,.gif,.tif,.tiff,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.ofd" });
 	const out = el("div", { "aria-live": "polite" });
-	const form = el("form", { class: "card filters", id: "doc-upload", onsubmit: async (ev) => {
+	const form = el("form", { class: "card wide-form", id: "doc-upload", onsubmit: async (ev) => {
 		ev.preventDefault();
 		if (!file.files.length) return;
 		try {

@@ -36,9 +36,10 @@ export function barChart(id, title, items, label, series, fmt = String) {
 	const chart = svg("svg", { id, role: "img", "aria-label": title, class: "chart",
 		viewBox: `0 0 ${width} ${items.length * rowH + 34}`, width: "100%" },
 	svg("title", {}, title));
+	const step = Math.floor((width - left) / series.length);
 	series.forEach((s, k) => chart.append(
-		svg("rect", { x: left + k * 150, y: 4, width: 12, height: 12, class: s.cls }),
-		svg("text", { x: left + k * 150 + 18, y: 14, class: "legend" }, s.label)));
+		svg("rect", { x: left + k * step, y: 4, width: 12, height: 12, class: s.cls }),
+		svg("text", { x: left + k * step + 18, y: 14, class: "legend" }, s.label)));
 	items.forEach((it, i) => {
 		const y = 30 + i * rowH;
 		chart.append(svg("text", { x: 0, y: y + 11, class: "axis" }, label(it)));
@@ -58,7 +59,7 @@ export function gauge(id, title, used, cap, text) {
 	const r = 50, cx = 60, cy = 60, a = Math.PI * (1 - share);
 	const x = cx + r * Math.cos(a), y = cy - r * Math.sin(a);
 	return svg("svg", { id, role: "img", "aria-label": `${title}: ${text}`, class: "gauge",
-		viewBox: "0 0 300 70", width: "300", height: "70" }, svg("title", {}, title),
+		viewBox: "0 0 560 70", width: "100%" }, svg("title", {}, title),
 	svg("path", { d: `M ${cx - r} ${cy} A ${r} ${r} 0 0 1 ${cx + r} ${cy}`, class: "gauge-track" }),
 	share > 0 ? svg("path", { d: `M ${cx - r} ${cy} A ${r} ${r} 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`,
 		class: share >= 1 ? "gauge-over" : "gauge-fill" }) : null,

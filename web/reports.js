@@ -55,9 +55,12 @@ async function staffing(params) {
 		cap: yuan(tot.special_cap_fen || 0) });
 	return [el("p", {}, csvLink("/v1/reports/staffing", params)),
 		el("div", { class: "card" }, el("h2", {}, t("reports.shortfall_chart")),
-			barChart("chart-staffing", t("reports.shortfall_chart"), r.units.filter((u) => u.required !== null),
+			r.units.some((u) => u.required !== null) ? null :
+				el("p", { class: "hint", id: "no-floor" }, t("reports.no_floor")),
+			barChart("chart-staffing", t("reports.shortfall_chart"), r.units,
 				(u) => u.name, [{ key: "required", label: t("staffing.required"), cls: "bar-a" },
 					{ key: "under_contract", label: t("staffing.under_contract"), cls: "bar-b" },
+					{ key: "planned", label: t("staffing.planned"), cls: "bar-c" },
 					{ key: "shortfall", label: t("staffing.shortfall"), cls: "bar-bad" }])),
 		el("div", { class: "card" }, el("h2", {}, t("reports.cap_title")),
 			gauge("cap-gauge", t("reports.cap_title"), tot.special_committed_fen || 0,
