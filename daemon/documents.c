@@ -192,8 +192,14 @@ documents_get(struct api_request *r, struct req_ctx *c, int *status)
 	struct rows *rows = document_get(c, id, doc);
 	if (rows == NULL)
 		return NULL;
+	return documents_stream(r, rows);
+}
+
+json_t *
+documents_stream(struct api_request *r, struct rows *rows)
+{
 	/* the answer is the file itself, streamed by download.c */
-	r->stream.id = doc;
+	r->stream.id = rows_i64(rows, 0, DC_ID);
 	r->stream.size = rows_i64(rows, 0, DC_SIZE);
 	snprintf(r->stream.type, sizeof r->stream.type, "%s", rows_text(rows, 0, DC_TYPE));
 	snprintf(r->stream.filename, sizeof r->stream.filename, "%s", rows_text(rows, 0, DC_FILENAME));

@@ -12,5 +12,9 @@
 json_t *documents_upload(struct api_request *r, struct req_ctx *c, int *status);
 json_t *documents_list(struct api_request *r, struct req_ctx *c, int *status);
 json_t *documents_get(struct api_request *r, struct req_ctx *c, int *status);
+/* Answer R with the document of ROWS (store/document.h's row), streamed;
+ * ROWS is freed. */
+struct rows;
+json_t *documents_stream(struct api_request *r, struct rows *rows);
 
 #endif

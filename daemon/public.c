@@ -12,6 +12,7 @@
 #include "config.h"
 #include "doctype.h"
 #include "document.h"
+#include "documents.h"
 #include "jsonw.h"
 #include "lifecycle.h"
 #include "ocds.h"
@@ -185,12 +186,7 @@ public_document(struct api_request *r, struct req_ctx *c, int *status)
 		apierr_set(c->err, 404, "not_found", NULL, "no such public document");
 		return NULL;
 	}
-	r->stream.id = doc;
-	r->stream.size = rows_i64(rows, 0, DC_SIZE);
-	snprintf(r->stream.type, sizeof r->stream.type, "%s", rows_text(rows, 0, DC_TYPE));
-	snprintf(r->stream.filename, sizeof r->stream.filename, "%s", rows_text(rows, 0, DC_FILENAME));
-	rows_free(rows);
-	return json_true();
+	return documents_stream(r, rows);
 }
 
 json_t *
