@@ -132,7 +132,33 @@ test_ocds_valid(void **state)
 	h_world(h, &w, "OCD", 0);
 	/* a full lifecycle with payment */
 	int64_t full = h_project(h, &w, &(struct pspec){ .title = "full lifecycle" });
+	h->attach_documents = true;	/* its tender documents, contract, report, voucher */
 	h_drive(h, &w, full, "closed", NULL);
+	h->attach_documents = false;
+	/* the public ones show, with their hash and where to fetch them; the
+	 * acceptance report and the voucher do not */
+	struct resp d = h_get(h, NULL, "/v1/ocds/records/ocds-procurd-%lld", (long long)full);
+	assert_status(d, 200);
+	assert_json_str(d.body, "records.0.compiledRelease.tender.documents.0.documentType",
+	    "biddingDocuments");
+	assert_json_str(d.body, "records.0.compiledRelease.contracts.0.documents.0.documentType",
+	    "contractSigned");
+	const char *url = h_str(d.body, "records.0.compiledRelease.tender.documents.0.url");
+	assert_non_null(url);
+	d = h_get(h, NULL, "%s", strstr(url, "/v1/"));
+	assert_status(d, 200);
+	assert_memory_equal(d.raw, "%PDF-", 5);
+	d = h_get(h, NULL, "/v1/public/projects/%lld", (long long)full);
+	assert_non_null(strstr(d.raw, "\"kind\":\"tender_documents\""));
+	assert_null(strstr(d.raw, "acceptance_report"));
+	assert_null(strstr(d.raw, "treasury_voucher"));
+	char doc[32];
+	char q[160];
+	snprintf(q, sizeof q, "SELECT id FROM document WHERE project_id = %lld AND kind = "
+	    "'acceptance_report'", (long long)full);
+	assert_int_equal(harness_sql_value(h, q, doc, sizeof doc), 0);
+	d = h_get(h, NULL, "/v1/public/projects/%lld/documents/%s", (long long)full, doc);
+	assert_error(d, 404, "not_found");
 	/* a failed tender, a retender, a failed one again, a change of method */
 	struct tender two = { .n_bids = 2 };
 	int64_t failed = h_project(h, &w, &(struct pspec){ .title = "failed then changed" });
