@@ -66,6 +66,7 @@ static const struct kdef keys[] = {
 	{ { "notify", "lease_seconds", "30" }, K_INT, O(notify_lease_seconds), 1, 86400 },
 	{ { "notify", "max_attempts", "8" }, K_INT, O(notify_max_attempts), 1, 1000 },
 	{ { "notify", "high_water_mark", "1000" }, K_INT, O(notify_hwm), 1, 1000000 },
+	{ { "notify", "keep_delivered_days", "90" }, K_INT, O(notify_keep_delivered_days), 1, 36500 },
 	{ { "notify", "backoff_ms", "1000" }, K_INT, O(notify_backoff_ms), 1, 3600000 },
 	{ { "events", "endpoint", "tcp://127.0.0.1:5562" }, K_STR, O(events_endpoint), 0, 0 },
 	{ { "deadlines", "batch", "200" }, K_INT, O(deadline_batch), 1, 100000 },

@@ -37,6 +37,7 @@ struct config {
 	char *policy_profiles;
 	int plan_due_month, plan_due_day;	/* [funding_plan]: the last day to report */
 	int plan_remind_days, plan_second_days;
+	int notify_keep_delivered_days;		/* [notify] keep_delivered_days */
 	int64_t doc_max_bytes;			/* [documents] max_bytes */
 	char *doc_publish, *doc_sign, *doc_accept, *doc_payment;	/* kinds required */
 	char *doc_public;			/* kinds the public register shows */

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "due.h"
 #include "log.h"
+#include "outbox.h"
 #include "plan.h"
 #include "project.h"
 #include "relay.h"
@@ -72,6 +73,20 @@ job_run(struct pool_job *pj, struct db *db)
 		 * counts are exact either way, only less compact */
 		if (j->fold && project_count_fold(db) != 0)
 			log_warn("project counts: not folded: %s", db_error(db));
+		if (j->fold && outbox_count_fold(db) != 0)
+			log_warn("outbox counts: not folded: %s", db_error(db));
+		/* delivered notifications past their keeping, a few batches a
+		 * minute: the relay's table stays the size of its work */
+		if (j->fold) {
+			usec_t before = clock_now() -
+			    (usec_t)d->cfg->notify_keep_delivered_days * 86400 * USEC_PER_SEC;
+			int64_t gone = outbox_forget_delivered(db, before, 1000, 20);
+			if (gone < 0)
+				log_warn("outbox: delivered rows not removed: %s", db_error(db));
+			else if (gone > 0)
+				log_info("outbox: %" PRId64 " delivered notifications older than %d days removed",
+				    gone, d->cfg->notify_keep_delivered_days);
+		}
 		/* funding plans: the year's opened, the late ones escalated
 		 * (once a minute, and whenever the clock was moved) */
 		if (j->fold) {

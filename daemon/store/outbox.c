@@ -13,10 +13,53 @@
 
 static struct stmt q_incidents_open = STMT("SELECT count(*) FROM incident WHERE resolved_at IS NULL");
 
+/* The counts by status from their deltas (migration 020), and the oldest
+ * pending row through the pending rows' own index. */
 static struct stmt q_gauges = STMT(
-	"SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'delivered'), "
-	"count(*) FILTER (WHERE status = 'dead'), "
-	"coalesce(ts2us(min(created_at) FILTER (WHERE status = 'pending')), 0) FROM outbox");
+	"SELECT coalesce(sum(n) FILTER (WHERE status = 'pending'), 0), "
+	"coalesce(sum(n) FILTER (WHERE status = 'delivered'), 0), "
+	"coalesce(sum(n) FILTER (WHERE status = 'dead'), 0), "
+	"coalesce((SELECT ts2us(min(created_at)) FROM outbox WHERE status = 'pending'), 0) "
+	"FROM outbox_count");
+
+static struct stmt q_count_fold = STMT(
+	"WITH gone AS (DELETE FROM outbox_count WHERE status IN "
+	"(SELECT status FROM outbox_count GROUP BY status HAVING count(*) > 1) "
+	"RETURNING status, n) "
+	"INSERT INTO outbox_count (status, n) "
+	"SELECT status, sum(n) FROM gone GROUP BY status HAVING sum(n) <> 0");
+
+/* Delivered rows delivered before $1, a batch of $2, the oldest first. */
+static struct stmt q_archive = STMT(
+	"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'delivered' "
+	"AND delivered_at < us2ts($1) ORDER BY delivered_at LIMIT $2)");
+
+int
+outbox_count_fold(struct db *db)
+{
+	return db_run0(db, &q_count_fold, 0, NULL, NULL);
+}
+
+int64_t
+outbox_forget_delivered(struct db *db, usec_t before, int batch, int batches)
+{
+	char t[24], b[16];
+	int64_t gone = 0;
+	snprintf(t, sizeof t, "%" PRId64, before);
+	snprintf(b, sizeof b, "%d", batch);
+	const char *v[2] = { t, b };
+	for (int i = 0; i < batches; i++) {
+		PGresult *r = db_run(db, &q_archive, 2, v, NULL);
+		if (r == NULL)
+			return -1;
+		int64_t n = strtoll(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+		gone += n;
+		if (n < batch)
+			break;
+	}
+	return gone;
+}
 
 int
 outbox_gauges(struct req_ctx *c, struct metrics_gauges *g)

@@ -35,5 +35,11 @@ struct rows *outbox_of(struct req_ctx *c, int64_t project_id);
 int outbox_resend(struct req_ctx *c, int64_t id);
 /* The gauges GET /metrics reads from the database. 0 or -1 (503). */
 int outbox_gauges(struct req_ctx *c, struct metrics_gauges *g);
+/* Fold the per-status deltas the gauges read (migration 020): 0 or -1. */
+int outbox_count_fold(struct db *db);
+/* Delete delivered rows delivered before BEFORE, BATCH at a time, at most
+ * BATCHES batches (each its own statement, so none holds many locks long):
+ * how many went, or -1 (db_error()). */
+int64_t outbox_forget_delivered(struct db *db, usec_t before, int batch, int batches);
 
 #endif

@@ -281,6 +281,18 @@ test_webhook_500_ends_dead(void **state)
 	assert_int_equal(outbox_count(h, "status = 'delivered'"), 2);
 	nh_worker_stop(&wk);
 	nh_hook_stop(&hook);
+
+	/* ninety days on, delivered notifications leave the outbox ([notify]
+	 * keep_delivered_days); the gauges, counted as rows move, follow */
+	assert_int_equal(nh_metric(nh_metrics(h), "procurd_notifications{status=\"delivered\"}"),
+	    outbox_count(h, "status = 'delivered'"));
+	h_clock_advance(h, 91 * 86400);
+	for (int i = 0; i < 250 && outbox_count(h, "status = 'delivered'") > 0; i++)
+		usleep(20000);
+	assert_int_equal(outbox_count(h, "status = 'delivered'"), 0);
+	m = nh_metrics(h);
+	assert_int_equal(nh_metric(m, "procurd_notifications{status=\"delivered\"}"), 0);
+	/* the dead one's incident stays: dead rows are not delivered ones */
 }
 
 /* ------------------------------------------------------------------------ */
