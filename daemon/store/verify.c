@@ -8,11 +8,23 @@
 #include "db.h"
 #include "sql.h"
 
-/* Recompute every hash with the same function that wrote it. */
-static struct stmt q_verify = STMT(
+static int verify_documents(struct db *db, const char *project, char *report, size_t len);
+static int verify_plans(struct db *db, char *report, size_t len, int *events, int *plans);
+
+/* Recompute every hash with the same function that wrote it, a page at a
+ * time in key order (the primary key's index), so memory stays that of one
+ * page whatever the history's size: the events after ($1, $2) of projects
+ * below $3. */
+#define VERIFY_PAGE 20000
+#define VERIFY_PAGE_TEXT "20000"	/* the same, in the statement */
+static struct stmt q_verify_page = STMT(
 	"SELECT project_id, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), "
 	"encode(event_hash(prev_hash, project_id, seq, event, from_state, to_state, actor, at, "
-	"payload), 'hex') FROM project_event ORDER BY project_id, seq");
+	"payload), 'hex') FROM project_event WHERE (project_id, seq) > ($1, $2) "
+	"AND project_id < $3 ORDER BY project_id, seq LIMIT " VERIFY_PAGE_TEXT);
+
+/* The projects' ids, for dividing the work. */
+static struct stmt q_verify_ids = STMT("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM project");
 
 /* a chain cut at its end leaves the project's head pointing at nothing */
 static struct stmt q_verify_heads = STMT(
@@ -20,6 +32,101 @@ static struct stmt q_verify_heads = STMT(
 	"AND e.seq = p.last_seq WHERE (p.last_seq > 0 AND (e.hash IS NULL OR e.hash <> p.last_hash)) "
 	"OR EXISTS (SELECT 1 FROM project_event x WHERE x.project_id = p.id AND x.seq > p.last_seq) "
 	"ORDER BY p.id LIMIT 1");
+
+int
+verify_ids(struct db *db, int64_t *lo, int64_t *hi)
+{
+	PGresult *r = db_run(db, &q_verify_ids, 0, NULL, NULL);
+	if (r == NULL)
+		return -1;
+	*lo = gi64(r, 0, 0);
+	*hi = gi64(r, 0, 1) + 1;
+	PQclear(r);
+	return 0;
+}
+
+int
+verify_range(struct db *db, int64_t lo, int64_t hi, struct verify_count *n, char *report,
+    size_t len, void (*progress)(const struct verify_count *, void *), void *arg)
+{
+	char after_p[24], after_s[16], below[24];
+	char prev_hash[65] = "";
+	/* after every event of the project below the range: none of it is ours */
+	int64_t prev_project = -1, expect_seq = 1, ap = lo - 1, as = INT32_MAX;
+	memset(n, 0, sizeof *n);
+	snprintf(below, sizeof below, "%" PRId64, hi);
+	for (;;) {
+		snprintf(after_p, sizeof after_p, "%" PRId64, ap);
+		snprintf(after_s, sizeof after_s, "%" PRId64, as);
+		const char *v[3] = { after_p, after_s, below };
+		PGresult *r = db_run(db, &q_verify_page, 3, v, NULL);
+		if (r == NULL) {
+			snprintf(report, len, "database: %s", db_error(db));
+			return -1;
+		}
+		int rows = PQntuples(r);
+		for (int i = 0; i < rows; i++) {
+			int64_t pid = gi64(r, i, 0), seq = gi64(r, i, 1);
+			if (pid != prev_project) {
+				prev_project = pid;
+				prev_hash[0] = '\0';
+				expect_seq = 1;
+				n->projects++;
+			}
+			const char *why = NULL;
+			if (seq != expect_seq)
+				why = "a sequence number is missing";
+			else if (strcmp(gs(r, i, 2), prev_hash))
+				why = "prev_hash does not match the previous event's hash";
+			else if (strcmp(gs(r, i, 3), gs(r, i, 4)))
+				why = "the hash does not match the event's content";
+			if (why) {
+				snprintf(report, len, "project %" PRId64 " event %" PRId64 ": %s", pid, seq,
+				    why);
+				PQclear(r);
+				return 1;
+			}
+			snprintf(prev_hash, sizeof prev_hash, "%s", gs(r, i, 3));
+			expect_seq++;
+			n->events++;
+			ap = pid;
+			as = seq;
+		}
+		PQclear(r);
+		if (progress)
+			progress(n, arg);
+		if (rows < VERIFY_PAGE)
+			break;
+	}
+	return 0;
+}
+
+int
+verify_rest(struct db *db, const struct verify_count *n, char *report, size_t len)
+{
+	PGresult *r = db_run(db, &q_verify_heads, 0, NULL, NULL);
+	if (r == NULL) {
+		snprintf(report, len, "database: %s", db_error(db));
+		return -1;
+	}
+	if (PQntuples(r) == 1) {
+		snprintf(report, len, "project %s: its head (event %s) does not match the last event: "
+		    "the chain was cut or extended behind the daemon's back", gs(r, 0, 0), gs(r, 0, 1));
+		PQclear(r);
+		return 1;
+	}
+	PQclear(r);
+	int drc = verify_documents(db, NULL, report, len);
+	if (drc)
+		return drc;
+	int pe, pp, prc = verify_plans(db, report, len, &pe, &pp);
+	if (prc)
+		return prc;
+	snprintf(report, len, "%" PRId64 " events in %" PRId64 " projects, %d in %d funding plans: "
+	    "every chain intact", n->events, n->projects, pe, pp);
+	return 0;
+}
+
 
 /* Documents (migration 019): every file against the hash it arrived with,
  * and every event naming one against the file as it is now. */
@@ -124,64 +231,6 @@ verify_plans(struct db *db, char *report, size_t len, int *events, int *plans)
 		    gs(r, 0, 0), gs(r, 0, 1));
 	PQclear(r);
 	return rc;
-}
-
-int
-verify_chains(struct db *db, char *report, size_t len)
-{
-	PGresult *r = db_run(db, &q_verify, 0, NULL, NULL);
-	if (r == NULL) {
-		snprintf(report, len, "database: %s", db_error(db));
-		return -1;
-	}
-	int64_t prev_project = -1;
-	const char *prev_hash = "";
-	int64_t expect_seq = 1, projects = 0;
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		int64_t pid = gi64(r, i, 0), seq = gi64(r, i, 1);
-		if (pid != prev_project) {
-			prev_project = pid;
-			prev_hash = "";
-			expect_seq = 1;
-			projects++;
-		}
-		const char *why = NULL;
-		if (seq != expect_seq)
-			why = "a sequence number is missing";
-		else if (strcmp(gs(r, i, 2), prev_hash))
-			why = "prev_hash does not match the previous event's hash";
-		else if (strcmp(gs(r, i, 3), gs(r, i, 4)))
-			why = "the hash does not match the event's content";
-		if (why) {
-			snprintf(report, len, "project %" PRId64 " event %" PRId64 ": %s", pid, seq, why);
-			PQclear(r);
-			return 1;
-		}
-		prev_hash = gs(r, i, 3);
-		expect_seq++;
-	}
-	PQclear(r);
-	if ((r = db_run(db, &q_verify_heads, 0, NULL, NULL)) == NULL) {
-		snprintf(report, len, "database: %s", db_error(db));
-		return -1;
-	}
-	if (PQntuples(r) == 1) {
-		snprintf(report, len, "project %s: its head (event %s) does not match the last event: "
-		    "the chain was cut or extended behind the daemon's back", gs(r, 0, 0), gs(r, 0, 1));
-		PQclear(r);
-		return 1;
-	}
-	PQclear(r);
-	int drc = verify_documents(db, NULL, report, len);
-	if (drc)
-		return drc;
-	int pe, pp, prc = verify_plans(db, report, len, &pe, &pp);
-	if (prc)
-		return prc;
-	snprintf(report, len, "%d events in %" PRId64 " projects, %d in %d funding plans: every "
-	    "chain intact", n, projects, pe, pp);
-	return 0;
 }
 
 /* One project's chain, and whether its head is its last event. */

@@ -148,9 +148,20 @@ test_plan_computed_reported_confirmed(void **state)
 		assert_string_equal(h_str(r.body, a1), h_str(r.body, a2));
 	}
 	/* the chain verifies, and a changed row is caught */
-	char out[4096];
+	char out[4096], want[128], jn[32];
 	assert_int_equal(harness_ctl(h, out, sizeof out, "verify", (char *)NULL), 0);
 	assert_non_null(strstr(out, "funding plan"));
+	/* in parts, every event counted once (ranges of projects meet, not overlap) */
+	assert_int_equal(harness_sql_value(h, "SELECT count(*) || ' events in ' || "
+	    "(SELECT count(DISTINCT project_id) FROM project_event) || ' projects' FROM project_event",
+	    want, sizeof want), 0);
+	for (int jobs = 1; jobs <= 3; jobs++) {
+		snprintf(jn, sizeof jn, "%d", jobs);
+		assert_int_equal(harness_ctl(h, out, sizeof out, "verify", "--jobs", jn, (char *)NULL), 0);
+		if (strstr(out, want) == NULL)
+			fail_msg("verify --jobs %d: %s (want %s)", jobs, out, want);
+	}
+	assert_int_equal(harness_ctl(h, out, sizeof out, "verify", "--jobs", "0", (char *)NULL), 2);
 	/* finance heard of each report, the officer of the confirmation */
 	char n[32];
 	assert_int_equal(harness_sql_value(h, "SELECT count(*) FROM outbox WHERE template = "
