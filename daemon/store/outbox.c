@@ -13,10 +13,10 @@
 
 static struct stmt q_incidents_open = STMT("SELECT count(*) FROM incident WHERE resolved_at IS NULL");
 
-/* The counts by status from their deltas (migration 020), and the oldest
- * pending row through the pending rows' own index. */
+/* The pending rows through their own partial index (bounded by the
+ * backlog), the delivered and dead ones from their deltas (migration 020). */
 static struct stmt q_gauges = STMT(
-	"SELECT coalesce(sum(n) FILTER (WHERE status = 'pending'), 0), "
+	"SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'), "
 	"coalesce(sum(n) FILTER (WHERE status = 'delivered'), 0), "
 	"coalesce(sum(n) FILTER (WHERE status = 'dead'), 0), "
 	"coalesce((SELECT ts2us(min(created_at)) FROM outbox WHERE status = 'pending'), 0) "
@@ -31,8 +31,10 @@ static struct stmt q_count_fold = STMT(
 
 /* Delivered rows delivered before $1, a batch of $2, the oldest first. */
 static struct stmt q_archive = STMT(
-	"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'delivered' "
-	"AND delivered_at < us2ts($1) ORDER BY delivered_at LIMIT $2)");
+	"WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
+	"WHERE status = 'delivered' AND delivered_at < us2ts($1) ORDER BY delivered_at LIMIT $2) "
+	"RETURNING 1), c AS (INSERT INTO outbox_count (status, n) SELECT 'delivered', -count(*) "
+	"FROM gone HAVING count(*) > 0) SELECT count(*) FROM gone");
 
 int
 outbox_count_fold(struct db *db)
@@ -52,7 +54,7 @@ outbox_forget_delivered(struct db *db, usec_t before, int batch, int batches)
 		PGresult *r = db_run(db, &q_archive, 2, v, NULL);
 		if (r == NULL)
 			return -1;
-		int64_t n = strtoll(PQcmdTuples(r), NULL, 10);
+		int64_t n = gi64(r, 0, 0);
 		PQclear(r);
 		gone += n;
 		if (n < batch)
@@ -89,7 +91,9 @@ outbox_gauges(struct req_ctx *c, struct metrics_gauges *g)
 static struct stmt q_outbox_dead = STMT(
 	"WITH d AS (UPDATE outbox SET status = 'dead', last_error = coalesce(last_error, "
 	"'no acknowledgement within the lease') WHERE status = 'pending' AND attempts >= $2 "
-	"AND next_attempt_at <= us2ts($1) RETURNING id, project_id, template, recipient, last_error) "
+	"AND next_attempt_at <= us2ts($1) RETURNING id, project_id, template, recipient, last_error), "
+	"c AS (INSERT INTO outbox_count (status, n) SELECT 'dead', count(*) FROM d "
+	"HAVING count(*) > 0) "
 	"INSERT INTO incident (kind, project_id, outbox_id, detail, created_at) "
 	"SELECT 'notification_dead', project_id, id, 'notification ' || id || ' (' || template || "
 	"' to ' || recipient || ') is dead: ' || last_error, us2ts($1) FROM d "
@@ -159,9 +163,12 @@ outbox_unsend(struct db *db, const int64_t *ids, size_t n, usec_t retry_at)
 	return run_ids(db, &q_outbox_unsend, ids, n, retry_at);
 }
 
+/* with its count (migration 020): one delta for the batch */
 static struct stmt q_outbox_delivered = STMT(
-	"UPDATE outbox SET status = 'delivered', delivered_at = us2ts($2), last_error = NULL "
-	"WHERE id = ANY($1::bigint[]) AND status = 'pending'");
+	"WITH u AS (UPDATE outbox SET status = 'delivered', delivered_at = us2ts($2), "
+	"last_error = NULL WHERE id = ANY($1::bigint[]) AND status = 'pending' RETURNING 1) "
+	"INSERT INTO outbox_count (status, n) SELECT 'delivered', count(*) FROM u "
+	"HAVING count(*) > 0");
 
 int
 outbox_delivered(struct db *db, const int64_t *ids, size_t n, usec_t now)
@@ -223,7 +230,9 @@ static struct stmt q_outbox_resend = STMT(
 	"u AS (UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = us2ts($2), "
 	"last_error = NULL WHERE id = (SELECT id FROM cur WHERE status = 'dead') RETURNING id), "
 	"i AS (UPDATE incident SET resolved_at = us2ts($2) WHERE outbox_id IN (SELECT id FROM u) "
-	"AND resolved_at IS NULL) "
+	"AND resolved_at IS NULL), "
+	"c AS (INSERT INTO outbox_count (status, n) SELECT 'dead', -count(*) FROM u "
+	"HAVING count(*) > 0) "
 	"SELECT (SELECT status FROM cur), (SELECT count(*) FROM u)");
 
 int
