@@ -37,19 +37,34 @@ sha256_hex(struct harness *h, const char *data, size_t len, char out[65])
 	free(sql);
 }
 
+/* A figure of the process's /proc status, in kB (VmRSS, VmHWM): -1 when
+ * it is not there. */
 static long
-rss_kb(pid_t pid)
+status_kb(pid_t pid, const char *field)
 {
-	char path[64], line[256];
+	char path[64], line[256], want[32];
 	long kb = -1;
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	snprintf(want, sizeof want, "%s: %%ld", field);
 	FILE *f = fopen(path, "r");
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+		if (sscanf(line, want, &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+static long
+rss_kb(pid_t pid)
+{
+	return status_kb(pid, "VmRSS");
+}
+
+static long
+hwm_kb(pid_t pid)
+{
+	return status_kb(pid, "VmHWM");
 }
 
 static void
@@ -220,21 +235,6 @@ test_too_large(void **state)
 	long after = rss_kb(h->pid);
 	printf("100 MB upload refused: daemon RSS %ld kB before, %ld kB after\n", before, after);
 	assert_true(after - before < 30 * 1024);
-}
-
-static long
-hwm_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
 }
 
 /* A document at the limit, up and down: the figures the closing note
