@@ -121,19 +121,6 @@ admin_agency_get(struct api_request *r, struct req_ctx *c, int *status)
 	return o;
 }
 
-static int
-param_year(struct api_request *r, struct req_ctx *c, int *year)
-{
-	int64_t y;
-	if (parse_int64(r->params[1], &y) || y < 2000 || y > 2100) {
-		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
-		    "the year must be between 2000 and 2100");
-		return -1;
-	}
-	*year = (int)y;
-	return 0;
-}
-
 /* The budget, and beside its work funds those the agency's profile
  * expects: Guangdong's 3 % of last year's dibao spending (002 §2.2). */
 static json_t *
@@ -174,7 +161,7 @@ admin_budget_put(struct api_request *r, struct req_ctx *c, int *status)
 {
 	int year;
 	(void)status;
-	if (param_year(r, c, &year) || bad_values(r, PAYLOAD_BUDGET))
+	if (request_year(r, c, 1, &year) || bad_values(r, PAYLOAD_BUDGET))
 		return NULL;
 	return budget_answer(r, c, registry_budget_put(c, r->params[0], year, r->json),
 	    r->params[0], year);
@@ -185,7 +172,7 @@ admin_budget_get(struct api_request *r, struct req_ctx *c, int *status)
 {
 	int year;
 	(void)status;
-	if (param_year(r, c, &year))
+	if (request_year(r, c, 1, &year))
 		return NULL;
 	return budget_answer(r, c, registry_budget_get(c, r->params[0], year), r->params[0], year);
 }

@@ -224,26 +224,34 @@ doctype_listed(const char *list, const char *kind)
 }
 
 json_t *
-doctype_missing(const char *required, const json_t *docs)
+doctype_kinds(const char *list)
 {
-	json_t *missing = json_array();
-	for (const char *p = required; p && *p; ) {
+	json_t *kinds = json_array();
+	for (const char *p = list; p && *p; ) {
 		p += strspn(p, " ,");
 		size_t n = strcspn(p, ", ");
-		if (n == 0)
-			break;
-		bool found = false;
-		size_t i;
-		const json_t *d;
-		json_array_foreach(docs, i, d) {
-			const char *k = json_string_value(json_object_get(d, "kind"));
-			if (k && strlen(k) == n && strncmp(k, p, n) == 0)
-				found = true;
-		}
-		if (!found)
-			json_array_append_new(missing, json_stringn(p, n));
+		if (n)
+			json_array_append_new(kinds, json_stringn(p, n));
 		p += n;
 	}
+	return kinds;
+}
+
+json_t *
+doctype_missing(const char *required, const json_t *docs)
+{
+	json_t *kinds = doctype_kinds(required), *missing = json_array();
+	size_t k, i;
+	json_t *kind;
+	const json_t *d;
+	json_array_foreach(kinds, k, kind) {
+		bool found = false;
+		json_array_foreach(docs, i, d)
+			found |= json_equal(json_object_get(d, "kind"), kind);
+		if (!found)
+			json_array_append(missing, kind);
+	}
+	json_decref(kinds);
 	return missing;
 }
 

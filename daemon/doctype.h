@@ -41,6 +41,8 @@ int doctype_part(const char *hdrs, size_t n, char *name, size_t namelen, char *f
 void doctype_attachment(const char *filename, char *out, size_t outlen);
 
 #include <jansson.h>
+/* The kinds of LIST (comma-separated; NULL or "" none) as a new array. */
+json_t *doctype_kinds(const char *list);
 /* The kinds of REQUIRED (comma-separated; NULL or "" none) that no document
  * of DOCS (an array of {kind, …}) is of: a new array, empty when none. */
 json_t *doctype_missing(const char *required, const json_t *docs);

@@ -11,13 +11,6 @@
 #include "rows.h"
 #include "util.h"
 
-static json_t *
-fail(struct req_ctx *c, int status, const char *code, const char *field, const char *msg)
-{
-	apierr_set(c->err, status, code, field ? json_pack("{s:s}", "field", field) : NULL, "%s", msg);
-	return NULL;
-}
-
 static int
 project_id(struct api_request *r, int i, int64_t *id)
 {
@@ -110,16 +103,16 @@ documents_upload(struct api_request *r, struct req_ctx *c, int *status)
 	int64_t id;
 	(void)status;
 	if (project_id(r, 0, &id))
-		return fail(c, 404, "not_found", NULL, "no such project");
+		return request_fail(c, 404, "not_found", NULL, "no such project");
 	const char *kind = request_query(r, "kind");
 	if (kind == NULL)
 		kind = "attachment";
 	size_t kl = strlen(kind);
 	if (kl == 0 || kl > 40 || strspn(kind, "abcdefghijklmnopqrstuvwxyz_") != kl)
-		return fail(c, 400, "invalid_field", "kind",
+		return request_fail(c, 400, "invalid_field", "kind",
 		    "kind names the document: lower-case letters and _ (tender_documents, contract, …)");
 	if (r->upload == NULL)
-		return fail(c, 400, "invalid_field", "body", "the body is the file");
+		return request_fail(c, 400, "invalid_field", "body", "the body is the file");
 
 	char filename[DOC_NAME_MAX + 1] = "", ctype[DOC_TYPE_MAX] = "", boundary[80];
 	size_t len = evbuffer_get_length(r->upload);
@@ -127,11 +120,11 @@ documents_upload(struct api_request *r, struct req_ctx *c, int *status)
 	if (doctype_boundary(r->upload_type, boundary, sizeof boundary) == 0) {
 		if (multipart_file(r->upload, boundary, &len, filename, sizeof filename, ctype,
 		    sizeof ctype, &why))
-			return fail(c, 400, "invalid_field", "body", why);
+			return request_fail(c, 400, "invalid_field", "body", why);
 	} else {
 		snprintf(ctype, sizeof ctype, "%s", r->upload_type ? r->upload_type : "");
 		if (doctype_disposition(r->upload_disposition, filename, sizeof filename))
-			return fail(c, 400, "invalid_field", "Content-Disposition",
+			return request_fail(c, 400, "invalid_field", "Content-Disposition",
 			    "Content-Disposition: attachment; filename=… names the file");
 	}
 	if (filename[0] == '\0')
@@ -143,7 +136,7 @@ documents_upload(struct api_request *r, struct req_ctx *c, int *status)
 		return NULL;
 	}
 	if (len == 0)
-		return fail(c, 400, "invalid_field", "body", "the file is empty");
+		return request_fail(c, 400, "invalid_field", "body", "the file is empty");
 	const char *type = doctype_known(ctype);
 	if (type == NULL) {
 		apierr_set(c->err, 415, "unsupported_media_type", json_pack("{s:s}", "content_type",
@@ -171,7 +164,7 @@ documents_list(struct api_request *r, struct req_ctx *c, int *status)
 	int64_t id;
 	(void)status;
 	if (project_id(r, 0, &id))
-		return fail(c, 404, "not_found", NULL, "no such project");
+		return request_fail(c, 404, "not_found", NULL, "no such project");
 	struct rows *rows = document_list(c, id);
 	if (rows == NULL)
 		return NULL;
@@ -188,7 +181,7 @@ documents_get(struct api_request *r, struct req_ctx *c, int *status)
 	int64_t id, doc;
 	(void)status;
 	if (project_id(r, 0, &id) || project_id(r, 1, &doc))
-		return fail(c, 404, "not_found", NULL, "no such document");
+		return request_fail(c, 404, "not_found", NULL, "no such document");
 	struct rows *rows = document_get(c, id, doc);
 	if (rows == NULL)
 		return NULL;

@@ -454,9 +454,7 @@ on_request(struct evhttp_request *req, void *arg)
 			return fail_edge(h, r, &e);
 		r->upload = evbuffer_new();
 		evbuffer_add_buffer(r->upload, in);
-		len = 0;
-	}
-	if ((int64_t)len > d->cfg->http_max_body_bytes)
+	} else if ((int64_t)len > d->cfg->http_max_body_bytes)
 		return fail_now(h, r, 413, "body_too_large", "the request body is too large");
 	if (api_route_has_body(r->route)) {
 		r->body = xmalloc(len + 1);

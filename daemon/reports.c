@@ -13,13 +13,6 @@
 #include "staffing.h"
 #include "util.h"
 
-static json_t *
-fail(struct req_ctx *c, int status, const char *code, const char *field, const char *msg)
-{
-	apierr_set(c->err, status, code, field ? json_pack("{s:s}", "field", field) : NULL, "%s", msg);
-	return NULL;
-}
-
 /* ?year= (required) and ?agency= (the user's own when absent). */
 static int
 report_args(struct api_request *r, struct req_ctx *c, int *year, const char **agency)
@@ -27,7 +20,7 @@ report_args(struct api_request *r, struct req_ctx *c, int *year, const char **ag
 	const char *s = request_query(r, "year");
 	int64_t y;
 	if (s == NULL || parse_int64(s, &y) || y < 2000 || y > 2100) {
-		fail(c, 400, "invalid_field", "year", "year is required, between 2000 and 2100");
+		request_fail(c, 400, "invalid_field", "year", "year is required, between 2000 and 2100");
 		return -1;
 	}
 	*year = (int)y;
@@ -48,7 +41,7 @@ wants_csv(struct api_request *r, struct req_ctx *c)
 			return 1;
 		if (!strcmp(f, "json"))
 			return 0;
-		fail(c, 400, "invalid_field", "format", "format must be json or csv");
+		request_fail(c, 400, "invalid_field", "format", "format must be json or csv");
 		return -1;
 	}
 	const char *a = r->accept, *csv = a ? strstr(a, "text/csv") : NULL;
@@ -229,18 +222,6 @@ reports_spending(struct api_request *r, struct req_ctx *c, int *status)
 	return o;
 }
 
-static int
-param_year(struct api_request *r, struct req_ctx *c, int *year)
-{
-	int64_t y;
-	if (parse_int64(r->params[1], &y) || y < 2000 || y > 2100) {
-		fail(c, 400, "invalid_field", "year", "the year must be between 2000 and 2100");
-		return -1;
-	}
-	*year = (int)y;
-	return 0;
-}
-
 static json_t *
 dibao_answer(struct req_ctx *c, struct rows *rows)
 {
@@ -259,10 +240,10 @@ reports_dibao_put(struct api_request *r, struct req_ctx *c, int *status)
 	int year;
 	(void)status;
 	json_t *v = json_object_get(r->json, "spending_fen");
-	if (param_year(r, c, &year))
+	if (request_year(r, c, 1, &year))
 		return NULL;
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return fail(c, 400, "invalid_field", "spending_fen",
+		return request_fail(c, 400, "invalid_field", "spending_fen",
 		    "spending_fen must be a whole number of fen, not negative");
 	return dibao_answer(c, report_dibao_put(c, r->params[0], year, json_integer_value(v)));
 }
@@ -272,7 +253,7 @@ reports_dibao_get(struct api_request *r, struct req_ctx *c, int *status)
 {
 	int year;
 	(void)status;
-	if (param_year(r, c, &year))
+	if (request_year(r, c, 1, &year))
 		return NULL;
 	return dibao_answer(c, report_dibao_get(c, r->params[0], year));
 }

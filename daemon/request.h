@@ -78,4 +78,28 @@ request_query(struct api_request *r, const char *name)
 	return evhttp_find_header(&r->args, name);
 }
 
+/* Refuse with STATUS and CODE, details {"field": FIELD} (FIELD NULL: none):
+ * NULL, for a handler to return. */
+static inline json_t *
+request_fail(struct req_ctx *c, int status, const char *code, const char *field, const char *msg)
+{
+	apierr_set(c->err, status, code, field ? json_pack("{s:s}", "field", field) : NULL, "%s",
+	    msg);
+	return NULL;
+}
+
+/* Path parameter I as a year (2000 to 2100) into *YEAR: 0, or -1 with 400
+ * invalid_field "year". */
+static inline int
+request_year(struct api_request *r, struct req_ctx *c, int i, int *year)
+{
+	int64_t y;
+	if (parse_int64(r->params[i], &y) || y < 2000 || y > 2100) {
+		request_fail(c, 400, "invalid_field", "year", "the year must be between 2000 and 2100");
+		return -1;
+	}
+	*year = (int)y;
+	return 0;
+}
+
 #endif

@@ -30,6 +30,14 @@ fail(struct rule_error *err, const char *rule, json_t *details, const char *msg)
 	err->details = details;
 }
 
+/* The profile POS's unit follows (national when unknown). */
+static const struct profile *
+profile_of(const struct profile_set *ps, const struct position *pos)
+{
+	const struct profile *p = profile_find(ps, pos->profile);
+	return p ? p : profile_find(ps, "national");
+}
+
 static const char *
 measure_name(enum measure m)
 {
@@ -44,9 +52,7 @@ staffing_check(const struct profile_set *ps, const struct position *pos, size_t 
 
 	/* a figure the rule needs and the project did not give is refused first */
 	for (size_t i = 0; i < n; i++) {
-		const struct profile *p = profile_find(ps, pos[i].profile);
-		if (p == NULL)
-			p = profile_find(ps, "national");
+		const struct profile *p = profile_of(ps, &pos[i]);
 		enum unit_kind k = staffing_unit_rule(p, pos[i].township);
 		if (k != UNIT__COUNT && staffing_measured(p, k, &pos[i]) < 0) {
 			json_decref(shortfalls);
@@ -60,9 +66,7 @@ staffing_check(const struct profile_set *ps, const struct position *pos, size_t 
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct profile *p = profile_find(ps, pos[i].profile);
-		if (p == NULL)
-			p = profile_find(ps, "national");
+		const struct profile *p = profile_of(ps, &pos[i]);
 		enum unit_kind k = staffing_unit_rule(p, pos[i].township);
 		if (k == UNIT__COUNT)
 			continue;
@@ -91,9 +95,7 @@ staffing_check(const struct profile_set *ps, const struct position *pos, size_t 
 	json_decref(shortfalls);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct profile *p = profile_find(ps, pos[i].profile);
-		if (p == NULL)
-			p = profile_find(ps, "national");
+		const struct profile *p = profile_of(ps, &pos[i]);
 		bool any = false;
 		for (int r = 0; r < REGION__COUNT; r++)
 			any |= profile_wage_floor(p, (enum region)r) > 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "doctype.h"
 #include "lifecycle.h"
 #include "project.h"
 #include "render.h"
@@ -53,15 +54,7 @@ tasks_lifecycle(struct api_request *r, struct req_ctx *c, int *status)
 			json_array_append_new(fields, json_pack("{s:s,s:s,s:b}", "name", f[k].name,
 			    "type", types[f[k].type], "required", f[k].required));
 		/* the kinds of document it rests on ([documents]) */
-		json_t *docs = json_array();
-		const char *req = c->doc_required ? c->doc_required(c->doc_arg, e) : NULL;
-		for (const char *p = req; p && *p; ) {
-			p += strspn(p, " ,");
-			size_t len = strcspn(p, ", ");
-			if (len)
-				json_array_append_new(docs, json_stringn(p, len));
-			p += len;
-		}
+		json_t *docs = doctype_kinds(c->doc_required ? c->doc_required(c->doc_arg, e) : NULL);
 		json_array_append_new(events, json_pack("{s:s,s:o,s:o}", "name",
 		    lc_event_name((enum lc_event)e), "fields", fields, "documents_required", docs));
 	}

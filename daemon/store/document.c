@@ -28,19 +28,12 @@ static struct stmt q_doc_list = STMT(DOC_COLS "WHERE d.project_id = $1 ORDER BY 
 static struct stmt q_chunk = STMT(
 	"SELECT encode(data, 'hex') FROM document_chunk WHERE document_id = $1 AND n = $2");
 
-/* The project in scope, as its row: NULL with c->err (404). */
-static struct rows *
-project_seen(struct req_ctx *c, int64_t project)
-{
-	return project_get(c, project);
-}
-
 struct rows *
 document_store(struct req_ctx *c, int64_t project, const char *kind, const char *filename,
     const char *ctype, doc_read_fn rd, void *arg)
 {
 	struct pbuf pb = { .n = 0 };
-	struct rows *p = project_seen(c, project);
+	struct rows *p = project_get(c, project);
 	if (p == NULL)
 		return NULL;
 	int st = lc_state_parse(rows_text(p, 0, PC_STATE));
@@ -98,7 +91,7 @@ struct rows *
 document_get(struct req_ctx *c, int64_t project, int64_t doc)
 {
 	struct pbuf pb = { .n = 0 };
-	struct rows *p = project_seen(c, project);
+	struct rows *p = project_get(c, project);
 	if (p == NULL)
 		return NULL;
 	rows_free(p);
@@ -117,7 +110,7 @@ struct rows *
 document_list(struct req_ctx *c, int64_t project)
 {
 	struct pbuf pb = { .n = 0 };
-	struct rows *p = project_seen(c, project);
+	struct rows *p = project_get(c, project);
 	if (p == NULL)
 		return NULL;
 	rows_free(p);

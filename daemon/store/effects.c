@@ -11,6 +11,7 @@
 #include "project.h"
 #include "registry.h"
 #include "render.h"
+#include "projectsql.h"
 #include "sql.h"
 
 /* Locking the budget row serialises every approval against the same
@@ -58,8 +59,8 @@ static struct stmt q_positions = STMT(
 	"x.count, x.annual_wage_fen, coalesce(x.households, -1), coalesce(x.recipients, -1), "
 	"coalesce((SELECT sum((y->>'count')::int) FROM project o, jsonb_array_elements(o.positions) y "
 	"WHERE o.positions @> jsonb_build_array(jsonb_build_object('unit', x.unit)) "
-	"AND o.fiscal_year = $2 AND o.id <> $3 AND o.state IN ('contracted', 'in_service', "
-	"'acceptance', 'payment', 'year_end_review', 'closed') AND y->>'unit' = x.unit), 0) "
+	"AND o.fiscal_year = $2 AND o.id <> $3 AND o.state IN " UNDER_CONTRACT " "
+	"AND y->>'unit' = x.unit), 0) "
 	"FROM jsonb_to_recordset($1::jsonb) AS x(unit text, count int, annual_wage_fen bigint, "
 	"households bigint, recipients bigint) JOIN agency a ON a.code = x.unit");
 

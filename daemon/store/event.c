@@ -105,9 +105,7 @@ event_documents(struct req_ctx *c, int64_t id, enum lc_event ev, const json_t *p
 			    "documents: a list of at most 16 document ids");
 			return -1;
 		}
-	json_t *empty = json_array();
-	json_t *docs = ids && json_array_size(ids) ? document_resolve(c, id, ids) : json_incref(empty);
-	json_decref(empty);
+	json_t *docs = json_array_size(ids) ? document_resolve(c, id, ids) : json_array();
 	if (docs == NULL)
 		return -1;
 	json_t *missing = doctype_missing(req, docs);

@@ -10,10 +10,8 @@
 #include "log.h"
 #include "registry.h"
 #include "render.h"
+#include "projectsql.h"
 #include "sql.h"
-
-#define UNDER_CONTRACT "('contracted', 'in_service', 'acceptance', 'payment', " \
-	"'year_end_review', 'closed')"
 
 /* The lines of the plan of $1 for $2 ($3, $4: its first and last day):
  * the share of each contract running into the year by its days in it; the

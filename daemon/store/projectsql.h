@@ -18,4 +18,10 @@
 	"p.budget_approved, p.round, p.positions::text"
 #define PROJECT_FROM " FROM project p "
 
+/* The states whose positions are under contract (migration 017): from the
+ * signature to closed; a contractor's exit (takeover, terminated) gives
+ * them back. For report.c, plan.c and effects.c alike. */
+#define UNDER_CONTRACT "('contracted', 'in_service', 'acceptance', 'payment', " \
+	"'year_end_review', 'closed')"
+
 #endif

@@ -4,12 +4,8 @@
 #include <inttypes.h>
 #include "log.h"
 #include "registry.h"
+#include "projectsql.h"
 #include "sql.h"
-
-/* The states whose positions are under contract: a contractor's exit
- * (takeover, terminated) gives them back. */
-#define UNDER_CONTRACT "('contracted', 'in_service', 'acceptance', 'payment', " \
-	"'year_end_review', 'closed')"
 
 /* Per unit, the year's positions found through the GIN index of
  * migration 017 (projects naming the unit), never a walk of the year. */
