@@ -45,21 +45,36 @@ h_sleep_ms(int ms)
 int
 h_free_port(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	int port = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	/* The kernel may hand the same free port to two probes in a row (one
+	 * daemon's HTTP port and its jobs endpoint once did, and it could not
+	 * listen): a port given out here is not given out again. */
+	static int given[256];
+	static size_t n_given;
+	for (int tries = 0; tries < 64; tries++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a;
+		socklen_t len = sizeof a;
+		int port = -1;
+		if (fd < 0)
+			return -1;
+		memset(&a, 0, sizeof a);
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+			port = ntohs(a.sin_port);
+		close(fd);
+		if (port < 0)
+			return -1;
+		bool seen = false;
+		for (size_t i = 0; i < n_given && i < sizeof given / sizeof given[0]; i++)
+			seen |= given[i] == port;
+		if (seen)
+			continue;
+		given[n_given++ % (sizeof given / sizeof given[0])] = port;
+		return port;
+	}
+	return -1;
 }
 
 static void
