@@ -121,10 +121,15 @@ job_parse(const void *buf, size_t len, char *why, size_t whylen, int64_t *id)
 		job->lang = xstrdup(json_string_value(v));
 	}
 
+	/* null: the notification is an agency's, not a project's (its
+	 * funding plan); 0 stands for none here, ids start at 1 */
 	v = json_object_get(root, "project_id");
-	if (!json_is_integer(v))
-		BAD("project_id missing or not an integer");
-	job->project_id = json_integer_value(v);
+	if (json_is_null(v))
+		job->project_id = 0;
+	else if (!json_is_integer(v) || json_integer_value(v) < 1)
+		BAD("project_id missing or not a positive integer or null");
+	else
+		job->project_id = json_integer_value(v);
 
 	v = json_object_get(root, "data");
 	if (!json_is_object(v))

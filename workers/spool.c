@@ -48,13 +48,13 @@ spool_build_line(const char *worker, const struct job *job,
 	char *s;
 
 	time_format(now, local_offset(now), when, sizeof when);
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:s, s:s}",
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:O, s:s, s:s}",
 	    "id", (json_int_t)job->id,
 	    "channel", job_channel_name(job->channel),
 	    "recipient", job->recipient,
 	    "template", job->template_name,
 	    "lang", msg->lang,
-	    "project_id", (json_int_t)job->project_id,
+	    "project_id", job->project_id ? json_integer(job->project_id) : json_null(),
 	    "subject", msg->subject,
 	    "body", msg->body,
 	    "data", job->data,

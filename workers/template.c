@@ -289,7 +289,7 @@ lookup(const json_t *data, const char *key, size_t n, int64_t project_id,
 		v = json_object_get(v, name);
 		p = dot ? dot + 1 : end;
 	}
-	if (v == NULL && n == 10 && memcmp(key, "project_id", 10) == 0) {
+	if (v == NULL && project_id > 0 && n == 10 && memcmp(key, "project_id", 10) == 0) {
 		*tmp = json_integer(project_id);
 		v = *tmp;
 	}
@@ -525,7 +525,13 @@ render_fallback(const char *name, const char *lang, const json_t *data,
 	const char **keys;
 	size_t n = 0;
 
-	if (is_zh(lang)) {
+	if (project_id == 0 && is_zh(lang)) {	/* an agency's, not a project's */
+		*subject = xasprintf("【政府购买服务】通知：%s", name);
+		strbuf_addf(&b, "通知类型：%s\n", name);
+	} else if (project_id == 0) {
+		*subject = xasprintf("[procurd] %s", name);
+		strbuf_addf(&b, "Notification: %s\n", name);
+	} else if (is_zh(lang)) {
 		*subject = xasprintf("【政府购买服务】项目 %" PRId64 " 通知：%s", project_id, name);
 		strbuf_addf(&b, "项目编号：%" PRId64 "\n通知类型：%s\n", project_id, name);
 	} else {

@@ -15,10 +15,10 @@ webhook_build_body(const struct job *job, const struct message *msg)
 	json_t *o;
 	char *s;
 
-	o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:O}",
+	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:O}",
 	    "id", (json_int_t)job->id,
 	    "template", job->template_name,
-	    "project_id", (json_int_t)job->project_id,
+	    "project_id", job->project_id ? json_integer(job->project_id) : json_null(),
 	    "lang", msg->lang,
 	    "subject", msg->subject,
 	    "body", msg->body,

@@ -53,6 +53,13 @@ test_valid(void **state)
 	assert_non_null(job);
 	assert_int_equal(job->channel, CHANNEL_SMTP);
 	job_free(job);
+	/* An agency's notification (its funding plan): no project. */
+	job = parse("{\"v\":1,\"id\":4,\"channel\":\"spool\",\"recipient\":\"agency:43:officer\","
+	    "\"template\":\"funding_plan_reminder\",\"project_id\":null,\"data\":{}}", why,
+	    sizeof why, &id);
+	assert_non_null(job);
+	assert_int_equal(job->project_id, 0);
+	job_free(job);
 	job_free(NULL);
 }
 
@@ -111,6 +118,8 @@ test_malformed(void **state)
 	    "\"data\":{}}", 5, "project_id");
 	M("{\"v\":1,\"id\":5,\"channel\":\"spool\",\"recipient\":\"x\",\"template\":\"t\","
 	    "\"project_id\":\"1\",\"data\":{}}", 5, "project_id");
+	M("{\"v\":1,\"id\":5,\"channel\":\"spool\",\"recipient\":\"x\",\"template\":\"t\","
+	    "\"project_id\":0,\"data\":{}}", 5, "project_id");
 	M("{\"v\":1,\"id\":5,\"channel\":\"spool\",\"recipient\":\"x\",\"template\":\"t\","
 	    "\"project_id\":1}", 5, "data");
 	M("{\"v\":1,\"id\":5,\"channel\":\"spool\",\"recipient\":\"x\",\"template\":\"t\","

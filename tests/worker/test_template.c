@@ -185,6 +185,18 @@ test_load_and_render(void **state)
 	assert_string_equal(subject, "[procurd] project 9: no_such");
 	free(subject);
 	free(body);
+	/* An agency's notification (its funding plan) names no project. */
+	assert_false(template_render(set, "no_such", NULL, "en", d, 0,
+	    &subject, &body, &lang));
+	assert_string_equal(subject, "[procurd] no_such");
+	assert_null(strstr(body, "Project"));
+	free(subject);
+	free(body);
+	assert_false(template_render(set, "no_such", "zh", "en", d, 0,
+	    &subject, &body, &lang));
+	assert_null(strstr(subject, "项目"));
+	free(subject);
+	free(body);
 
 	template_set_free(set);
 	json_decref(d);
