@@ -385,11 +385,27 @@ PGresult *
 db_run(struct db *db, struct stmt *s, int n, const char *const *v, char state[6])
 {
 	char name[16];
-	if (!db_prepare(db, s, name, state))
+	if (s->custom_plan) {
+		/* the unnamed statement: planned with these values */
+		if (state)
+			state[0] = '\0';
+		if (!db_ok(db)) {
+			snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
+			return NULL;
+		}
+		if (db->st.unlocked) {	/* a list, never the light write */
+			db->st.blocked = true;
+			snprintf(db->errbuf, sizeof db->errbuf, "a list needs the project locked");
+			return NULL;
+		}
+	} else if (!db_prepare(db, s, name, state)) {
 		return NULL;
+	}
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		db->st.sent_commit = true;	/* its own transaction: it may commit */
-	PGresult *r = collect(db, PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0));
+	PGresult *r = collect(db, s->custom_plan ?
+	    PQsendQueryParams(db->conn, s->sql, n, NULL, v, NULL, NULL, 0) :
+	    PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0));
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		db_set_err(db, r);

@@ -203,7 +203,7 @@ outbox_next(struct db *db, usec_t *t)
 	return 0;
 }
 
-static struct stmt q_outbox_list = STMT(
+static struct stmt q_outbox_list = STMT_CUSTOM(
 	"SELECT o.id, o.project_id, o.channel, o.recipient, o.template, o.status, o.attempts, "
 	"ts2us(o.next_attempt_at), o.last_error, ts2us(o.created_at), ts2us(o.delivered_at) "
 	"FROM outbox o LEFT JOIN project p ON p.id = o.project_id "

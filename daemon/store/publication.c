@@ -119,7 +119,7 @@ pub_batch_free(struct pub_batch *b)
 	*b = (struct pub_batch){ NULL, NULL, NULL };
 }
 
-static struct stmt q_pub_list = STMT(
+static struct stmt q_pub_list = STMT_CUSTOM(
 	"SELECT p.id, p.title, p.agency, a.name, p.fiscal_year, p.state, p.method, p.budget_fen, "
 	"ts2us(p.bid_deadline), ts2us(p.published_at) FROM project p "
 	"JOIN agency a ON a.code = p.agency WHERE p.public_since IS NOT NULL "

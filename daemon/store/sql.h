@@ -22,10 +22,15 @@ struct stmt {
 	/* may run while an event is decided on a row read without a lock
 	 * (db_state()->unlocked): only the light event write */
 	bool unlocked_ok;
+	/* planned for its values each time, never prepared (db_run): a list
+	 * whose filters are optional, where a generic plan made once for every
+	 * value walks a million rows for the few a filter wants */
+	bool custom_plan;
 	atomic_int slot;
 };
 #define STMT(text) { .sql = (text) }
 #define STMT_UNLOCKED(text) { .sql = (text), .unlocked_ok = true }
+#define STMT_CUSTOM(text) { .sql = (text), .custom_plan = true }
 /* Statements the daemon can hold (they are numbered as first used). */
 #define DB_MAX_STMTS 256
 
