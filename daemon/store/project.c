@@ -137,13 +137,21 @@ project_get(struct req_ctx *c, int64_t id)
 	return r ? rows_of(r) : NULL;
 }
 
-/* Keyset pagination over id; the scope is the user's agency path. */
-static struct stmt q_project_list = STMT(
-	"SELECT " PROJECT_COLS PROJECT_FROM "JOIN agency a ON a.code = p.agency "
-	"WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) "
-	"AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 "
-	"AND ($5::boolean IS NULL OR ((p.next_check IS NOT NULL AND p.next_check <= us2ts($6)) = $5)) "
-	"ORDER BY p.id LIMIT $7");
+/* Keyset pagination over id; the scope is the user's agency path. Planned
+ * for the values each time (STMT_CUSTOM): a state or agency few projects
+ * have walks its index, a common one the ids. Overdue is the inbox's (past
+ * the due time of its state's deadlines, migration 013); that filter has
+ * its own statement, a range of project_due_idx the planner can see. */
+#define PROJECT_DUE "coalesce(p.due_at, 'infinity'::timestamptz)"
+#define PROJECT_LIST(overdue) \
+	"SELECT " PROJECT_COLS PROJECT_FROM "JOIN agency a ON a.code = p.agency " \
+	"WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) " \
+	"AND ($3::text IS NULL OR p.agency = $3) AND p.id > $4 AND " overdue " " \
+	"ORDER BY p.id LIMIT $7"
+static struct stmt q_project_list = STMT_CUSTOM(PROJECT_LIST(
+	"($5::boolean IS NULL OR " PROJECT_DUE " > us2ts($6))"));
+static struct stmt q_project_list_overdue = STMT_CUSTOM(PROJECT_LIST(
+	"$5::boolean AND " PROJECT_DUE " <= us2ts($6)"));
 
 struct rows *
 project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
@@ -153,7 +161,8 @@ project_list(struct req_ctx *c, const char *state, const char *agency, int overd
 	const char *v[7] = { c->u->path, state, agency, pi64(&pb, after),
 		overdue < 0 ? NULL : overdue ? "true" : "false", pi64(&pb, c->now),
 		pi64(&pb, limit + 1) };
-	PGresult *r = db_run(c->db, &q_project_list, 7, v, NULL);
+	PGresult *r = db_run(c->db, overdue > 0 ? &q_project_list_overdue : &q_project_list, 7, v,
+	    NULL);
 	if (r == NULL) {
 		ctx_dbfail(c, "listing projects");
 		return NULL;
@@ -305,17 +314,24 @@ project_warm(struct db *db, int64_t after, int limit, int64_t *last)
  * current state's deadlines (project.due_at, migration 013: fired ones
  * count, a project stays overdue after its escalations); most urgent first
  * (none last), a page after the cursor ($7 due in µs or NULL for none, $8
- * id): a walk of project_due_idx. */
-static struct stmt q_project_tasks = STMT(
-	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(p.due_at) FROM project p "
-	"JOIN agency a ON a.code = p.agency "
-	"WHERE starts_with(a.path, $1) AND p.state = ANY($2::text[]) "
-	"AND ($3::text IS NULL OR p.state = $3) AND ($4::text IS NULL OR p.agency = $4) "
+ * id). Each agency in scope gives its first page from project_live_idx
+ * (migration 021: live projects only, in due order), and the pages are
+ * merged: a county reads a page, a province a page per agency, never the
+ * closed years. */
+#define PROJECT_LIVE "p.state NOT IN ('closed', 'terminated', 'cancelled')"
+static struct stmt q_project_tasks = STMT_CUSTOM(
+	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(p.due_at) "
+	"FROM agency a CROSS JOIN LATERAL (SELECT p.id, p.title, p.agency, p.state, p.version, "
+	"p.due_at FROM project p WHERE p.agency = a.code AND " PROJECT_LIVE " "
+	"AND p.state = ANY($2::text[]) "
+	"AND ($3::text IS NULL OR p.state = $3) "
 	"AND (NOT $5::boolean OR p.due_at <= us2ts($6)) "
-	"AND (coalesce(p.due_at, 'infinity'::timestamptz), p.id) > "
+	"AND (" PROJECT_DUE ", p.id) > "
 	"(coalesce(us2ts($7::bigint), CASE WHEN $8::bigint = 0 THEN '-infinity'::timestamptz "
 	"ELSE 'infinity' END), $8::bigint) "
-	"ORDER BY coalesce(p.due_at, 'infinity'::timestamptz), p.id LIMIT $9");
+	"ORDER BY " PROJECT_DUE ", p.id LIMIT $9) p "
+	"WHERE starts_with(a.path, $1) AND ($4::text IS NULL OR a.code = $4) "
+	"ORDER BY " PROJECT_DUE ", p.id LIMIT $9");
 
 struct rows *
 project_tasks(struct req_ctx *c, const char *states, const char *state, const char *agency,
@@ -340,7 +356,7 @@ static struct stmt q_project_task_counts = STMT(
 	"AND ($3::text IS NULL OR c.agency = $3) "
 	"GROUP BY c.state HAVING sum(c.n) > 0 ORDER BY c.state");
 
-static struct stmt q_project_task_counts_overdue = STMT(
+static struct stmt q_project_task_counts_overdue = STMT_CUSTOM(
 	"SELECT p.state, count(*) FROM project p JOIN agency a ON a.code = p.agency "
 	"WHERE coalesce(p.due_at, 'infinity'::timestamptz) <= us2ts($4) "
 	"AND starts_with(a.path, $1) AND p.state = ANY($2::text[]) "

@@ -128,6 +128,15 @@ test_lifecycle_and_tasks(void **state)
 	assert_json_int(r.body, "counts.draft", 2);
 	r = h_get(h, w.reviewer, "/v1/tasks?agency=TSK&overdue=true");
 	assert_json_int(r.body, "counts.needs_review", 1);	/* the first only */
+	/* the project list's overdue filter is the inbox's: past the due time */
+	r = h_get(h, w.reviewer, "/v1/projects?agency=TSK&overdue=true");
+	assert_status(r, 200);
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 1);
+	assert_json_int(r.body, "items.0.id", id);
+	r = h_get(h, w.reviewer, "/v1/projects?agency=TSK&overdue=false");
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 3);
+	r = h_get(h, w.reviewer, "/v1/projects?agency=TSK");
+	assert_int_equal(json_array_size(h_at(r.body, "items")), 4);
 	/* scope: another agency's reviewer sees none of it */
 	struct world o;
 	h_world(h, &o, "TSO", 0);
