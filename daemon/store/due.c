@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "project.h"
+#include "projectsql.h"
 #include "render.h"
 #include "sql.h"
 
@@ -32,10 +33,11 @@ due_next(struct db *db, usec_t *t)
 	return 0;
 }
 
+/* The due deadlines of the claimed projects ($1), in firing order. */
 static struct stmt q_due_deadlines = STMT(
-	"SELECT id, kind, level, event, ts2us(due_at), ts2us(fire_at) FROM deadline "
-	"WHERE project_id = $1 AND status = 'pending' AND fire_at <= us2ts($2) "
-	"ORDER BY fire_at, level, id");
+	"SELECT project_id, id, kind, level, event, ts2us(due_at), ts2us(fire_at) FROM deadline "
+	"WHERE project_id = ANY($1::bigint[]) AND status = 'pending' AND fire_at <= us2ts($2) "
+	"ORDER BY project_id, fire_at, level, id");
 
 /* a firing that cannot happen (its guard refused) is dropped, and the
  * project's next check moves on; with $2 NULL nothing is dropped and
@@ -46,42 +48,57 @@ static struct stmt q_deadline_drop = STMT(
 	"UPDATE project SET next_check = (SELECT min(fire_at) FROM deadline WHERE project_id = $1 "
 	"AND status = 'pending' AND id NOT IN (SELECT id FROM d)) WHERE id = $1");
 
-/* Fire the due deadlines of project PID (locked by this transaction). */
+/* Row I of R as a result of its own, as a read of that one project
+ * returns it; NULL when out of memory. */
+static PGresult *
+row_alone(const PGresult *r, int i)
+{
+	PGresult *one = PQcopyResult(r, PG_COPYRES_ATTRS);
+	for (int col = 0; one && col < PQnfields(r); col++) {
+		bool null = PQgetisnull(r, i, col);
+		if (!PQsetvalue(one, 0, col, null ? NULL : PQgetvalue(r, i, col),
+		    null ? -1 : PQgetlength(r, i, col))) {
+			PQclear(one);
+			one = NULL;
+		}
+	}
+	return one;
+}
+
+/* Fire the due deadlines of the project in row ROW of CLAIMED (locked by
+ * this transaction): rows FROM to TO of DR. */
 static int
-fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
+fire_project(struct req_ctx *c, const PGresult *claimed, int row, const PGresult *dr, int from,
+    int to, json_t *published, int *fired)
 {
 	struct pbuf pb = { .n = 0 };
-	const char *v[2] = { pi64(&pb, pid), pi64(&pb, c->now) };
-	PGresult *dr = db_run(c->db, &q_due_deadlines, 2, v, NULL);
-	if (dr == NULL)
-		return -1;
-	int n = PQntuples(dr), rc = 0;
-	if (n == 0) {
+	int64_t pid = gi64(claimed, row, PC_ID);
+	const char *v[1] = { pi64(&pb, pid) };
+	int rc = 0;
+	if (from == to) {
 		/* next_check said due but nothing is: heal it */
 		const char *v2[2] = { v[0], NULL };
-		PQclear(dr);
 		return db_run0(c->db, &q_deadline_drop, 2, v2, NULL);
 	}
-	for (int i = 0; i < n && rc == 0; i++) {
-		int64_t did = gi64(dr, i, 0);
-		int level = (int)gi64(dr, i, 2);
-		int evi = lc_event_parse(gs(dr, i, 3));
-		usec_t due = gi64(dr, i, 4), fire = gi64(dr, i, 5);
-		PGresult *pr = project_fetch(c, pid, true);
-		if (pr == NULL) {
-			PQclear(dr);
+	for (int i = from; i < to && rc == 0; i++) {
+		int64_t did = gi64(dr, i, 1);
+		int level = (int)gi64(dr, i, 3);
+		int evi = lc_event_parse(gs(dr, i, 4));
+		usec_t due = gi64(dr, i, 5), fire = gi64(dr, i, 6);
+		/* the claim read the row; a second firing reads what the first made */
+		PGresult *pr = i == from ? row_alone(claimed, row) : project_fetch(c, pid, true);
+		if (pr == NULL)
 			return -1;
-		}
 		const char *state_before = gs(pr, 0, PC_STATE);
 		char before[32];
 		snprintf(before, sizeof before, "%s", state_before);
 		json_t *payload = evi == EV_ESCALATE ?
-		    json_pack("{s:i,s:s,s:o}", "level", level, "deadline", gs(dr, i, 1), "due",
+		    json_pack("{s:i,s:s,s:o}", "level", level, "deadline", gs(dr, i, 2), "due",
 			render_time(due, ctx_offset(c))) : json_object();
 		apierr_clear(c->err);
 		struct event_tx tx = { .commit_on_write = false };
 		json_t *out = evi < 0 ? NULL :
-		    event_apply_locked(c, &tx, pr, (enum lc_event)evi, gs(dr, i, 3), payload, did, true);
+		    event_apply_locked(c, &tx, pr, (enum lc_event)evi, gs(dr, i, 4), payload, did, true);
 		json_decref(payload);
 		if (out == NULL && c->err->status >= 500) {
 			PQclear(pr);
@@ -91,14 +108,14 @@ fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
 		if (out == NULL) {
 			/* refused: the state moved on in a way the plan did not expect */
 			log_warn("project %" PRId64 ": deadline %" PRId64 " (%s) dropped: %s", pid, did,
-			    gs(dr, i, 3), c->err->message);
+			    gs(dr, i, 4), c->err->message);
 			const char *v3[2] = { v[0], pi64(&pb, did) };
 			rc = db_run0(c->db, &q_deadline_drop, 2, v3, NULL);
 			PQclear(pr);
 			continue;
 		}
 		(*fired)++;
-		metrics_event_applied(gs(dr, i, 3));
+		metrics_event_applied(gs(dr, i, 4));
 		metrics_deadline_fired(level);
 		metrics_deadline_lag(c->now - fire);
 		event_publish(published, json_object_get(out, "event"), pid);
@@ -109,15 +126,15 @@ fire_project(struct req_ctx *c, int64_t pid, json_t *published, int *fired)
 		if (moved)
 			break;	/* the old state's other firings were cancelled with it */
 	}
-	PQclear(dr);
 	return rc;
 }
 
 /* the daemon's timer: projects with something due, claimed so that two
- * daemons never fire one deadline twice */
+ * daemons never fire one deadline twice; the rows as a read returns them,
+ * so a firing needs no read of its own */
 static struct stmt q_due_claim = STMT(
-	"SELECT id FROM project WHERE next_check <= us2ts($1) ORDER BY next_check "
-	"LIMIT $2 FOR UPDATE SKIP LOCKED");
+	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.next_check <= us2ts($1) ORDER BY p.next_check "
+	"LIMIT $2 FOR UPDATE OF p SKIP LOCKED");
 
 int
 due_fire(struct req_ctx *c, int batch, bool *more, json_t *published)
@@ -136,11 +153,44 @@ due_fire(struct req_ctx *c, int batch, bool *more, json_t *published)
 	if (r == NULL)
 		goto dberr;
 	int n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		if (fire_project(c, gi64(r, i, 0), pending, &fired)) {
+	/* their due deadlines, all in one read: "{id,id,…}" */
+	char *ids = xmalloc((size_t)n * 21 + 3), *e = ids;
+	*e++ = '{';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			*e++ = ',';
+		e += i64_dec(e, gi64(r, i, PC_ID));
+	}
+	*e++ = '}';
+	*e = '\0';
+	const char *v2[2] = { ids, v[0] };
+	PGresult *dr = n ? db_run(c->db, &q_due_deadlines, 2, v2, NULL) : NULL;
+	free(ids);
+	if (n && dr == NULL) {
+		PQclear(r);
+		goto dberr;
+	}
+	for (int i = 0; i < n; i++) {
+		/* DR is in project order, the claim in due order */
+		int64_t pid = gi64(r, i, PC_ID);
+		int lo = 0, hi = PQntuples(dr);
+		while (lo < hi) {
+			int mid = lo + (hi - lo) / 2;
+			if (gi64(dr, mid, 0) < pid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int k = lo;
+		while (k < PQntuples(dr) && gi64(dr, k, 0) == pid)
+			k++;
+		if (fire_project(c, r, i, dr, lo, k, pending, &fired)) {
+			PQclear(dr);
 			PQclear(r);
 			goto dberr;
 		}
+	}
+	PQclear(dr);
 	PQclear(r);
 	if (db_commit(c->db))
 		goto dberr;
@@ -157,7 +207,7 @@ dberr:
 	return -1;
 }
 
-static struct stmt q_deadline_list = STMT(
+static struct stmt q_deadline_list = STMT_CUSTOM(
 	"SELECT d.id, d.project_id, d.state, d.kind, d.level, d.event, ts2us(d.due_at), "
 	"ts2us(d.fire_at), p.agency, p.title FROM deadline d JOIN project p ON p.id = d.project_id "
 	"JOIN agency a ON a.code = p.agency WHERE d.status = 'pending' AND starts_with(a.path, $1) "
