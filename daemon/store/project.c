@@ -141,8 +141,10 @@ project_get(struct req_ctx *c, int64_t id)
  * for the values each time (STMT_CUSTOM): a state or agency few projects
  * have walks its index, a common one the ids. Overdue is the inbox's (past
  * the due time of its state's deadlines, migration 013); that filter has
- * its own statement, a range of project_due_idx the planner can see. */
+ * its own statement, a walk of the live projects alone (migration 021). */
 #define PROJECT_DUE "coalesce(p.due_at, 'infinity'::timestamptz)"
+/* as migration 021's indexes say it (a final state has no due time) */
+#define PROJECT_LIVE "p.state NOT IN ('closed', 'terminated', 'cancelled')"
 #define PROJECT_LIST(overdue) \
 	"SELECT " PROJECT_COLS PROJECT_FROM "JOIN agency a ON a.code = p.agency " \
 	"WHERE starts_with(a.path, $1) AND ($2::text IS NULL OR p.state = $2) " \
@@ -151,7 +153,7 @@ project_get(struct req_ctx *c, int64_t id)
 static struct stmt q_project_list = STMT_CUSTOM(PROJECT_LIST(
 	"($5::boolean IS NULL OR " PROJECT_DUE " > us2ts($6))"));
 static struct stmt q_project_list_overdue = STMT_CUSTOM(PROJECT_LIST(
-	"$5::boolean AND " PROJECT_DUE " <= us2ts($6)"));
+	"$5::boolean AND " PROJECT_LIVE " AND " PROJECT_DUE " <= us2ts($6)"));
 
 struct rows *
 project_list(struct req_ctx *c, const char *state, const char *agency, int overdue,
@@ -316,14 +318,17 @@ project_warm(struct db *db, int64_t after, int limit, int64_t *last)
  * (none last), a page after the cursor ($7 due in µs or NULL for none, $8
  * id). Each agency in scope gives its first page from project_live_idx
  * (migration 021: live projects only, in due order), and the pages are
- * merged: a county reads a page, a province a page per agency, never the
- * closed years. */
-#define PROJECT_LIVE "p.state NOT IN ('closed', 'terminated', 'cancelled')"
+ * merged: a county reads a page, a province a page per agency (99 at
+ * 1,000,000 projects: 11 ms), never the closed years. */
 static struct stmt q_project_tasks = STMT_CUSTOM(
 	"SELECT p.id, p.title, p.agency, p.state, p.version, ts2us(p.due_at) "
 	"FROM agency a CROSS JOIN LATERAL (SELECT p.id, p.title, p.agency, p.state, p.version, "
 	"p.due_at FROM project p WHERE p.agency = a.code AND " PROJECT_LIVE " "
-	"AND p.state = ANY($2::text[]) "
+	/* not "state = ANY($2)": the planner took that for 5 % of the rows
+	 * (the whole table's share) and sorted all the agency's live rows
+	 * from a bitmap of the state index; among live projects a role's
+	 * states are about half, and the walk in due order stops at a page */
+	"AND array_position($2::text[], p.state::text) IS NOT NULL "
 	"AND ($3::text IS NULL OR p.state = $3) "
 	"AND (NOT $5::boolean OR p.due_at <= us2ts($6)) "
 	"AND (" PROJECT_DUE ", p.id) > "
