@@ -321,6 +321,31 @@ jsonw_raw(struct jsonw *w, const char *json_text)
 }
 
 void
+jsonw_pg_json(struct jsonw *w, const char *t)
+{
+	size_t n = strlen(t);
+	if (!grow(w, n))
+		return;
+	char *o = w->p + w->n;
+	bool in_str = false;
+	for (const char *p = t; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1]) {
+				*o++ = *p++;	/* the escaped character with it */
+			} else if (*p == '"') {
+				in_str = false;
+			}
+		} else if (*p == '"') {
+			in_str = true;
+		} else if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+			continue;
+		}
+		*o++ = *p;
+	}
+	w->n = (size_t)(o - w->p);
+}
+
+void
 jsonw_value(struct jsonw *w, const json_t *j)
 {
 	if (j == NULL)

@@ -36,6 +36,9 @@ void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 void jsonw_raw(struct jsonw *w, const char *json_text);
+/* A value as PostgreSQL printed it (jsonb::text: a space after each ':'
+ * and ','), written compact, as jansson would print it parsed. */
+void jsonw_pg_json(struct jsonw *w, const char *json_text);
 void jsonw_value(struct jsonw *w, const json_t *j);
 /* The text (free()), or NULL when memory ran out; W is spent. */
 char *jsonw_finish(struct jsonw *w, size_t *len);

@@ -243,6 +243,52 @@ render_history(const struct rows *r, int off)
 	return json_pack("{s:o,s:n}", "items", items, "next");
 }
 
+/* The same as text, straight from the rows: each payload as PostgreSQL
+ * printed it, made compact, never parsed. A history of 500 events was 500 payloads read
+ * into trees and printed again on the loop (9 ms at p50 in bench-mix). */
+char *
+render_history_text(const struct rows *r, int off)
+{
+	struct jsonw w;
+	char when[64];
+	jsonw_init(&w);
+	jsonw_open(&w);
+	jsonw_key(&w, "items");
+	jsonw_raw(&w, "[");
+	for (int i = 0; i < rows_count(r); i++) {
+		if (i)
+			jsonw_raw(&w, ",");
+		jsonw_open(&w);
+		jsonw_key(&w, "seq");
+		jsonw_int(&w, rows_i64(r, i, 0));
+		jsonw_key(&w, "event");
+		jsonw_str(&w, rows_text(r, i, 1));
+		jsonw_key(&w, "from");
+		jsonw_str(&w, rows_text(r, i, 2));
+		jsonw_key(&w, "to");
+		jsonw_str(&w, rows_text(r, i, 3));
+		jsonw_key(&w, "actor");
+		jsonw_str(&w, rows_text(r, i, 4));
+		jsonw_key(&w, "at");
+		jsonw_str(&w, time_format(rows_i64(r, i, 5), off, when, sizeof when));
+		jsonw_key(&w, "payload");
+		if (rows_text(r, i, 6))
+			jsonw_pg_json(&w, rows_text(r, i, 6));
+		else
+			jsonw_null(&w);
+		jsonw_key(&w, "prev_hash");
+		jsonw_str(&w, rows_text(r, i, 7));
+		jsonw_key(&w, "hash");
+		jsonw_str(&w, rows_text(r, i, 8));
+		jsonw_close(&w);
+	}
+	jsonw_raw(&w, "]");
+	jsonw_key(&w, "next");
+	jsonw_null(&w);
+	jsonw_close(&w);
+	return jsonw_finish(&w, NULL);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The registry                                                             */
 

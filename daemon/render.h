@@ -33,6 +33,8 @@ json_t *render_event(int seq, const char *ev, const char *from, const char *to,
     const char *actor, usec_t at, json_t *payload, const char *prev, const char *hash, int off);
 /* The history: rows of seq, event, from, to, actor, at, payload, prev_hash, hash. */
 json_t *render_history(const struct rows *r, int off);
+/* The same as JSON text (free()); NULL when memory ran out. */
+char *render_history_text(const struct rows *r, int off);
 
 /* The registry. */
 json_t *render_agency(const struct rows *r, int i, int off);

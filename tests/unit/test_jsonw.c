@@ -214,6 +214,35 @@ test_random_trees(void **state)
 		same(random_value(0));
 }
 
+/* A value PostgreSQL printed (", " and ": " between members, which is how
+ * jansson prints without JSON_COMPACT) comes out as the compact dump:
+ * spaces inside strings, escaped quotes and backslashes kept. */
+static void
+test_pg_json(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		json_t *j = random_value(0);
+		char *spaced = json_dumps(j, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		char *want = jsonw_dump(j, NULL);
+		struct jsonw w;
+		jsonw_init(&w);
+		jsonw_pg_json(&w, spaced);
+		char *got = jsonw_finish(&w, NULL);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		free(spaced);
+		json_decref(j);
+	}
+	struct jsonw w;
+	jsonw_init(&w);
+	jsonw_pg_json(&w, "{\"a b\": \"x \\\" y\\\\\", \"c\": [1, 2.5, null]}");
+	char *got = jsonw_finish(&w, NULL);
+	assert_string_equal(got, "{\"a b\":\"x \\\" y\\\\\",\"c\":[1,2.5,null]}");
+	free(got);
+}
+
 /* Jobs dump their answers on a coroutine's stack: as deep as the parser lets
  * a request go. */
 static void
@@ -261,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_random_trees),
+		cmocka_unit_test(test_pg_json),
 		cmocka_unit_test(test_deep_on_a_jobs_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
