@@ -34,7 +34,7 @@ static const struct kdef keys[] = {
 	{ { "database", "conninfo", "" }, K_STR, O(db_conninfo), 0, 0 },
 	{ { "database", "pool_size", "8" }, K_INT, O(db_pool_size), 1, 128 },
 	{ { "database", "migrations", "sql" }, K_STR, O(db_migrations), 0, 0 },
-	{ { "database", "project_cache", "100000" }, K_INT, O(db_project_cache), 0, 100000000 },
+	{ { "database", "project_cache", "50000" }, K_INT, O(db_project_cache), 0, 100000000 },
 	{ { "database", "group_commit", "true" }, K_BOOL, O(db_group_commit), 0, 1 },
 	{ { "database", "group_commit_pipes", "2" }, K_INT, O(db_group_commit_pipes), 0, 32 },
 	{ { "http", "listen", "127.0.0.1:8080" }, K_STR, O(http_listen), 0, 0 },

@@ -284,22 +284,29 @@ dberr:
 	return NULL;
 }
 
-/* the project cache's start: the projects still under way, a page at a time */
+/* the project cache's start: the projects in a state where an event that
+ * stays (lifecycle_stays: a supervision record) may come, the only ones
+ * the light write decides on a kept row; a page at a time */
 static struct stmt q_project_warm = STMT(
-	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND NOT p.state = ANY($2::text[]) "
+	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND p.state = ANY($2::text[]) "
 	"ORDER BY p.id LIMIT $3");
 
 int
 project_warm(struct db *db, int64_t after, int limit, int64_t *last)
 {
-	char finals[256] = "{", *f = finals + 1;
-	for (int s = 0; s < ST__COUNT; s++)
-		if (lc_state_is_final((enum lc_state)s))
-			f += snprintf(f, (size_t)(finals + sizeof finals - f), "%s%s",
-			    f > finals + 1 ? "," : "", lc_state_name((enum lc_state)s));
-	snprintf(f, (size_t)(finals + sizeof finals - f), "}");
+	char states[512] = "{", *f = states + 1;
+	size_t nt;
+	const struct lc_transition *t = lifecycle_table(&nt);
+	bool seen[ST__COUNT] = { false };
+	for (size_t i = 0; i < nt; i++)
+		if (lifecycle_stays(t[i].event) && !seen[t[i].from]) {
+			seen[t[i].from] = true;
+			f += snprintf(f, (size_t)(states + sizeof states - f), "%s%s",
+			    f > states + 1 ? "," : "", lc_state_name(t[i].from));
+		}
+	snprintf(f, (size_t)(states + sizeof states - f), "}");
 	struct pbuf pb = { .n = 0 };
-	const char *v[3] = { pi64(&pb, after), finals, pi64(&pb, limit) };
+	const char *v[3] = { pi64(&pb, after), states, pi64(&pb, limit) };
 	PGresult *r = db_run(db, &q_project_warm, 3, v, NULL);
 	if (r == NULL)
 		return -1;
