@@ -37,6 +37,7 @@
 #                         there (5 GB at 1,000,000), later runs copy it
 #   BENCH_POOL            each daemon's pool_size (8)
 #   BENCH_REF_CLIENTS     the reference's clients (8), BENCH_REF_SECONDS (20)
+#   BENCH_STRICT          1: exit 1 when a target is missed
 #   BENCH_KEEP            1: keep the temporary directory
 #   B                     build directory (build); BENCH_SHARED (ROOT/../shared)
 set -eu
@@ -436,7 +437,20 @@ fi
 [ "$closings" = "$closed_on" ] || { bench_say "FAIL: $closings daemon close_bidding events on $closed_on projects"; fail=1; }
 [ "$twice" = 0 ] || { bench_say "FAIL: $twice notifications sent more than once"; fail=1; }
 [ "$files" = "$run_rows" ] || { bench_say "FAIL: $files spool files for $run_rows notifications of the run"; fail=1; }
-bench_verify || fail=1
+# the deadlines' lag: fired minus due, in the daemons' clock
+lag=$(bench_sql -c "SELECT round(extract(epoch FROM percentile_cont(0.99) WITHIN GROUP
+	(ORDER BY d.fired_at - d.fire_at)) * 1000) || ' ' || round(extract(epoch FROM max(d.fired_at - d.fire_at)) * 1000)
+	FROM bench_due b JOIN deadline d ON d.project_id = b.project_id AND d.event = 'escalate'
+	AND d.status = 'fired'")
+# procurctl verify of the whole history, timed, its peak memory
+if out_v=$(/usr/bin/time -f 'TIME %e %M' "$build/procurctl" -c "$work/procurd.conf" verify 2>&1); then
+	bench_say "verify: $(printf '%s\n' "$out_v" | grep -v '^TIME' | tail -1)"
+else
+	bench_say "FAIL: procurctl verify: $out_v"
+	fail=1
+fi
+verify_s=$(printf '%s\n' "$out_v" | sed -n 's/^TIME \([^ ]*\) .*/\1/p')
+verify_kb=$(printf '%s\n' "$out_v" | sed -n 's/^TIME [^ ]* \(.*\)/\1/p')
 
 # --- the reference, same database, daemons stopped ------------------------------------
 r=$(bench_ref "$ref_clients" "$ref_seconds") || bench_die "the reference failed"
@@ -446,6 +460,29 @@ rss_max=$(awk '$1 != "rss_end" { for (i = 2; i <= NF; i++) if ($i > m) m = $i } 
 rss_last=$(awk '$1 == "rss_end" { $1 = ""; print }' "$work/rss")
 echo "reference ref_transitions_per_s=$rrate clients=$ref_clients seconds=$ref_seconds"
 echo "memory rss_kb_at_5s=$rss_first rss_kb_max=$rss_max rss_kb_end=$rss_last (target 65536 and flat)"
+echo "verify seconds=$verify_s peak_rss_kb=$verify_kb; deadlines of the run: lag_p99_ms=${lag% *} lag_max_ms=${lag#* }"
 echo "correctness acknowledged_events=$acked lost=$lost version_mismatches=$versions due_fired=$fired escalations=$escalations daemon_close_bidding=$closings notifications=$run_rows spool_files=$files sent_twice=$twice undelivered_at_stop=$undelivered verify=$(bench_verdict "$fail")"
+
+# --- the scale issue's targets, as regression guards ---------------------------------
+met=met
+target() {	# target NAME VALUE LIMIT: VALUE at most LIMIT
+	v=$(awk -v v="$2" -v l="$3" 'BEGIN { print (v != "" && v + 0 <= l + 0) ? "met" : "MISSED" }')
+	[ "$v" = met ] || met=MISSED
+	echo "target $1: $2 (at most $3): $v"
+}
+p99() { printf '%s\n' "$out" | grep "^route=\"$1\"" | sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p'; }
+for r in "GET /v1/tasks" "GET /v1/projects page 1" "GET /v1/projects page 50" \
+	"GET /v1/projects?state=in_service" "GET /v1/projects?state=closed page 50" \
+	"GET /v1/projects?agency=" "GET /v1/projects?overdue=true" "GET /v1/deadlines" \
+	"GET /v1/notifications?status=pending" "GET /v1/incidents" "GET /v1/evaluations" \
+	"GET /v1/projects/{id}/events (long)"; do
+	target "p99_ms $r" "$(p99 "$r")" 20
+done
+target "p99_ms GET /metrics" "$(p99 "GET /metrics")" 50
+target "p99/p50 of event writes" "$(printf '%s\n' "$out" | sed -n 's/^route="events.* ratio=\([^ ]*\).*/\1/p')" 5
+target "daemon RSS max kB" "$rss_max" 65536
+target "daemon RSS growth kB, 5 s to the end" "$(awk '$1 != "rss_end" && NR > 1 { for (i = 2; i <= NF; i++) if (!(i in f)) f[i] = $i; l = $0 }
+	END { n = split(l, a, " "); g = 0; for (i = 2; i <= n; i++) if (a[i] - f[i] > g) g = a[i] - f[i]; print g }' "$work/rss")" 8192
+target "verify peak RSS kB" "$verify_kb" 65536
 [ "$bench_keep" = 1 ] && cp "$work/rss" "$work/rss.series"
-bench_exit "$fail" met
+bench_exit "$fail" "$met"
