@@ -98,7 +98,7 @@ fire_project(struct req_ctx *c, const PGresult *claimed, int row, const PGresult
 		apierr_clear(c->err);
 		struct event_tx tx = { .commit_on_write = false };
 		json_t *out = evi < 0 ? NULL :
-		    event_apply_locked(c, &tx, pr, (enum lc_event)evi, gs(dr, i, 4), payload, did, true);
+		    event_apply_locked(c, &tx, pr, (enum lc_event)evi, gs(dr, i, 4), payload, did, false);
 		json_decref(payload);
 		if (out == NULL && c->err->status >= 500) {
 			PQclear(pr);

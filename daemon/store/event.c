@@ -248,7 +248,10 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 		    c->u->name);
 	}
 	if (!want_answer) {
-		out = json_true();
+		/* the deadlines' firing: what it publishes, nothing read again */
+		out = json_pack("{s:s,s:o}", "state", w.to, "event", render_event(w.seq, ev_name,
+		    w.from, w.to, c->u->name, c->now, json_incref(stored), w.last_hash, w.hash,
+		    ctx_offset(c)));
 		goto done;
 	}
 	if (reread) {

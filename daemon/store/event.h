@@ -25,7 +25,8 @@ struct rows *event_list(struct req_ctx *c, int64_t id);
 /* Inside the store (the daemon's deadlines): decide and apply EV on the
  * project in PR, which this transaction holds locked. FIRED is the deadline
  * this event fires (0 when a person acts). Returns the answer (the project
- * as GET shows it plus "event") when WANT_ANSWER, else a JSON true; NULL
+ * as GET shows it plus "event") when WANT_ANSWER, else only the new
+ * "state" and the "event" (no read of the row again); NULL
  * with c->err set when refused or on a database error. Never commits nor
  * rolls back: the caller does. */
 json_t *event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr,
