@@ -15,7 +15,8 @@
  *                    acceptance, finance's payment and the year-end
  *                    evaluation; after each write --reads reads (inbox,
  *                    lists and their page 50, filters by state, agency and
- *                    overdue, project pages and histories, the long history,
+ *                    overdue, project pages and a page of their histories,
+ *                    the long history whole,
  *                    deadlines, notifications, incidents, evaluations,
  *                    /metrics). The first read after an event is the
  *                    project itself, from the other daemon when there are
@@ -75,7 +76,7 @@ static const char *const route_name[R__COUNT] = {
 	[R_UPLOAD] = "POST /v1/projects/{id}/documents",
 	[R_TASKS] = "GET /v1/tasks",
 	[R_PROJECT] = "GET /v1/projects/{id}",
-	[R_HISTORY] = "GET /v1/projects/{id}/events",
+	[R_HISTORY] = "GET /v1/projects/{id}/events?limit=100",
 	[R_HISTORY_LONG] = "GET /v1/projects/{id}/events (long)",
 	[R_LIST] = "GET /v1/projects page 1",
 	[R_LIST_50] = "GET /v1/projects page 50",
@@ -268,7 +269,9 @@ one_read(struct client *c)
 	switch (r) {
 	case R_TASKS: snprintf(path, sizeof path, "/v1/tasks?limit=50"); break;
 	case R_PROJECT: snprintf(path, sizeof path, "/v1/projects/%" PRId64, project); break;
-	case R_HISTORY: snprintf(path, sizeof path, "/v1/projects/%" PRId64 "/events", project); break;
+	case R_HISTORY:
+		snprintf(path, sizeof path, "/v1/projects/%" PRId64 "/events?limit=100", project);
+		break;
 	case R_HISTORY_LONG:
 		snprintf(path, sizeof path, "/v1/projects/%" PRId64 "/events", W.history);
 		break;

@@ -5,6 +5,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,6 @@ struct route {
 static json_t *h_by_id(struct api_request *, struct req_ctx *, int *);
 static json_t *get_contractor(struct req_ctx *, int64_t);
 static json_t *get_project(struct req_ctx *, int64_t);
-static json_t *get_history(struct req_ctx *, int64_t);
 static json_t *get_bids(struct req_ctx *, int64_t);
 static json_t *get_ranking(struct req_ctx *, int64_t);
 static json_t *h_health(struct api_request *, struct req_ctx *, int *);
@@ -79,6 +79,8 @@ static json_t *h_deadlines(struct api_request *, struct req_ctx *, int *);
 static json_t *h_notifications(struct api_request *, struct req_ctx *, int *);
 static json_t *h_resend(struct api_request *, struct req_ctx *, int *);
 static json_t *h_incidents(struct api_request *, struct req_ctx *, int *);
+static json_t *h_history(struct api_request *, struct req_ctx *, int *);
+static int page_args(struct api_request *, struct req_ctx *, int64_t *, int64_t *);
 
 #define GET EVHTTP_REQ_GET
 #define POST EVHTTP_REQ_POST
@@ -166,8 +168,8 @@ static const struct route routes[] = {
 	{ GET, "/v1/projects/{id}", 0, 0, h_by_id, "GET /v1/projects/{id}", get_project, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/events", 0, R_BODY, h_event_add, "POST /v1/projects/{id}/events",
 	    NULL, PAYLOAD_NONE },
-	{ GET, "/v1/projects/{id}/events", 0, 0, h_by_id, "GET /v1/projects/{id}/events",
-	    get_history, PAYLOAD_NONE },
+	{ GET, "/v1/projects/{id}/events", 0, 0, h_history, "GET /v1/projects/{id}/events",
+	    NULL, PAYLOAD_NONE },
 	{ POST, "/v1/projects/{id}/bids", ROLE_OFFICER, R_BODY | R_CREATED, h_bid_add,
 	    "POST /v1/projects/{id}/bids", NULL, PAYLOAD_BID },
 	{ POST, "/v1/projects/{id}/documents", ROLE_OFFICER | ROLE_REVIEWER | ROLE_FINANCE,
@@ -520,14 +522,27 @@ get_project(struct req_ctx *c, int64_t id)
 	return project_answer(c, project_get(c, id));
 }
 
+/* The whole history, or with ?limit= a page of it after ?after= (a
+ * sequence; "next" gives the next page's). */
 static json_t *
-get_history(struct req_ctx *c, int64_t id)
+h_history(struct api_request *r, struct req_ctx *c, int *status)
 {
+	int64_t id, limit = -1, after = 0;
+	const char *s;
+	(void)status;
+	if (param_id(r, 0, &id))
+		return not_found(c);
+	if ((s = query_get(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+		    "limit must be from 1 to 1000");
+	if ((s = query_get(r, "after")) && (parse_int64(s, &after) || after < 0 || after > INT_MAX))
+		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
+		    "after must be a cursor from a previous page");
 	/* sent as text (render_history_text); the tree is only its stand-in */
-	struct rows *rows = event_list(c, id);
+	struct rows *rows = event_list(c, id, after, (int)limit);
 	if (rows == NULL)
 		return NULL;
-	c->out.answer_text = render_history_text(rows, ctx_offset(c));
+	c->out.answer_text = render_history_text(rows, (int)limit, ctx_offset(c));
 	rows_free(rows);
 	if (c->out.answer_text == NULL)
 		abort();	/* only out of memory */
@@ -765,7 +780,7 @@ h_score_add(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 {
-	int64_t year;
+	int64_t year, limit, after;
 	json_t *out = NULL;
 	(void)status;
 
@@ -773,8 +788,9 @@ h_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
 		err(c, 400, "invalid_field", json_pack("{s:s}", "field", "year"),
 		    "year is required: /v1/evaluations?year=YYYY");
-	else
-		out = rendered(c, tender_evaluation_list(c, (int)year), render_evaluations);
+	else if (page_args(r, c, &limit, &after) == 0)
+		out = rendered_page(c, tender_evaluation_list(c, (int)year, after, (int)limit), limit,
+		    render_evaluations);
 	return out;
 }
 
@@ -916,7 +932,11 @@ h_resend(struct api_request *r, struct req_ctx *c, int *status)
 static json_t *
 h_incidents(struct api_request *r, struct req_ctx *c, int *status)
 {
+	int64_t limit, after;
 	(void)status;
 	const char *all = query_get(r, "all");
-	return rendered(c, due_incident_list(c, all && !strcmp(all, "1")), render_incidents);
+	if (page_args(r, c, &limit, &after))
+		return NULL;
+	return rendered_page(c, due_incident_list(c, all && !strcmp(all, "1"), after, (int)limit),
+	    limit, render_incidents);
 }

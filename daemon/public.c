@@ -194,11 +194,15 @@ public_evaluations(struct api_request *r, struct req_ctx *c, int *status)
 {
 	(void)status;
 	const char *s = request_query(r, "year");
-	int64_t year;
+	int64_t year, limit = 100, after = 0;
 	if (s == NULL || parse_int64(s, &year) || year < 2000 || year > 2100)
 		return ctx_bad_field(c, "year", "year is required: /v1/public/evaluations?year=YYYY");
-	struct rows *rows = tender_evaluation_list(c, (int)year);
-	json_t *o = rows ? render_evaluations(rows, ctx_offset(c)) : NULL;
+	if ((s = request_query(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
+		return ctx_bad_field(c, "limit", "limit must be from 1 to 1000");
+	if ((s = request_query(r, "after")) && (parse_int64(s, &after) || after < 0))
+		return ctx_bad_field(c, "after", "after must be a cursor from a previous page");
+	struct rows *rows = tender_evaluation_list(c, (int)year, after, (int)limit);
+	json_t *o = rows ? render_evaluations(rows, (int)limit, ctx_offset(c)) : NULL;
 	rows_free(rows);
 	return answer(r, c, o, false);
 }

@@ -247,7 +247,7 @@ render_history(const struct rows *r, int off)
  * printed it, made compact, never parsed. A history of 500 events was 500 payloads read
  * into trees and printed again on the loop (9 ms at p50 in bench-mix). */
 char *
-render_history_text(const struct rows *r, int off)
+render_history_text(const struct rows *r, int limit, int off)
 {
 	struct jsonw w;
 	char when[64];
@@ -255,7 +255,10 @@ render_history_text(const struct rows *r, int off)
 	jsonw_open(&w);
 	jsonw_key(&w, "items");
 	jsonw_raw(&w, "[");
-	for (int i = 0; i < rows_count(r); i++) {
+	int n = rows_count(r);
+	if (limit >= 0 && n > limit)
+		n = limit;
+	for (int i = 0; i < n; i++) {
 		if (i)
 			jsonw_raw(&w, ",");
 		jsonw_open(&w);
@@ -283,8 +286,14 @@ render_history_text(const struct rows *r, int off)
 		jsonw_close(&w);
 	}
 	jsonw_raw(&w, "]");
-	jsonw_key(&w, "next");
-	jsonw_null(&w);
+	jsonw_key(&w, "next");	/* the last sequence shown, when there is more */
+	if (n < rows_count(r)) {
+		char seq[24];
+		snprintf(seq, sizeof seq, "%" PRId64, rows_i64(r, n - 1, 0));
+		jsonw_str(&w, seq);
+	} else {
+		jsonw_null(&w);
+	}
 	jsonw_close(&w);
 	return jsonw_finish(&w, NULL);
 }
@@ -485,9 +494,9 @@ static const struct field evaluation_fields[] = {
 };
 
 json_t *
-render_evaluations(const struct rows *r, int off)
+render_evaluations(const struct rows *r, int limit, int off)
 {
-	return list_json(evaluation_fields, N(evaluation_fields), r, -1, off);
+	return list_json(evaluation_fields, N(evaluation_fields), r, limit, off);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,9 +521,9 @@ static const struct field incident_fields[] = {
 };
 
 json_t *
-render_incidents(const struct rows *r, int off)
+render_incidents(const struct rows *r, int limit, int off)
 {
-	return list_json(incident_fields, N(incident_fields), r, -1, off);
+	return list_json(incident_fields, N(incident_fields), r, limit, off);
 }
 
 static const struct field notification_fields[] = {

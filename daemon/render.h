@@ -33,8 +33,9 @@ json_t *render_event(int seq, const char *ev, const char *from, const char *to,
     const char *actor, usec_t at, json_t *payload, const char *prev, const char *hash, int off);
 /* The history: rows of seq, event, from, to, actor, at, payload, prev_hash, hash. */
 json_t *render_history(const struct rows *r, int off);
-/* The same as JSON text (free()); NULL when memory ran out. */
-char *render_history_text(const struct rows *r, int off);
+/* The same as JSON text (free()), up to LIMIT events (all when < 0), "next"
+ * the last sequence shown when R has more; NULL when memory ran out. */
+char *render_history_text(const struct rows *r, int limit, int off);
 
 /* The registry. */
 json_t *render_agency(const struct rows *r, int i, int off);
@@ -72,11 +73,11 @@ struct render_sheet {
 };
 json_t *render_sheet(const struct render_sheet *s, int off);
 json_t *render_ranking(const struct rank_bid *bids, size_t n, bool has_past);
-json_t *render_evaluations(const struct rows *r, int off);
+json_t *render_evaluations(const struct rows *r, int limit, int off);
 
 /* Deadlines, incidents, notifications. */
 json_t *render_deadlines(const struct rows *r, int limit, int off);
-json_t *render_incidents(const struct rows *r, int off);
+json_t *render_incidents(const struct rows *r, int limit, int off);
 json_t *render_notifications(const struct rows *r, int limit, int off);
 /* The users (user_list()'s rows). */
 json_t *render_users(const struct rows *r, int off);

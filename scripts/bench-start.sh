@@ -2,8 +2,8 @@
 # Start to ready, and the daemon's resident memory, with a province's worth
 # of projects (the scale issue: ready in 2 s, at most 64 MB, with 1,000,000
 # projects; the cache may warm after ready). Seeds BENCH_START_PROJECTS
-# projects (nine in ten closed, the rest spread over the live states, each
-# with its state counted for the inbox), starts procurd, and prints the
+# projects (the first nine in ten closed, the newest tenth spread over the
+# live states, as ids run in a real province), starts procurd, and prints the
 # time from its start to /healthz?ready=1, its RSS then, and its RSS once the
 # project cache has warmed (the log says so) or after BENCH_START_WAIT s.
 #
@@ -37,9 +37,9 @@ SET synchronous_commit = off;
 INSERT INTO project (agency, fiscal_year, title, state, version, created_by, created_at,
 	updated_at, last_seq, last_hash)
 SELECT '430102', 2010 + g % 15, 'start bench ' || g,
-	CASE WHEN g % 10 <> 0 THEN 'closed' ELSE (ARRAY['draft', 'needs_review', 'budget_review',
-	'approved', 'announced', 'scoring', 'awarded', 'contracted', 'in_service', 'acceptance',
-	'payment', 'year_end_review'])[1 + (g / 10) % 12] END, 1,
+	CASE WHEN g <= $projects * 9 / 10 THEN 'closed' ELSE (ARRAY['draft', 'needs_review',
+	'budget_review', 'approved', 'announced', 'scoring', 'awarded', 'contracted', 'in_service',
+	'acceptance', 'payment', 'year_end_review'])[1 + g % 12] END, 1,
 	(SELECT id FROM app_user WHERE name = 'bench-officer'), now(), now(), 0, '\x'::bytea
 FROM generate_series(1, $projects) g;
 VACUUM ANALYZE project;

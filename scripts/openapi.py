@@ -397,8 +397,9 @@ route("get", "/v1/projects/{id}", "A project", answer=ref("Project"), params=[ID
 route("post", "/v1/projects/{id}/events", "An event: the lifecycle moves (Idempotency-Key "
       "makes a retry answer the first answer)", answer=ref("Project"), body=ref("EventRequest"),
       params=[ID, {"name": "Idempotency-Key", "in": "header", "schema": S}], tag="projects")
-route("get", "/v1/projects/{id}/events", "The audit history", answer=page(ref("HistoryEvent")),
-      params=[ID], tag="projects")
+route("get", "/v1/projects/{id}/events",
+      "The audit history: all of it, or with limit a page after the sequence in after",
+      answer=page(ref("HistoryEvent")), params=[ID, qp("limit", I), qp("after")], tag="projects")
 route("get", "/v1/projects/{id}/verify", "The project's hash chain, checked now",
       answer=ref("Verify"), params=[ID], tag="projects")
 route("post", "/v1/projects/{id}/bids", "A bid", ok=201, answer=ref("Bid"),
@@ -424,7 +425,7 @@ route("post", "/v1/projects/{id}/bids/{bid}/scores", "An evaluator's score sheet
 route("get", "/v1/projects/{id}/ranking", "The ranking, quality first", answer=ref("Ranking"),
       params=[ID], tag="tendering")
 route("get", "/v1/evaluations", "The year's published evaluations", answer=page(ref("Evaluation")),
-      params=[qp("year", I, required=True)], tag="tendering")
+      params=[qp("year", I, required=True), qp("limit", I), qp("after")], tag="tendering")
 route("get", "/v1/deadlines", "Pending deadlines in scope", answer=page(ref("Deadline")),
       params=[qp("due_before", T), qp("project", I), qp("limit", I), qp("after")],
       tag="operations")
@@ -433,7 +434,7 @@ route("get", "/v1/notifications", "The outbox in scope", answer=page(ref("Notifi
 route("post", "/v1/notifications/{id}/resend", "Send a dead notification again (admin)",
       answer=obj(["id", "status"], id=I, status=S), params=[ID], tag="operations")
 route("get", "/v1/incidents", "What needs a person", answer=page(ref("Incident")),
-      tag="operations")
+      params=[qp("all"), qp("limit", I), qp("after")], tag="operations")
 route("post", "/v1/admin/clock", "Move the daemon's clock ([clock] adjustable only)",
       answer={"type": "object"}, body=obj(advance_seconds=I, set=T), tag="operations")
 route("get", "/v1/public/projects", "The public register", answer=page(ref("PublicListItem")),
@@ -446,7 +447,8 @@ route("get", "/v1/public/projects/{id}/documents/{doc}",
       answer=BINARY, answer_types=DOC_TYPES, params=[ID, pp("doc", I)], security=OPEN,
       tag="public")
 route("get", "/v1/public/evaluations", "The year's published evaluations",
-      answer=page(ref("Evaluation")), params=[qp("year", I, required=True)], security=OPEN,
+      answer=page(ref("Evaluation")),
+      params=[qp("year", I, required=True), qp("limit", I), qp("after")], security=OPEN,
       tag="public")
 route("get", "/v1/ocds/releases", "OCDS releases after a time, in order",
       answer=ref("ReleasePackage"), params=[qp("since", T), qp("after"), qp("limit", I)],

@@ -225,17 +225,19 @@ due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t after, int limit
 	return rows_of(r);
 }
 
-static struct stmt q_incident_list = STMT(
+static struct stmt q_incident_list = STMT_CUSTOM(
 	"SELECT i.id, i.kind, i.project_id, i.year, i.outbox_id, i.detail, ts2us(i.created_at), "
 	"ts2us(i.resolved_at) FROM incident i LEFT JOIN project p ON p.id = i.project_id "
 	"LEFT JOIN agency a ON a.code = p.agency WHERE (a.path IS NULL OR starts_with(a.path, $1)) "
-	"AND ($2::boolean OR i.resolved_at IS NULL) ORDER BY i.id");
+	"AND ($2::boolean OR i.resolved_at IS NULL) AND i.id > $3 ORDER BY i.id LIMIT $4");
 
 struct rows *
-due_incident_list(struct req_ctx *c, bool all)
+due_incident_list(struct req_ctx *c, bool all, int64_t after, int limit)
 {
-	const char *v[2] = { c->u->path, all ? "true" : "false" };
-	PGresult *r = db_run(c->db, &q_incident_list, 2, v, NULL);
+	struct pbuf pb = { .n = 0 };
+	const char *v[4] = { c->u->path, all ? "true" : "false", pi64(&pb, after),
+		pi64(&pb, limit + 1) };
+	PGresult *r = db_run(c->db, &q_incident_list, 4, v, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing incidents");
 	return rows_of(r);

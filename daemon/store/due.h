@@ -27,7 +27,8 @@ struct rows *due_deadline_list(struct req_ctx *c, usec_t due_before, int64_t aft
 struct rows *due_deadlines_of(struct req_ctx *c, int64_t project_id);
 /* Incidents in the user's scope (ALL: resolved ones too): id, kind,
  * project_id, year, outbox_id, detail, created_at, resolved_at. */
-struct rows *due_incident_list(struct req_ctx *c, bool all);
+/* A page of up to LIMIT (one more read) after incident AFTER. */
+struct rows *due_incident_list(struct req_ctx *c, bool all, int64_t after, int limit);
 /* The calendar in c->cal now covers more years: count again the deadlines of
  * projects with an open calendar_missing incident for those years, resolve
  * the incidents, wake the timers. Returns how many projects, or -1. */

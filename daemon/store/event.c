@@ -421,18 +421,18 @@ dberr:
 static struct stmt q_event_list = STMT(
 	"SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	"encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
-	"WHERE project_id = $1 ORDER BY seq");
+	"WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
 
 struct rows *
-event_list(struct req_ctx *c, int64_t id)
+event_list(struct req_ctx *c, int64_t id, int64_t after, int limit)
 {
 	PGresult *pr = project_fetch(c, id, false);
 	if (pr == NULL)
 		return NULL;
 	PQclear(pr);
 	struct pbuf pb = { .n = 0 };
-	const char *v[1] = { pi64(&pb, id) };
-	PGresult *r = db_run(c->db, &q_event_list, 1, v, NULL);
+	const char *v[3] = { pi64(&pb, id), pi64(&pb, after), limit < 0 ? NULL : pi64(&pb, limit + 1) };
+	PGresult *r = db_run(c->db, &q_event_list, 3, v, NULL);
 	if (r == NULL) {
 		ctx_dbfail(c, "reading the history");
 		return NULL;

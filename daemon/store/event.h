@@ -18,9 +18,10 @@ struct event_tx;
 json_t *event_apply(struct req_ctx *c, int64_t id, enum lc_event ev,
     int64_t expected_version, const json_t *payload, const char *idem_key,
     const char *raw_body, int *status);
-/* The project's history, a row an event (render_history()), or NULL with
- * c->err set. */
-struct rows *event_list(struct req_ctx *c, int64_t id);
+/* The project's history after sequence AFTER, a row an event
+ * (render_history_text()): up to LIMIT and one more, or all with LIMIT < 0;
+ * NULL with c->err set. */
+struct rows *event_list(struct req_ctx *c, int64_t id, int64_t after, int limit);
 
 /* Inside the store (the daemon's deadlines): decide and apply EV on the
  * project in PR, which this transaction holds locked. FIRED is the deadline

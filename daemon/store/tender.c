@@ -208,14 +208,15 @@ static struct stmt q_evaluation_list = STMT(
 	"SELECT e.project_id, e.contractor_id, c.name, e.agency, e.fiscal_year, e.purchaser_score, "
 	"e.recipient_satisfaction, e.third_party_score, e.composite, ts2us(e.published_at), p.title "
 	"FROM evaluation e JOIN contractor c ON c.id = e.contractor_id "
-	"JOIN project p ON p.id = e.project_id WHERE e.fiscal_year = $1 ORDER BY e.project_id");
+	"JOIN project p ON p.id = e.project_id WHERE e.fiscal_year = $1 AND e.project_id > $2 "
+	"ORDER BY e.project_id LIMIT $3");
 
 struct rows *
-tender_evaluation_list(struct req_ctx *c, int year)
+tender_evaluation_list(struct req_ctx *c, int year, int64_t after, int limit)
 {
 	struct pbuf pb = { .n = 0 };
-	const char *v[1] = { pi64(&pb, year) };
-	PGresult *r = db_run(c->db, &q_evaluation_list, 1, v, NULL);
+	const char *v[3] = { pi64(&pb, year), pi64(&pb, after), pi64(&pb, limit + 1) };
+	PGresult *r = db_run(c->db, &q_evaluation_list, 3, v, NULL);
 	if (r == NULL)
 		return ctx_dbfail(c, "listing evaluations");
 	return rows_of(r);

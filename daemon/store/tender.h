@@ -26,6 +26,7 @@ struct lc_loaded *tender_ranking(struct req_ctx *c, int64_t project_id, bool *ha
 /* The year's published evaluations: project_id, contractor_id,
  * contractor_name, agency, fiscal_year, the three scores, composite,
  * published_at, title. */
-struct rows *tender_evaluation_list(struct req_ctx *c, int year);
+/* A page of up to LIMIT (one more read) after project AFTER. */
+struct rows *tender_evaluation_list(struct req_ctx *c, int year, int64_t after, int limit);
 
 #endif

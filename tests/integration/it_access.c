@@ -377,6 +377,27 @@ test_list_scoped_paginated_filtered(void **state)
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, off1, "/v1/projects?after=x");
 	assert_error(r, 400, "invalid_field");
+
+	/* a history in pages (create, cancel): whole without limit, else after
+	 * a sequence */
+	r = h_get(h, off1, "/v1/projects/%lld/events", (long long)ids[2]);
+	assert_int_equal(h_len(r.body, "items"), 2);
+	assert_true(json_is_null(h_at(r.body, "next")));
+	r = h_get(h, off1, "/v1/projects/%lld/events?limit=1", (long long)ids[2]);
+	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_json_int(r.body, "items.0.seq", 1);
+	assert_json_str(r.body, "next", "1");
+	r = h_get(h, off1, "/v1/projects/%lld/events?limit=1&after=1", (long long)ids[2]);
+	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_json_int(r.body, "items.0.seq", 2);
+	assert_json_str(r.body, "items.0.event", "cancel");
+	assert_true(json_is_null(h_at(r.body, "next")));
+	r = h_get(h, off1, "/v1/projects/%lld/events?limit=0", (long long)ids[2]);
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, off1, "/v1/projects/%lld/events?after=-1", (long long)ids[2]);
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, off2, "/v1/projects/%lld/events?limit=1", (long long)ids[2]);
+	assert_error(r, 404, "not_found");
 }
 
 static void

@@ -733,6 +733,19 @@ test_past_performance_decides(void **state)
 	assert_int_equal(h_len(r.body, "items"), 0);
 	r = h_get(h, w.officer, "/v1/evaluations");
 	assert_error(r, 400, "invalid_field");
+	/* in pages, as every list */
+	r = h_get(h, w.officer, "/v1/evaluations?year=2025&limit=1");
+	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_true(json_is_null(h_at(r.body, "next")));
+	r = h_get(h, w.officer, "/v1/evaluations?year=2025&after=%lld", (long long)last);
+	assert_int_equal(h_len(r.body, "items"), 0);
+	r = h_get(h, w.officer, "/v1/public/evaluations?year=2025&after=%lld", (long long)last);
+	assert_status(r, 200);
+	assert_int_equal(h_len(r.body, "items"), 0);
+	r = h_get(h, w.officer, "/v1/evaluations?year=2025&limit=0");
+	assert_error(r, 400, "invalid_field");
+	r = h_get(h, w.officer, "/v1/incidents?limit=x");
+	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.officer, "/v1/contractors/%lld", (long long)good);
 	assert_int_equal(h_len(r.body, "evaluations"), 1);
 	assert_json_num(r.body, "evaluations.0.composite", 95.3);
