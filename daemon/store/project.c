@@ -288,9 +288,10 @@ dberr:
 	return NULL;
 }
 
-/* the project cache's start: the projects in a state where an event that
- * stays (lifecycle_stays: a supervision record) may come, the only ones
- * the light write decides on a kept row; a page at a time */
+/* the project cache's start: the projects in a state where a person may
+ * send an event that stays (lifecycle_stays: a supervision record; the
+ * daemon's escalations are fired on the locked row, not from the cache),
+ * the only ones the light write decides on a kept row; a page at a time */
 static struct stmt q_project_warm = STMT(
 	"SELECT " PROJECT_COLS PROJECT_FROM "WHERE p.id > $1 AND p.state = ANY($2::text[]) "
 	"ORDER BY p.id LIMIT $3");
@@ -303,7 +304,8 @@ project_warm(struct db *db, int64_t after, int limit, int64_t *last)
 	const struct lc_transition *t = lifecycle_table(&nt);
 	bool seen[ST__COUNT] = { false };
 	for (size_t i = 0; i < nt; i++)
-		if (lifecycle_stays(t[i].event) && !seen[t[i].from]) {
+		if (lifecycle_stays(t[i].event) && (t[i].roles & ~(unsigned)ROLE_DAEMON) &&
+		    !seen[t[i].from]) {
 			seen[t[i].from] = true;
 			f += snprintf(f, (size_t)(states + sizeof states - f), "%s%s",
 			    f > states + 1 ? "," : "", lc_state_name(t[i].from));
