@@ -5,7 +5,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,17 +526,14 @@ get_project(struct req_ctx *c, int64_t id)
 static json_t *
 h_history(struct api_request *r, struct req_ctx *c, int *status)
 {
-	int64_t id, limit = -1, after = 0;
-	const char *s;
+	int64_t id, limit, after;
 	(void)status;
 	if (param_id(r, 0, &id))
 		return not_found(c);
-	if ((s = query_get(r, "limit")) && (parse_int64(s, &limit) || limit < 1 || limit > 1000))
-		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
-		    "limit must be from 1 to 1000");
-	if ((s = query_get(r, "after")) && (parse_int64(s, &after) || after < 0 || after > INT_MAX))
-		return err(c, 400, "invalid_field", json_pack("{s:s}", "field", "after"),
-		    "after must be a cursor from a previous page");
+	if (page_args(r, c, &limit, &after))
+		return NULL;
+	if (query_get(r, "limit") == NULL)
+		limit = -1;	/* the whole history */
 	/* sent as text (render_history_text); the tree is only its stand-in */
 	struct rows *rows = event_list(c, id, after, (int)limit);
 	if (rows == NULL)

@@ -338,8 +338,10 @@ stmt_slot(struct stmt *s)
 	return none;	/* another thread numbered it first */
 }
 
-bool
-db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
+/* Whether S may run on DB now: the database is there, and S is the light
+ * write when an event is decided on an unlocked row. */
+static bool
+may_run(struct db *db, struct stmt *s, char state[6])
 {
 	if (state)
 		state[0] = '\0';
@@ -347,12 +349,21 @@ db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return false;
 	}
-	int k = stmt_slot(s);
 	if (db->st.unlocked && !s->unlocked_ok) {
 		db->st.blocked = true;
-		snprintf(db->errbuf, sizeof db->errbuf, "s%d needs the project locked", k);
+		snprintf(db->errbuf, sizeof db->errbuf, "statement s%d needs the project locked",
+		    stmt_slot(s));
 		return false;
 	}
+	return true;
+}
+
+bool
+db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
+{
+	if (!may_run(db, s, state))
+		return false;
+	int k = stmt_slot(s);
 	/* "s<number>", as snprintf("s%d") would, without its cost on every query */
 	char digits[21];
 	size_t nd = i64_dec(digits, (int64_t)k);
@@ -385,22 +396,9 @@ PGresult *
 db_run(struct db *db, struct stmt *s, int n, const char *const *v, char state[6])
 {
 	char name[16];
-	if (s->custom_plan) {
-		/* the unnamed statement: planned with these values */
-		if (state)
-			state[0] = '\0';
-		if (!db_ok(db)) {
-			snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
-			return NULL;
-		}
-		if (db->st.unlocked) {	/* a list, never the light write */
-			db->st.blocked = true;
-			snprintf(db->errbuf, sizeof db->errbuf, "a list needs the project locked");
-			return NULL;
-		}
-	} else if (!db_prepare(db, s, name, state)) {
+	/* a custom plan: the unnamed statement, planned with these values */
+	if (s->custom_plan ? !may_run(db, s, state) : !db_prepare(db, s, name, state))
 		return NULL;
-	}
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		db->st.sent_commit = true;	/* its own transaction: it may commit */
 	PGresult *r = collect(db, s->custom_plan ?

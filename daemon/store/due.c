@@ -33,11 +33,13 @@ due_next(struct db *db, usec_t *t)
 	return 0;
 }
 
-/* The due deadlines of the claimed projects ($1), in firing order. */
+/* The due deadlines of the claimed projects ($1), in the claim's order and
+ * each project's firing order. */
 static struct stmt q_due_deadlines = STMT(
-	"SELECT project_id, id, kind, level, event, ts2us(due_at), ts2us(fire_at) FROM deadline "
-	"WHERE project_id = ANY($1::bigint[]) AND status = 'pending' AND fire_at <= us2ts($2) "
-	"ORDER BY project_id, fire_at, level, id");
+	"SELECT d.project_id, d.id, d.kind, d.level, d.event, ts2us(d.due_at), ts2us(d.fire_at) "
+	"FROM unnest($1::bigint[]) WITH ORDINALITY AS c(id, k) JOIN deadline d ON d.project_id = c.id "
+	"WHERE d.status = 'pending' AND d.fire_at <= us2ts($2) "
+	"ORDER BY c.k, d.fire_at, d.level, d.id");
 
 /* a firing that cannot happen (its guard refused) is dropped, and the
  * project's next check moves on; with $2 NULL nothing is dropped and
@@ -170,21 +172,11 @@ due_fire(struct req_ctx *c, int batch, bool *more, json_t *published)
 		PQclear(r);
 		goto dberr;
 	}
-	for (int i = 0; i < n; i++) {
-		/* DR is in project order, the claim in due order */
-		int64_t pid = gi64(r, i, PC_ID);
-		int lo = 0, hi = PQntuples(dr);
-		while (lo < hi) {
-			int mid = lo + (hi - lo) / 2;
-			if (gi64(dr, mid, 0) < pid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		int k = lo;
-		while (k < PQntuples(dr) && gi64(dr, k, 0) == pid)
+	for (int i = 0, k = 0; i < n; i++) {
+		int from = k;	/* DR follows the claim's order */
+		while (k < PQntuples(dr) && gi64(dr, k, 0) == gi64(r, i, PC_ID))
 			k++;
-		if (fire_project(c, r, i, dr, lo, k, pending, &fired)) {
+		if (fire_project(c, r, i, dr, from, k, pending, &fired)) {
 			PQclear(dr);
 			PQclear(r);
 			goto dberr;

@@ -424,7 +424,7 @@ dberr:
 static struct stmt q_event_list = STMT(
 	"SELECT seq, event, from_state, to_state, actor, ts2us(at), payload::text, "
 	"encode(prev_hash, 'hex'), encode(hash, 'hex') FROM project_event "
-	"WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+	"WHERE project_id = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3");
 
 struct rows *
 event_list(struct req_ctx *c, int64_t id, int64_t after, int limit)

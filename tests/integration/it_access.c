@@ -396,6 +396,10 @@ test_list_scoped_paginated_filtered(void **state)
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, off1, "/v1/projects/%lld/events?after=-1", (long long)ids[2]);
 	assert_error(r, 400, "invalid_field");
+	/* a cursor past any sequence is an empty page, not a database error */
+	r = h_get(h, off1, "/v1/projects/%lld/events?limit=5&after=99999999999", (long long)ids[2]);
+	assert_status(r, 200);
+	assert_int_equal(h_len(r.body, "items"), 0);
 	r = h_get(h, off2, "/v1/projects/%lld/events?limit=1", (long long)ids[2]);
 	assert_error(r, 404, "not_found");
 }
