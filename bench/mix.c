@@ -99,6 +99,15 @@ static const enum route read_cycle[] = {
 	R_NOTIFICATIONS, R_PROJECT, R_INCIDENTS, R_EVALUATIONS, R_METRICS,
 };
 
+/* The lifecycle's events, each timed on its own too ("event=" lines):
+ * where the writes' tail comes from. */
+static const char *const ev_names[] = {
+	"submit", "approve_needs", "approve_budget", "publish", "award", "sign_contract",
+	"start_service", "record_supervision", "complete_service", "accept",
+	"confirm_payment", "evaluate",
+};
+#define N_EV (sizeof ev_names / sizeof ev_names[0])
+
 struct unit {
 	char code[16];
 	char officer[TOKEN_LEN], reviewer[TOKEN_LEN], finance[TOKEN_LEN], ev[3][TOKEN_LEN];
@@ -129,6 +138,7 @@ struct client {
 	unsigned turn;			/* the next request's daemon */
 	uint64_t rng;
 	struct lat lat[R__COUNT];
+	struct lat ev_lat[N_EV];
 	uint64_t errors, stale, lifecycles, reads, writes;
 	size_t next_read;
 	char *acks;			/* "project seq\n" lines */
@@ -329,6 +339,9 @@ event(struct client *c, const char *token, const char *ev, const char *payload, 
 	int n = snprintf(body, sizeof body, "{\"event\":\"%s\",\"payload\":%s}", ev,
 	    payload ? payload : "{}");
 	long st = req(c, R_EVENT, token, path, body, (size_t)n, NULL, &j);
+	for (size_t k = 0; k < N_EV; k++)
+		if (strcmp(ev_names[k], ev) == 0)
+			lat_push(&c->ev_lat[k], c->lat[R_EVENT].v[c->lat[R_EVENT].n - 1]);
 	if (!check(c, st, 200, ev)) {
 		json_decref(j);
 		return -1;
@@ -740,7 +753,7 @@ main(int argc, char **argv)
 		pthread_join(c[i].thread, NULL);
 	double secs = (double)(now_ns() - t0) / 1e9;
 
-	struct lat all[R__COUNT] = { { 0 } }, writes = { 0 };
+	struct lat all[R__COUNT] = { { 0 } }, writes = { 0 }, by_ev[N_EV] = { { 0 } };
 	uint64_t errors = 0, stale = 0, lifecycles = 0, nreads = 0, nwrites = 0;
 	for (int i = 0; i < n; i++) {
 		for (int r = 0; r < R__COUNT; r++)
@@ -749,6 +762,9 @@ main(int argc, char **argv)
 				if (r == R_EVENT || r == R_EVENT_CONTESTED)
 					lat_push(&writes, c[i].lat[r].v[k]);
 			}
+		for (size_t e = 0; e < N_EV; e++)
+			for (size_t k = 0; k < c[i].ev_lat[e].n; k++)
+				lat_push(&by_ev[e], c[i].ev_lat[e].v[k]);
 		errors += c[i].errors;
 		stale += c[i].stale;
 		lifecycles += c[i].lifecycles;
@@ -762,6 +778,11 @@ main(int argc, char **argv)
 	snprintf(extra, sizeof extra, " ratio=%.2f", pct(&writes, 50) > 0 ?
 	    pct(&writes, 99) / pct(&writes, 50) : 0);
 	print_route("events (all POST …/events)", &writes, secs, extra);
+	for (size_t e = 0; e < N_EV; e++) {
+		qsort(by_ev[e].v, by_ev[e].n, sizeof *by_ev[e].v, cmp_u32);
+		printf("event=\"%s\" n=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n", ev_names[e],
+		    by_ev[e].n, pct(&by_ev[e], 50), pct(&by_ev[e], 99), pct(&by_ev[e], 100));
+	}
 	printf("summary seconds=%.1f daemons=%d clients=%d requests_per_s=%.1f reads_per_write=%.2f "
 	    "lifecycles=%" PRIu64 " lifecycles_per_s=%.3f errors=%" PRIu64 " stale=%" PRIu64 "\n",
 	    secs, W.n_urls, n, (double)(nreads + nwrites) / secs,
