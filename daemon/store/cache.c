@@ -145,7 +145,8 @@ cache_project_forget(void)
 void
 cache_project_put(const PGresult *r, int row, const struct cache_patch *patch, int n)
 {
-	if (pcache.slots == 0 || row >= PQntuples(r) || PQnfields(r) != PC__COUNT)
+	/* R may have more columns after the project's (an event's write) */
+	if (pcache.slots == 0 || row >= PQntuples(r) || PQnfields(r) < PC__COUNT)
 		return;
 	const char *val[PC__COUNT];
 	int len[PC__COUNT];
@@ -171,7 +172,7 @@ cache_project_put(const PGresult *r, int row, const struct cache_patch *patch, i
 	}
 	pthread_mutex_lock(&pcache.lock);
 	if (pcache.slots && e->id > 0) {
-		if (pcache.attrs == NULL)
+		if (pcache.attrs == NULL && PQnfields(r) == PC__COUNT)
 			pcache.attrs = PQcopyResult(r, PG_COPYRES_ATTRS);
 		/* never an older row over a newer one: a read that started
 		 * before a write may end after it */

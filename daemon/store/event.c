@@ -227,11 +227,12 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 	notices = notice_rows(&nc);
 	json_decref(plan);
 	w.notices = notices;
-	/* an answer that must read the project again reads it before the
-	 * COMMIT, in the event's transaction: a failed read then leaves nothing
-	 * committed, and the answer shows this event's row, not a later one */
-	bool reread = changes_row(ev) || w.leave_state || json_array_size(dl) || w.cancel_kind;
-	w.commit = tx->commit_on_write && !(want_answer && reread);
+	/* an answer that shows more of the row than the light write changes
+	 * takes it from the write itself: this event's row, not a later one,
+	 * and no read between the write and its COMMIT */
+	bool whole_row = changes_row(ev) || w.leave_state || json_array_size(dl) || w.cancel_kind;
+	w.commit = tx->commit_on_write;
+	w.want_row = want_answer && whole_row;
 	if (eventwrite_run(c, tx, &w)) {
 		if (!tx->retry)
 			ctx_dbfail(c, "writing an event");
@@ -254,12 +255,9 @@ event_apply_locked(struct req_ctx *c, struct event_tx *tx, const PGresult *pr, e
 		    ctx_offset(c)));
 		goto done;
 	}
-	if (reread) {
-		PGresult *again = project_fetch(c, id, false);
-		if (again == NULL)
-			goto done;
-		out = render_project(rows_c(again), 0, ctx_offset(c));
-		PQclear(again);
+	if (w.row_after) {
+		out = render_project(rows_c(w.row_after), 0, ctx_offset(c));
+		PQclear(w.row_after);
 	} else if (tx->commit_on_write) {
 		/* no answer to keep for an Idempotency-Key (the hot path): it is
 		 * written as text straight from the row (no tree of forty values to

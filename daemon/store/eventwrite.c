@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "pipes.h"
 #include "projectrow.h"
+#include "projectsql.h"
 #include "sql.h"
 
 /* One statement writes the audit event (hash-chained to the previous
@@ -38,13 +39,14 @@ static struct stmt q_event_write = STMT(
 	"AND kind IS DISTINCT FROM $15::text UNION ALL SELECT fire_at FROM dn) s), "
 	"old AS (SELECT next_check AS t FROM project WHERE id = $1), "
 	/* entering a state: the inbox's due time is its deadlines' earliest */
-	"p AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
+	"pu AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
 	"last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t, due_at = CASE WHEN "
 	"$12::boolean THEN (SELECT min(due_at) FROM dn WHERE dn.state = $5 AND dn.kind NOT LIKE "
-	"'challenge:%') ELSE project.due_at END FROM e, nc WHERE id = $1 RETURNING version, next_check), "
+	"'challenge:%') ELSE project.due_at END FROM e, nc WHERE id = $1 "
+	"RETURNING project AS r, next_check), "
 	/* wake the timers of every daemon only when the next check moved earlier */
-	"n AS (SELECT pg_notify('procurd_deadline', '') FROM p, old WHERE p.next_check IS NOT NULL "
-	"AND (old.t IS NULL OR p.next_check < old.t)), "
+	"n AS (SELECT pg_notify('procurd_deadline', '') FROM pu, old WHERE pu.next_check IS NOT NULL "
+	"AND (old.t IS NULL OR pu.next_check < old.t)), "
 	"i AS (INSERT INTO incident (kind, project_id, year, detail, created_at) "
 	"SELECT 'calendar_missing', $1, $16::int, 'no working-day calendar for ' || $16::int || "
 	"': its deadlines run in calendar days until one is loaded', us2ts($8) "
@@ -53,9 +55,12 @@ static struct stmt q_event_write = STMT(
 	"data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
 	"x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
 	"FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
-	"SELECT (SELECT version FROM p), encode((SELECT hash FROM e), 'hex'), "
+	/* the answer: the project as the write left it (what the event's
+	 * effects set earlier in the transaction too), then the write's own
+	 * figures, as the light write returns them */
+	"SELECT " PROJECT_COLS ", p.version, encode((SELECT hash FROM e), 'hex'), "
 	"(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
-	"ts2us((SELECT next_check FROM p)), (SELECT count(*) FROM dc)");
+	"ts2us(p.next_check), (SELECT count(*) FROM dc) FROM (SELECT (r).* FROM pu) p");
 
 /* The light event write (q_event_write_light), with EXTRA CTEs after
  * its own and EXTRA_FROM joined to its answer. */
@@ -104,7 +109,7 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 	struct pbuf pb = { .n = 0 };
 	bool unlocked = db_state(c->db)->unlocked;	/* its own transaction, no COMMIT to send */
 	bool light = !w->leave_state && !w->fired_deadline && !w->cancel_kind &&
-	    !w->uncovered_year && json_array_size(w->deadlines) == 0;
+	    !w->uncovered_year && json_array_size(w->deadlines) == 0 && !w->want_row;
 	json_t *none = json_array();
 	char *pl = json_text(w->payload), *nt = json_text(w->notices ? w->notices : none);
 	char *dl = light ? NULL : json_text(w->deadlines ? w->deadlines : none);
@@ -165,11 +170,16 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 		return -1;
 	}
 	db_state(c->db)->unlocked = false;	/* written: what follows only reads */
-	w->version = (int)gi64(r, 0, 0);
-	w->has_next_check = !gnull(r, 0, 5);
-	w->next_check = w->has_next_check ? gi64(r, 0, 5) : 0;
-	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, 1));
-	if (unlocked && w->row) {
+	/* the write's figures: after the project's row in the full write's answer */
+	int b = light ? 0 : PC__COUNT;
+	w->version = (int)gi64(r, 0, b);
+	w->has_next_check = !gnull(r, 0, b + 5);
+	w->next_check = w->has_next_check ? gi64(r, 0, b + 5) : 0;
+	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, b + 1));
+	if (!light && w->commit) {
+		/* committed with the write: the row it returned is the project's */
+		cache_project_put(r, 0, NULL, 0);
+	} else if (unlocked && w->row) {
 		/* committed, and all the light write changed of the row */
 		struct cache_patch patch[] = { { PC_VERSION, gs(r, 0, 0) },
 			{ PC_NEXT_CHECK, gnull(r, 0, 5) ? NULL : gs(r, 0, 5) },
@@ -180,10 +190,13 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 		cache_project_drop(w->id);	/* to be read again when it has committed */
 	}
 	/* the light write's outbox rows are all there when its row is */
-	w->outbox_rows = light ? (int64_t)json_array_size(w->notices) : gi64(r, 0, 2);
-	if (gi64(r, 0, 4) > 0)
+	w->outbox_rows = light ? (int64_t)json_array_size(w->notices) : gi64(r, 0, b + 2);
+	if (gi64(r, 0, b + 4) > 0)
 		log_warn("project %" PRId64 ": no working-day calendar for %d; incident raised",
 		    w->id, w->uncovered_year);
-	PQclear(r);
+	if (!light && w->want_row)
+		w->row_after = r;
+	else
+		PQclear(r);
 	return 0;
 }

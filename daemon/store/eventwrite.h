@@ -40,12 +40,17 @@ struct eventwrite {
 	int read_version;		/* the light write applies only while still there */
 	const PGresult *row;		/* the project as the event was decided on */
 	bool commit;			/* the write ends the transaction: COMMIT travels with it */
+	bool want_row;			/* keep the project's row as the write left it */
 	/* out */
 	int version;
 	char hash[65];
 	int64_t outbox_rows;
 	bool has_next_check;
 	usec_t next_check;
+	/* want_row: the project's row as the write left it (projectrow.h's
+	 * columns, then the write's own), for the caller to clear; NULL after
+	 * a light write, which changed only what the fields above say */
+	PGresult *row_after;
 };
 
 /* Write the event (hash-chained to the previous one), move the project,

@@ -266,21 +266,21 @@ project_create(struct req_ctx *c, const json_t *b)
 		budget >= 0 ? pi64(&pb, budget) : NULL, txt[1], txt[2], txt[3] ? txt[3] : "",
 		txt[4] ? txt[4] : "", txt[5], send, pi64(&pb, c->u->id), pi64(&pb, c->now), NULL,
 		pos_s };
-	if (db_begin(c->db))
-		goto dberr;
-	PGresult *r = db_run(c->db, &q_project_create, 15, v, st);
+	/* two round trips: BEGIN with the row, the creation event with its
+	 * COMMIT, which answers the project as it wrote it */
+	PGresult *r = db_run_piped(c->db, "BEGIN", &q_project_create, 15, v, NULL, st);
 	if (r == NULL)
 		goto dberr;
 	int64_t id = gi64(r, 0, 0);
 	PQclear(r);
 	struct eventwrite w = { .id = id, .seq = 1, .last_hash = "", .ev = "create", .from = "",
-		.to = "draft", .payload = b };
-	if (eventwrite_run(c, NULL, &w) || db_commit(c->db))
+		.to = "draft", .payload = b, .commit = true, .want_row = true };
+	if (eventwrite_run(c, NULL, &w))
 		goto dberr;
 	log_info("project %" PRId64 ": created in draft by %s (agency %s)", id, c->u->name, agency);
 	free(items_s);
 	free(pos_s);
-	return project_get(c, id);
+	return rows_of(w.row_after);
 dberr:
 	free(items_s);
 	free(pos_s);
