@@ -27,6 +27,15 @@ struct db {
 	usec_t connected_at;		/* monotonic, when the current one was made */
 	uint64_t queries;		/* sent, for group commit's leaders */
 	struct db_state st;		/* sql.h */
+	/* statements whose answer nobody reads (db_run_later()), to travel
+	 * with the next one: each with its parameters copied into BUF */
+	struct later {
+		struct stmt *s;
+		int n;
+		const char *v[DB_LATER_PARAMS];
+		char *buf;
+	} later[DB_MAX_LATER];
+	int n_later;
 	/* set: the connection is nonblocking and WAIT suspends the caller
 	 * (a coroutine) until its socket is ready; unset: libpq blocks */
 	int (*wait)(void *arg, int fd, bool write);
@@ -105,6 +114,16 @@ exec_simple(struct db *db, const char *sql)
 	return collect(db, PQsendQuery(db->conn, sql));
 }
 
+/* Forget the statements waiting to travel (sent, or their transaction
+ * ended without them). */
+static void
+later_drop(struct db *db)
+{
+	for (int i = 0; i < db->n_later; i++)
+		free(db->later[i].buf);
+	db->n_later = 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Connections                                                              */
 
@@ -144,6 +163,7 @@ db_connect(struct db *db)
 		db->conn = PQconnectdb(db->conninfo);
 	}
 	memset(db->prepared, 0, sizeof db->prepared);
+	later_drop(db);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		/* said once per outage, not once per connection and request */
 		outage_begin(PQerrorMessage(db->conn));
@@ -250,6 +270,7 @@ db_close(struct db *db)
 		return;
 	if (db->conn)
 		PQfinish(db->conn);
+	later_drop(db);
 	free(db->conninfo);
 	free(db->set_name);
 	free(db->set_value);
@@ -265,6 +286,7 @@ db_ok(struct db *db)
 bool
 db_ensure(struct db *db)
 {
+	later_drop(db);	/* a job's, never sent: its transaction is rolled back */
 	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
 	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN) {
 		/* a job left a transaction open: never let it leak into the next */
@@ -396,6 +418,8 @@ PGresult *
 db_run(struct db *db, struct stmt *s, int n, const char *const *v, char state[6])
 {
 	char name[16];
+	if (db->n_later)
+		return db_run_piped(db, NULL, s, n, v, NULL, state);
 	/* a custom plan: the unnamed statement, planned with these values */
 	if (s->custom_plan ? !may_run(db, s, state) : !db_prepare(db, s, name, state))
 		return NULL;
@@ -415,40 +439,64 @@ db_run(struct db *db, struct stmt *s, int n, const char *const *v, char state[6]
 	return r;
 }
 
-/* Statement S between BEFORE and AFTER ("BEGIN", "COMMIT" or NULL) in one
- * round trip, with libpq's pipeline mode: the hot path's BEGIN travels with
- * its lock, its write with its COMMIT. Returns S's result like db_run(); when
- * anything failed the transaction is left for db_rollback() to end. */
-PGresult *
-db_run_piped(struct db *db, const char *before, struct stmt *s, int n, const char *const *v,
-    const char *after, char state[6])
+/* Send S (a prepared statement, or the unnamed one for a custom plan)
+ * in pipeline mode: 1 when queued. */
+static int
+send_piped(struct db *db, struct stmt *s, const char *name, int n, const char *const *v)
 {
-	char name[16];
+	return s->custom_plan ? PQsendQueryParams(db->conn, s->sql, n, NULL, v, NULL, NULL, 0) :
+	    PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0);
+}
+
+/* BEFORE, the statements waiting (db_run_later()), S (when not NULL) and
+ * AFTER, in one round trip with libpq's pipeline mode. 0 when all of them
+ * succeeded, with S's result in *OUT; else -1, the first error in
+ * db_error() and STATE, and the transaction left for db_rollback(). */
+static int
+pipeline(struct db *db, const char *before, struct stmt *s, int n, const char *const *v,
+    const char *after, char state[6], PGresult **out)
+{
+	char name[16], later_name[16];
 	PGresult *main_r = NULL, *r;
 	bool ok = true;
 
-	if (!db_prepare(db, s, name, state))
-		return NULL;
+	*out = NULL;
+	if (s && (s->custom_plan ? !may_run(db, s, state) : !db_prepare(db, s, name, state))) {
+		later_drop(db);
+		return -1;
+	}
 	db->queries++;
 	if (!PQenterPipelineMode(db->conn)) {
 		db_set_err(db, NULL);
-		return NULL;
+		later_drop(db);
+		return -1;
 	}
-	int nq = 0, main_q;
+	int nq = 0, main_q = -1, expect = (before != NULL) + db->n_later + (s != NULL) +
+	    (after != NULL);
 	if (after || (before == NULL && PQtransactionStatus(db->conn) == PQTRANS_IDLE))
 		db->st.sent_commit = true;
 	if (before && PQsendQueryParams(db->conn, before, 0, NULL, NULL, NULL, NULL, 0))
 		nq++;
-	main_q = nq;
-	if (PQsendQueryPrepared(db->conn, name, n, v, NULL, NULL, 0))
-		nq++;
+	for (int i = 0; i < db->n_later; i++) {
+		struct later *l = &db->later[i];
+		/* prepared when it was queued, on this connection */
+		if (!l->s->custom_plan && !db_prepare(db, l->s, later_name, NULL))
+			break;
+		if (send_piped(db, l->s, later_name, l->n, l->v))
+			nq++;
+	}
+	later_drop(db);
+	if (s) {
+		main_q = nq;
+		if (send_piped(db, s, name, n, v))
+			nq++;
+	}
 	if (after && PQsendQueryParams(db->conn, after, 0, NULL, NULL, NULL, NULL, 0))
 		nq++;
-	int expect = 1 + (before != NULL) + (after != NULL);
 	if (nq != expect || !PQpipelineSync(db->conn)) {
 		db_set_err(db, NULL);
 		PQexitPipelineMode(db->conn);
-		return NULL;
+		return -1;
 	}
 	for (int q = 0; q < nq; q++) {
 		while ((r = next_result(db)) != NULL) {
@@ -478,9 +526,47 @@ db_run_piped(struct db *db, const char *before, struct stmt *s, int n, const cha
 	PQexitPipelineMode(db->conn);
 	if (!ok) {
 		PQclear(main_r);
-		return NULL;
+		return -1;
 	}
-	return main_r;
+	*out = main_r;
+	return 0;
+}
+
+PGresult *
+db_run_piped(struct db *db, const char *before, struct stmt *s, int n, const char *const *v,
+    const char *after, char state[6])
+{
+	PGresult *r;
+	return pipeline(db, before, s, n, v, after, state, &r) ? NULL : r;
+}
+
+int
+db_run_later(struct db *db, struct stmt *s, int n, const char *const *v)
+{
+	char name[16];
+	if (n > DB_LATER_PARAMS || db->n_later == DB_MAX_LATER)
+		return db_run0(db, s, n, v, NULL);	/* not worth a queue: now */
+	/* refused now if it could not run now (the unlocked path); prepared
+	 * now, outside the pipeline */
+	if (s->custom_plan ? !may_run(db, s, NULL) : !db_prepare(db, s, name, NULL))
+		return -1;
+	struct later *l = &db->later[db->n_later];
+	size_t size = 0;
+	for (int i = 0; i < n; i++)
+		size += v[i] ? strlen(v[i]) + 1 : 0;
+	char *d = l->buf = xmalloc(size ? size : 1);
+	for (int i = 0; i < n; i++) {
+		l->v[i] = v[i] ? d : NULL;
+		if (v[i]) {
+			size_t len = strlen(v[i]) + 1;
+			memcpy(d, v[i], len);
+			d += len;
+		}
+	}
+	l->s = s;
+	l->n = n;
+	db->n_later++;
+	return 0;
 }
 
 /* Run and discard the result: 0 or -1. */
@@ -512,6 +598,10 @@ tx(struct db *db, const char *what)
 {
 	/* BEGIN, COMMIT and ROLLBACK carry no data: the simple protocol */
 	PGresult *r;
+	if (!strcmp(what, "ROLLBACK"))
+		later_drop(db);
+	else if (!strcmp(what, "COMMIT") && db->n_later)
+		return pipeline(db, NULL, NULL, 0, NULL, "COMMIT", NULL, &r);
 	if (!db_ok(db)) {
 		snprintf(db->errbuf, sizeof db->errbuf, "database unavailable");
 		return -1;
@@ -544,6 +634,7 @@ db_commit(struct db *db)
 void
 db_rollback(struct db *db)
 {
+	later_drop(db);
 	if (db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		tx(db, "ROLLBACK");
 }

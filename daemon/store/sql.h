@@ -46,6 +46,14 @@ int db_run0(struct db *db, struct stmt *s, int n, const char *const *v, char sta
  * when anything failed the transaction is left for db_rollback() to end. */
 PGresult *db_run_piped(struct db *db, const char *before, struct stmt *s, int n,
     const char *const *v, const char *after, char state[6]);
+/* Queue S, whose answer nobody reads (an UPDATE or INSERT of an effect),
+ * to travel with the next statement or COMMIT on DB, in one round trip:
+ * statements run in the order given, and an error in any fails the one
+ * that carried it. Up to DB_MAX_LATER of DB_LATER_PARAMS parameters at
+ * once (more runs now). 0, or -1 when S cannot run here. */
+#define DB_MAX_LATER 4
+#define DB_LATER_PARAMS 16
+int db_run_later(struct db *db, struct stmt *s, int n, const char *const *v);
 /* SQL text run whole with the simple protocol, several statements at once:
  * our own migration files only, never anything a request sent. 0 or -1. */
 int db_exec_script(struct db *db, const char *sql);

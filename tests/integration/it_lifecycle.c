@@ -360,6 +360,48 @@ test_cancel(void **state)
 	assert_json_int(p, "version", v);
 }
 
+/* An event's effects travel with its write (db_run_later()): when one of
+ * them fails, none of the event is written, and the next try applies. */
+static void
+test_a_failed_effect_writes_nothing(void **state)
+{
+	struct harness *h = *state;
+	struct world *w = world(h);
+	char out[64];
+
+	int64_t id = h_project(h, w, &(struct pspec){ .title = "Respite care" });
+	int64_t v = h_drive(h, w, id, "year_end_review", NULL);
+	/* evaluate queues two effects: the project's evaluation, then the
+	 * register's row; the second one fails */
+	assert_int_equal(harness_sql(h, "CREATE FUNCTION refuse_evaluation() RETURNS trigger "
+	    "LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
+	    "CREATE TRIGGER refuse_evaluation BEFORE INSERT ON evaluation "
+	    "FOR EACH ROW EXECUTE FUNCTION refuse_evaluation()"), 0);
+	const char *scores = "{\"purchaser_score\":90,\"recipient_satisfaction\":85,"
+	    "\"third_party_score\":80}";
+	struct resp r = h_event_v(h, w->reviewer, id, "evaluate", v, "%s", scores);
+	assert_error(r, 500, "internal");
+	json_t *p = h_project_get(h, w, id);
+	assert_json_str(p, "state", "year_end_review");
+	assert_json_int(p, "version", v);
+	assert_true(h_at(p, "evaluation") == NULL || json_is_null(h_at(p, "evaluation")));
+	history(h, w, id, (size_t)v);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluation WHERE project_id = %lld",
+	    (long long)id);
+	assert_int_equal(harness_sql_value(h, sql, out, sizeof out), 0);
+	assert_string_equal(out, "0");
+
+	assert_int_equal(harness_sql(h, "DROP TRIGGER refuse_evaluation ON evaluation; "
+	    "DROP FUNCTION refuse_evaluation()"), 0);
+	r = h_event_v(h, w->reviewer, id, "evaluate", v, "%s", scores);
+	assert_project(r, "closed", ++v);
+	assert_json_num(r.body, "evaluation.composite", 85.0);
+	assert_int_equal(harness_sql_value(h, sql, out, sizeof out), 0);
+	assert_string_equal(out, "1");
+	history(h, w, id, (size_t)v);
+}
+
 int
 main(void)
 {
@@ -368,6 +410,7 @@ main(void)
 		cmocka_unit_test_teardown(test_failed_tender_retender_and_change_method, h_test_teardown),
 		cmocka_unit_test_teardown(test_quality_first_award_and_declines, h_test_teardown),
 		cmocka_unit_test_teardown(test_cancel, h_test_teardown),
+		cmocka_unit_test_teardown(test_a_failed_effect_writes_nothing, h_test_teardown),
 	};
 	h_group_name = "lifecycle";
 	return cmocka_run_group_tests_name("it_lifecycle", tests, h_group_setup, h_group_teardown);
