@@ -16,51 +16,61 @@
 #include "sql.h"
 
 /* One statement writes the audit event (hash-chained to the previous
- * one), moves the project and queues its notifications. */
-static struct stmt q_event_write = STMT(
-	"WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, "
-	"actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, v.at, "
-	"v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT "
-	"$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), "
-	/* leaving a state cancels its deadlines; a firing marks its own */
-	"dc AS (UPDATE deadline SET status = CASE WHEN id = $13::bigint THEN 'fired' ELSE 'cancelled' END, "
-	"fired_at = CASE WHEN id = $13 THEN us2ts($8) END WHERE project_id = $1 "
-	"AND status = 'pending' AND ($12::boolean OR id = $13::bigint OR kind = $15::text) RETURNING id), "
-	"dn AS (INSERT INTO deadline (project_id, state, kind, level, event, due_at, fire_at, "
-	"created_at, origin_at, period) SELECT $1, x.state, x.kind, x.level, x.event, "
-	"us2ts(x.due), us2ts(x.fire), us2ts($8), us2ts(x.origin), x.period "
-	"FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, "
-	"event text, due bigint, fire bigint, origin bigint, period text) "
-	"RETURNING fire_at, due_at, state, kind), "
-	/* the statement sees the deadlines as they were before it: the
-	 * next check is what stays pending plus what is new */
-	"nc AS (SELECT min(t) AS t FROM (SELECT fire_at AS t FROM deadline WHERE project_id = $1 "
-	"AND status = 'pending' AND NOT $12::boolean AND id IS DISTINCT FROM $13::bigint "
-	"AND kind IS DISTINCT FROM $15::text UNION ALL SELECT fire_at FROM dn) s), "
-	"old AS (SELECT next_check AS t FROM project WHERE id = $1), "
-	/* entering a state: the inbox's due time is its deadlines' earliest */
-	"pu AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, "
-	"last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t, due_at = CASE WHEN "
-	"$12::boolean THEN (SELECT min(due_at) FROM dn WHERE dn.state = $5 AND dn.kind NOT LIKE "
-	"'challenge:%') ELSE project.due_at END FROM e, nc WHERE id = $1 "
-	"RETURNING project AS r, next_check), "
-	/* wake the timers of every daemon only when the next check moved earlier */
-	"n AS (SELECT pg_notify('procurd_deadline', '') FROM pu, old WHERE pu.next_check IS NOT NULL "
-	"AND (old.t IS NULL OR pu.next_check < old.t)), "
-	"i AS (INSERT INTO incident (kind, project_id, year, detail, created_at) "
-	"SELECT 'calendar_missing', $1, $16::int, 'no working-day calendar for ' || $16::int || "
-	"': its deadlines run in calendar days until one is loaded', us2ts($8) "
-	"WHERE $16::int IS NOT NULL ON CONFLICT DO NOTHING RETURNING id), "
-	"o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, "
-	"data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', "
-	"x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) "
-	"FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) "
-	/* the answer: the project as the write left it (what the event's
-	 * effects set earlier in the transaction too), then the write's own
-	 * figures, as the light write returns them */
-	"SELECT " PROJECT_COLS ", p.version, encode((SELECT hash FROM e), 'hex'), "
-	"(SELECT count(*) FROM o), (SELECT count(*) FROM n), (SELECT count(*) FROM i), "
-	"ts2us(p.next_check), (SELECT count(*) FROM dc) FROM (SELECT (r).* FROM pu) p");
+ * one), moves the project and queues its notifications: EVENT_WRITE(RET,
+ * ANSWER), with RET more of the project's UPDATE to return and ANSWER the
+ * final SELECT, in two forms below. */
+#define EVENT_WRITE(ret, answer) \
+	"WITH e AS (INSERT INTO project_event (project_id, seq, event, from_state, to_state, " \
+	"actor, actor_id, at, payload, prev_hash, hash) SELECT $1, $2::int, $3, $4, $5, $6, $7, v.at, " \
+	"v.pl, v.prev, event_hash(v.prev, $1, $2, $3, $4, $5, $6, v.at, v.pl) FROM (SELECT " \
+	"$9::jsonb AS pl, us2ts($8) AS at, decode($10, 'hex') AS prev) v RETURNING hash), " \
+	/* leaving a state cancels its deadlines; a firing marks its own */ \
+	"dc AS (UPDATE deadline SET status = CASE WHEN id = $13::bigint THEN 'fired' ELSE 'cancelled' END, " \
+	"fired_at = CASE WHEN id = $13 THEN us2ts($8) END WHERE project_id = $1 " \
+	"AND status = 'pending' AND ($12::boolean OR id = $13::bigint OR kind = $15::text) RETURNING id), " \
+	"dn AS (INSERT INTO deadline (project_id, state, kind, level, event, due_at, fire_at, " \
+	"created_at, origin_at, period) SELECT $1, x.state, x.kind, x.level, x.event, " \
+	"us2ts(x.due), us2ts(x.fire), us2ts($8), us2ts(x.origin), x.period " \
+	"FROM jsonb_to_recordset($14::jsonb) AS x(state text, kind text, level int, " \
+	"event text, due bigint, fire bigint, origin bigint, period text) " \
+	"RETURNING fire_at, due_at, state, kind), " \
+	/* the statement sees the deadlines as they were before it: the \
+	 * next check is what stays pending plus what is new */ \
+	"nc AS (SELECT min(t) AS t FROM (SELECT fire_at AS t FROM deadline WHERE project_id = $1 " \
+	"AND status = 'pending' AND NOT $12::boolean AND id IS DISTINCT FROM $13::bigint " \
+	"AND kind IS DISTINCT FROM $15::text UNION ALL SELECT fire_at FROM dn) s), " \
+	"old AS (SELECT next_check AS t FROM project WHERE id = $1), " \
+	/* entering a state: the inbox's due time is its deadlines' earliest */ \
+	"pu AS (UPDATE project SET state = $5, version = version + 1, last_seq = $2, " \
+	"last_hash = e.hash, updated_at = us2ts($8), next_check = nc.t, due_at = CASE WHEN " \
+	"$12::boolean THEN (SELECT min(due_at) FROM dn WHERE dn.state = $5 AND dn.kind NOT LIKE " \
+	"'challenge:%') ELSE project.due_at END FROM e, nc WHERE id = $1 " \
+	"RETURNING version, next_check" ret "), " \
+	/* wake the timers of every daemon only when the next check moved earlier */ \
+	"n AS (SELECT pg_notify('procurd_deadline', '') FROM pu, old WHERE pu.next_check IS NOT NULL " \
+	"AND (old.t IS NULL OR pu.next_check < old.t)), " \
+	"i AS (INSERT INTO incident (kind, project_id, year, detail, created_at) " \
+	"SELECT 'calendar_missing', $1, $16::int, 'no working-day calendar for ' || $16::int || " \
+	"': its deadlines run in calendar days until one is loaded', us2ts($8) " \
+	"WHERE $16::int IS NOT NULL ON CONFLICT DO NOTHING RETURNING id), " \
+	"o AS (INSERT INTO outbox (project_id, event_seq, channel, recipient, template, lang, " \
+	"data, next_attempt_at, created_at) SELECT $1, $2, x->>'channel', x->>'recipient', " \
+	"x->>'template', coalesce(x->>'lang', 'zh'), x->'data', us2ts($8), us2ts($8) " \
+	"FROM jsonb_array_elements($11::jsonb) AS x RETURNING id) " answer
+/* the write's own figures, as the light write returns them */
+#define EVENT_WRITE_FIGURES(pu) \
+	pu ".version, encode((SELECT hash FROM e), 'hex'), (SELECT count(*) FROM o), " \
+	"(SELECT count(*) FROM n), (SELECT count(*) FROM i), ts2us(" pu ".next_check), " \
+	"(SELECT count(*) FROM dc)"
+
+static struct stmt q_event_write = STMT(EVENT_WRITE("",
+	"SELECT " EVENT_WRITE_FIGURES("pu") " FROM pu"));
+
+/* The same answering first the project as the write left it (what the
+ * event's effects set earlier in its transaction too), for the event's
+ * answer: no read of the row between the write and its COMMIT. */
+static struct stmt q_event_write_row = STMT(EVENT_WRITE(", project AS r",
+	"SELECT " PROJECT_COLS ", " EVENT_WRITE_FIGURES("p") " FROM (SELECT (r).* FROM pu) p"));
 
 /* The light event write (q_event_write_light), with EXTRA CTEs after
  * its own and EXTRA_FROM joined to its answer. */
@@ -123,7 +133,7 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 	 * answers queued before it) or commits without waiting for the flush,
 	 * and its answer waits for the next one. */
 	bool lead = light && c->group && (w->commit || unlocked) && c->group->lead(c->group->arg);
-	struct stmt *st = !light ? &q_event_write :
+	struct stmt *st = !light ? (w->want_row ? &q_event_write_row : &q_event_write) :
 	    c->group && !lead ? &q_event_write_light_group : &q_event_write_light;
 	int np = light ? 12 : 16;
 	if (light)
@@ -170,13 +180,13 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 		return -1;
 	}
 	db_state(c->db)->unlocked = false;	/* written: what follows only reads */
-	/* the write's figures: after the project's row in the full write's answer */
-	int b = light ? 0 : PC__COUNT;
+	/* the write's figures: after the project's row when it was asked for */
+	int b = st == &q_event_write_row ? PC__COUNT : 0;
 	w->version = (int)gi64(r, 0, b);
 	w->has_next_check = !gnull(r, 0, b + 5);
 	w->next_check = w->has_next_check ? gi64(r, 0, b + 5) : 0;
 	snprintf(w->hash, sizeof w->hash, "%s", gs(r, 0, b + 1));
-	if (!light && w->commit) {
+	if (st == &q_event_write_row && w->commit) {
 		/* committed with the write: the row it returned is the project's */
 		cache_project_put(r, 0, NULL, 0);
 	} else if (unlocked && w->row) {
@@ -194,7 +204,7 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 	if (gi64(r, 0, b + 4) > 0)
 		log_warn("project %" PRId64 ": no working-day calendar for %d; incident raised",
 		    w->id, w->uncovered_year);
-	if (!light && w->want_row)
+	if (st == &q_event_write_row)
 		w->row_after = r;
 	else
 		PQclear(r);
