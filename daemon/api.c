@@ -444,8 +444,9 @@ api_run(struct api_request *r, struct db *db)
 	}
 	r->reply = r->route->fn(r, &c, &r->status);
 	r->async_commit = c.out.async_committed;
-	/* a leader's own commit flushed everything it read: nothing after it */
-	r->flushed_self = c.out.led && db_queries(db) == c.out.led_queries;
+	/* its own synchronous commit flushed everything it read: a leader's,
+	 * or an event's that leaves its state; nothing after it */
+	r->flushed_self = c.out.flushed_queries && db_queries(db) == c.out.flushed_queries;
 	if (c.out.answer_text && r->reply)
 		r->reply_text = c.out.answer_text;	/* sent as it is */
 	else

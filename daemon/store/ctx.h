@@ -34,10 +34,12 @@ struct write_outcome {
 	/* committed without waiting for the WAL flush: the answer waits for
 	 * durable_wait() */
 	bool async_committed;
-	/* it led (see struct group_commit); LED_QUERIES is the connection's
-	 * query count just after its commit */
-	bool led;
-	uint64_t led_queries;
+	/* the connection's query count just after a commit of this job that
+	 * wrote and waited for the WAL flush (it led, see struct group_commit,
+	 * or it is an event's own synchronous commit), 0 when none: if that
+	 * is the job's last query, the flush covered every commit the answer
+	 * can show, and the answer needs no other */
+	uint64_t flushed_queries;
 	/* an event's answer written as text (no Idempotency-Key): then this
 	 * (free()) is the answer and the JSON returned is only {"event": …} */
 	char *answer_text;

@@ -149,14 +149,16 @@ eventwrite_run(struct req_ctx *c, struct event_tx *tx, struct eventwrite *w)
 		tx->committed = true;
 	if (r && st == &q_event_write_light_group)
 		c->out.async_committed = true;	/* even if it wrote nothing: harmless */
-	if (lead) {
-		/* a flush only if it wrote: a commit with nothing written waits
-		 * for nothing */
-		bool flushed = r && PQntuples(r) > 0;
-		c->group->led(c->group->arg, flushed);
-		c->out.led = flushed;
-		c->out.led_queries = db_queries(c->db);
-	}
+	/* a flush only if it wrote: a commit with nothing written waits for
+	 * nothing */
+	bool wrote = r && PQntuples(r) > 0;
+	if (lead)
+		c->group->led(c->group->arg, wrote);
+	/* A commit at the session's synchronous_commit (never lowered but by
+	 * the group's statement) flushed the WAL up to its own record, past
+	 * every commit this job read: its answer is durable as it stands. */
+	if (wrote && (w->commit || unlocked) && st != &q_event_write_light_group)
+		c->out.flushed_queries = db_queries(c->db);
 	free(pl);
 	free(nt);
 	free(dl);

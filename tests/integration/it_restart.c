@@ -299,13 +299,16 @@ test_pipes_cut_under_load(void **state)
 	verify_ok(h);
 }
 
-/* A client of its own, on its own project: posts N supervision records and
- * checks after each 200 that PostgreSQL's flush position has passed where
- * the WAL ended before the request. */
+/* A client of its own, on its own projects: posts BODY N times (to IDS in
+ * turn; a supervision record to ID when IDS is NULL) and checks after each
+ * 200 that PostgreSQL's flush position has passed where the WAL ended
+ * before the request. */
 struct flush_client {
 	const char *url, *token, *conninfo;
 	int64_t id;
 	int n, ok, not_flushed;
+	const int64_t *ids;
+	const char *body;
 };
 
 static void *
@@ -315,14 +318,15 @@ post_and_check(void *arg)
 	CURL *c = curl_easy_init();
 	PGconn *pg = PQconnectdb(fc->conninfo);
 	char path[64];
-	snprintf(path, sizeof path, "/v1/projects/%lld/events", (long long)fc->id);
 	for (int k = 0; k < fc->n && PQstatus(pg) == CONNECTION_OK; k++) {
+		snprintf(path, sizeof path, "/v1/projects/%lld/events",
+		    (long long)(fc->ids ? fc->ids[k] : fc->id));
 		PGresult *q = PQexec(pg, "SELECT pg_current_wal_insert_lsn()");
 		char lsn[64];
 		snprintf(lsn, sizeof lsn, "%s", PQresultStatus(q) == PGRES_TUPLES_OK ?
 		    PQgetvalue(q, 0, 0) : "FFFFFFFF/FFFFFFFF");
 		PQclear(q);
-		struct resp r = h_req_on(c, fc->url, "POST", path, fc->token,
+		struct resp r = h_req_on(c, fc->url, "POST", path, fc->token, fc->body ? fc->body :
 		    "{\"event\":\"record_supervision\",\"payload\":"
 		    "{\"inspection\":\"together\",\"finding\":\"ok\"}}", NULL);
 		bool ok = r.status == 200;
@@ -351,19 +355,26 @@ post_and_check(void *arg)
  * waiting, and their answers wait for the next flush. A flush that does not
  * flush (a commit that writes no WAL before its record is not waited for:
  * the first version of procurd's own flush) fails here, and so does a leader
- * that does not commit synchronously. */
+ * that does not commit synchronously. Meanwhile a fifth client submits
+ * projects: an event that leaves its state answers after its own
+ * synchronous commit, without waiting for a flush, and its answers must be
+ * on disk as well. */
 static void
 test_answers_wait_for_the_flush(void **state)
 {
 	struct harness *h = *state;
 	struct world *w = world(h);
 	struct tender t = { .n_bids = 3 };
-	enum { CLIENTS = 4, EACH = 25 };
-	int64_t ids[CLIENTS];
+	enum { CLIENTS = 4, EACH = 25, DRAFTS = 10 };
+	int64_t ids[CLIENTS], drafts[2][DRAFTS];
 	for (int i = 0; i < CLIENTS; i++) {
 		ids[i] = h_project(h, w, NULL);
 		assert_int_equal(h_drive(h, w, ids[i], "in_service", &t), 9);
 	}
+	for (int g = 0; g < 2; g++)
+		for (int i = 0; i < DRAFTS; i++)
+			/* (the earlier tests moved the clock past the default end) */
+			drafts[g][i] = h_project(h, w, &(struct pspec){ .service_end = "2028-12-31" });
 	const char *waited = "procurd_commit_answers_total{outcome=\"durable\"}";
 
 	assert_int_equal(harness_sql(h, "ALTER SYSTEM SET wal_writer_delay = '10s'"), 0);
@@ -390,15 +401,19 @@ test_answers_wait_for_the_flush(void **state)
 			    lsn), 1);
 		}
 		double w0 = nh_metric(nh_metrics(h), waited);
-		struct flush_client fc[CLIENTS];
-		pthread_t th[CLIENTS];
+		struct flush_client fc[CLIENTS + 1];
+		pthread_t th[CLIENTS + 1];
 		for (int i = 0; i < CLIENTS; i++) {
-			fc[i] = (struct flush_client){ h->url, w->officer, h->pg_conninfo, ids[i], EACH, 0, 0 };
+			fc[i] = (struct flush_client){ h->url, w->officer, h->pg_conninfo, ids[i], EACH, 0, 0,
+				NULL, NULL };
 			assert_int_equal(pthread_create(&th[i], NULL, post_and_check, &fc[i]), 0);
 		}
-		for (int i = 0; i < CLIENTS; i++) {
+		fc[CLIENTS] = (struct flush_client){ h->url, w->officer, h->pg_conninfo, 0, DRAFTS, 0, 0,
+			drafts[group], "{\"event\":\"submit\"}" };
+		assert_int_equal(pthread_create(&th[CLIENTS], NULL, post_and_check, &fc[CLIENTS]), 0);
+		for (int i = 0; i < CLIENTS + 1; i++) {
 			pthread_join(th[i], NULL);
-			assert_int_equal(fc[i].ok, EACH);
+			assert_int_equal(fc[i].ok, i < CLIENTS ? EACH : DRAFTS);
 			assert_int_equal(fc[i].not_flushed, 0);
 		}
 		v += EACH;	/* ids[0]'s */
