@@ -25,6 +25,7 @@ bench_init() {
 	daemon=
 	workers=
 	bench_cleaned=
+	bench_also_remove=
 }
 
 # bench_say MESSAGE...: "ME: MESSAGE" on stderr.
@@ -78,7 +79,8 @@ bench_stop_daemon() {
 	fi
 }
 
-# bench_cleanup: once only, stop the processes and the cluster; remove work unless BENCH_KEEP=1.
+# bench_cleanup: once only, stop the processes and the cluster; remove work (and bench_also_remove)
+# unless BENCH_KEEP=1.
 # shellcheck disable=SC2317	# reached through the traps
 bench_cleanup() {
 	[ -z "$bench_cleaned" ] || return 0
@@ -86,7 +88,8 @@ bench_cleanup() {
 	bench_stop_workers
 	bench_stop_daemon
 	sh "$root/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true
-	if [ "$bench_keep" = 1 ]; then bench_say "kept $work"; else rm -rf "$work"; fi
+	# shellcheck disable=SC2086	# bench_also_remove: directories made outside work
+	if [ "$bench_keep" = 1 ]; then bench_say "kept $work $bench_also_remove"; else rm -rf "$work" $bench_also_remove; fi
 }
 
 # bench_pg_start: a private PostgreSQL cluster in pgdir with an empty database bench; sets conninfo.

@@ -35,6 +35,12 @@
 #   BENCH_MIX_DUE         deadlines falling due during the run (2000)
 #   BENCH_MIX_TEMPLATE    a directory: the first run keeps its seeded cluster
 #                         there (5 GB at 1,000,000), later runs copy it
+#   BENCH_MIX_SPOOL       where the workers' spool channel writes: it stands
+#                         for the SMS gateway, another machine, so by default
+#                         a directory in /dev/shm (tmpfs), whose fsyncs do not
+#                         queue with the database's WAL; "work": in the
+#                         temporary directory, on the database's disk (every
+#                         route slower: bench/README.md)
 #   BENCH_POOL            each daemon's pool_size (8)
 #   BENCH_REF_CLIENTS     the reference's clients (8), BENCH_REF_SECONDS (20)
 #   BENCH_STRICT          1: exit 1 when a target is missed
@@ -58,6 +64,10 @@ due=${BENCH_MIX_DUE:-2000}
 pool=${BENCH_POOL:-8}
 ref_clients=${BENCH_REF_CLIENTS:-8}
 ref_seconds=${BENCH_REF_SECONDS:-20}
+spool_base=${BENCH_MIX_SPOOL-/dev/shm}
+if [ "$spool_base" = work ] || ! [ -d "$spool_base" ] || ! [ -w "$spool_base" ]; then
+	spool_base=
+fi
 bench_whole_numbers "BENCH_MIX_* and BENCH_* are whole numbers" "$projects" "$seconds" "$warmup" \
 	"$ndaemons" "$lifecycles" "$ncontested" "$due" "$pool" "$ref_clients" "$ref_seconds"
 [ "$projects" -ge 20000 ] || bench_die "BENCH_MIX_PROJECTS must be at least 20000 (page 50 of a list)"
@@ -68,6 +78,12 @@ units=$lifecycles
 [ "$units" -le 6 ] || units=6
 
 bench_workdir bmx
+spool=$work/spool
+if [ -n "$spool_base" ]; then
+	spool=$(mktemp -d "$spool_base/procurd-bmx-spool.XXXXXX") || bench_die "cannot make a directory in $spool_base"
+	bench_also_remove=$spool
+fi
+bench_say "the workers' spool channel writes to $spool"
 # seed_world: agencies, people, projects and their histories, deadlines,
 # notifications (SQL on the bench database; the world file for bench/mix).
 seed_world() {
@@ -293,7 +309,7 @@ bench_say "$ndaemons daemon(s) ready: $urls"
 # configure: the daemons' configuration, then the schema migrated.
 configure() {
 	bench_log4crc warn procurd procurd.notify
-	mkdir -p "$work/spool"
+	mkdir -p "$spool"
 	# The statutory windows are days; a lifecycle of the benchmark takes
 	# seconds. Bidding stays open for a second after publication, and the
 	# daemon's timer closes it, as it would at a real deadline.
@@ -301,7 +317,7 @@ configure() {
 public_tender = 0 calendar_days
 
 [worker]
-spool_dir = $work/spool
+spool_dir = $spool
 templates_dir = $root/config/templates"
 	bench_ctl migrate >/dev/null
 }
@@ -426,7 +442,7 @@ run_rows=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox")
 undelivered=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND status <> 'delivered'")
 twice=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND attempts > 1")
 # (spool files are named by outbox id; earlier ones, from the seeding, are not the run's)
-files=$(find "$work/spool" -maxdepth 1 -name '*.json' | sed 's|.*/||; s|\.json$||' |
+files=$(find "$spool" -maxdepth 1 -name '*.json' | sed 's|.*/||; s|\.json$||' |
 	awk -v s="$seed_outbox" '$1 + 0 > s + 0' | wc -l)
 [ "$lost" = 0 ] || { bench_say "FAIL: $lost of $acked acknowledged events are not in the history"; fail=1; }
 [ "$versions" = 0 ] || { bench_say "FAIL: $versions projects whose version or head does not match their history"; fail=1; }
