@@ -380,18 +380,26 @@ may_run(struct db *db, struct stmt *s, char state[6])
 	return true;
 }
 
-bool
-db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
+/* S's name on every connection: "s<number>", as snprintf("s%d") would,
+ * without its cost on every query. Returns the number. */
+static int
+stmt_name(struct stmt *s, char name[16])
 {
-	if (!may_run(db, s, state))
-		return false;
 	int k = stmt_slot(s);
-	/* "s<number>", as snprintf("s%d") would, without its cost on every query */
 	char digits[21];
 	size_t nd = i64_dec(digits, (int64_t)k);
 	name[0] = 's';
 	memcpy(name + 1, digits, nd);
 	name[1 + nd] = '\0';
+	return k;
+}
+
+bool
+db_prepare(struct db *db, struct stmt *s, char name[16], char state[6])
+{
+	if (!may_run(db, s, state))
+		return false;
+	int k = stmt_name(s, name);
 	if (db->prepared[k])
 		return true;
 	PGresult *r = collect(db, PQsendPrepare(db->conn, name, s->sql, 0, NULL));
@@ -478,10 +486,10 @@ pipeline(struct db *db, const char *before, struct stmt *s, int n, const char *c
 	if (before && PQsendQueryParams(db->conn, before, 0, NULL, NULL, NULL, NULL, 0))
 		nq++;
 	for (int i = 0; i < db->n_later; i++) {
+		/* prepared when it was queued, on this connection (a new one
+		 * forgets what waits) */
 		struct later *l = &db->later[i];
-		/* prepared when it was queued, on this connection */
-		if (!l->s->custom_plan && !db_prepare(db, l->s, later_name, NULL))
-			break;
+		stmt_name(l->s, later_name);
 		if (send_piped(db, l->s, later_name, l->n, l->v))
 			nq++;
 	}
