@@ -410,12 +410,25 @@ printf '%s\n' "$out"
 
 # --- afterwards: nothing lost, nothing twice ------------------------------------------
 bench_say "waiting for the outbox to drain"
+# until nothing of the run waits; the timer goes on firing the seeded
+# projects' deadlines meanwhile, so what it queues after this moment (ids
+# above drained) may still be pending when the workers stop: it stays in
+# the outbox for the next start, and is counted apart
 i=0
-while [ "$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND status <> 'delivered'")" != 0 ] &&
-	[ "$i" -lt 120 ]; do
+drained=
+while [ "$i" -lt 120 ]; do
+	drained=$(bench_sql -c "SELECT CASE WHEN count(*) FILTER (WHERE status <> 'delivered') = 0
+		THEN coalesce(max(id), $seed_outbox) END FROM outbox WHERE id > $seed_outbox")
+	[ -z "$drained" ] || break
 	sleep 1
 	i=$((i + 1))
 done
+if [ -n "$drained" ]; then
+	bench_say "the outbox drained in ${i} s"
+else
+	bench_say "the outbox did not drain in 120 s"
+	drained=$(bench_sql -c "SELECT coalesce(max(id), $seed_outbox) FROM outbox")
+fi
 bench_stop_workers
 for d in $daemons; do kill -TERM "$d" 2>/dev/null || true; done
 for d in $daemons; do wait "$d" 2>/dev/null || true; done
@@ -439,7 +452,10 @@ closings=$(bench_sql -c "SELECT count(*) FROM project_event WHERE event = 'close
 closed_on=$(bench_sql -c "SELECT count(DISTINCT project_id) FROM project_event
 	WHERE event = 'close_bidding' AND actor = 'daemon'")
 run_rows=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox")
+delivered=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND status = 'delivered'")
 undelivered=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND status <> 'delivered'")
+stuck=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND id <= $drained
+	AND status <> 'delivered'")
 twice=$(bench_sql -c "SELECT count(*) FROM outbox WHERE id > $seed_outbox AND attempts > 1")
 # (spool files are named by outbox id; earlier ones, from the seeding, are not the run's)
 files=$(find "$spool" -maxdepth 1 -name '*.json' | sed 's|.*/||; s|\.json$||' |
@@ -452,7 +468,8 @@ if [ "$fired" != "$n_due" ] || [ "$escalations" != "$n_due" ]; then
 fi
 [ "$closings" = "$closed_on" ] || { bench_say "FAIL: $closings daemon close_bidding events on $closed_on projects"; fail=1; }
 [ "$twice" = 0 ] || { bench_say "FAIL: $twice notifications sent more than once"; fail=1; }
-[ "$files" = "$run_rows" ] || { bench_say "FAIL: $files spool files for $run_rows notifications of the run"; fail=1; }
+[ "$files" = "$delivered" ] || { bench_say "FAIL: $files spool files for $delivered notifications delivered"; fail=1; }
+[ "$stuck" = 0 ] || { bench_say "FAIL: $stuck notifications of the run never delivered"; fail=1; }
 # the deadlines' lag: fired minus due, in the daemons' clock
 lag=$(bench_sql -c "SELECT round(extract(epoch FROM percentile_cont(0.99) WITHIN GROUP
 	(ORDER BY d.fired_at - d.fire_at)) * 1000) || ' ' || round(extract(epoch FROM max(d.fired_at - d.fire_at)) * 1000)
@@ -477,7 +494,7 @@ rss_last=$(awk '$1 == "rss_end" { $1 = ""; print }' "$work/rss")
 echo "reference ref_transitions_per_s=$rrate clients=$ref_clients seconds=$ref_seconds"
 echo "memory rss_kb_at_5s=$rss_first rss_kb_max=$rss_max rss_kb_end=$rss_last (target 65536 and flat)"
 echo "verify seconds=$verify_s peak_rss_kb=$verify_kb; deadlines of the run: lag_p99_ms=${lag% *} lag_max_ms=${lag#* }"
-echo "correctness acknowledged_events=$acked lost=$lost version_mismatches=$versions due_fired=$fired escalations=$escalations daemon_close_bidding=$closings notifications=$run_rows spool_files=$files sent_twice=$twice undelivered_at_stop=$undelivered verify=$(bench_verdict "$fail")"
+echo "correctness acknowledged_events=$acked lost=$lost version_mismatches=$versions due_fired=$fired escalations=$escalations daemon_close_bidding=$closings notifications=$run_rows delivered=$delivered spool_files=$files sent_twice=$twice queued_after_the_drain=$undelivered verify=$(bench_verdict "$fail")"
 
 # --- the scale issue's targets, as regression guards ---------------------------------
 met=met
