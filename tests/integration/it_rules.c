@@ -733,13 +733,29 @@ test_past_performance_decides(void **state)
 	assert_int_equal(h_len(r.body, "items"), 0);
 	r = h_get(h, w.officer, "/v1/evaluations");
 	assert_error(r, 400, "invalid_field");
-	/* in pages, as every list */
+	/* in pages, as every list: a second evaluation of that year, as good
+	 * (the ranking below reads the same composite) */
+	int64_t last2 = h_project(h, &w, &(struct pspec){ .fiscal_year = 2025,
+	    .title = "2025 casework, second county" });
+	v = h_drive(h, &w, last2, "year_end_review", NULL);
+	r = h_event_v(h, w.reviewer, last2, "evaluate", v,
+	    "{\"purchaser_score\":95,\"recipient_satisfaction\":98,\"third_party_score\":92}");
+	assert_project(r, "closed", v + 1);
+	char first[32];
+	snprintf(first, sizeof first, "%lld", (long long)last);
 	r = h_get(h, w.officer, "/v1/evaluations?year=2025&limit=1");
 	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_json_int(r.body, "items.0.project_id", last);
+	assert_json_str(r.body, "next", first);
+	r = h_get(h, w.officer, "/v1/evaluations?year=2025&limit=1&after=%s", first);
+	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_json_int(r.body, "items.0.project_id", last2);
 	assert_true(json_is_null(h_at(r.body, "next")));
-	r = h_get(h, w.officer, "/v1/evaluations?year=2025&after=%lld", (long long)last);
-	assert_int_equal(h_len(r.body, "items"), 0);
-	r = h_get(h, w.officer, "/v1/public/evaluations?year=2025&after=%lld", (long long)last);
+	r = h_get(h, w.officer, "/v1/public/evaluations?year=2025&limit=1&after=%s", first);
+	assert_status(r, 200);
+	assert_int_equal(h_len(r.body, "items"), 1);
+	assert_json_int(r.body, "items.0.project_id", last2);
+	r = h_get(h, w.officer, "/v1/public/evaluations?year=2025&after=%lld", (long long)last2);
 	assert_status(r, 200);
 	assert_int_equal(h_len(r.body, "items"), 0);
 	r = h_get(h, w.officer, "/v1/evaluations?year=2025&limit=0");
@@ -747,8 +763,9 @@ test_past_performance_decides(void **state)
 	r = h_get(h, w.officer, "/v1/incidents?limit=x");
 	assert_error(r, 400, "invalid_field");
 	r = h_get(h, w.officer, "/v1/contractors/%lld", (long long)good);
-	assert_int_equal(h_len(r.body, "evaluations"), 1);
+	assert_int_equal(h_len(r.body, "evaluations"), 2);
 	assert_json_num(r.body, "evaluations.0.composite", 95.3);
+	assert_json_num(r.body, "evaluations.1.composite", 95.3);
 
 	/* this year: past performance is a criterion; B's sheet is a little better */
 	struct tender t = {
